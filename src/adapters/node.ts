@@ -1,0 +1,102 @@
+/**
+ * `node:http` adapter: translates `IncomingMessage`/`ServerResponse` to and
+ * from the handler's shapes, without building Web `Request` objects.
+ *
+ * @module
+ */
+
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { CryptoProvider } from '../core/credentials.js';
+import type { Registrar } from '../http/registrar.js';
+import type { RegistrarRequest, RegistrarResponse } from '../http/types.js';
+
+/** A `CryptoProvider` on `node:crypto`: synchronous hashing, faster than Web Crypto on Node. */
+export const nodeCrypto: CryptoProvider = {
+  randomBytes: (length) => randomBytes(length),
+  sha256: (value) => createHash('sha256').update(value, 'utf8').digest(),
+};
+
+function readBody(message: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  const declared = Number(message.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    message.resume();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    message.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    message.on('end', () => {
+      if (!done) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+    message.on('error', reject);
+  });
+}
+
+/** Wraps a Node request; the URL scheme is `https` when the socket is TLS. */
+export function fromNodeRequest(message: IncomingMessage): RegistrarRequest {
+  const encrypted = (message.socket as TLSSocket).encrypted === true;
+  const host = message.headers.host ?? 'localhost';
+  return {
+    method: (message.method ?? 'GET').toUpperCase(),
+    url: `${encrypted ? 'https' : 'http'}://${host}${message.url ?? '/'}`,
+    header: (name) => {
+      const value = message.headers[name.toLowerCase()];
+      if (value === undefined) return null;
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+    remoteAddress: message.socket.remoteAddress,
+    body: (limit) => readBody(message, limit),
+  };
+}
+
+/** Writes a handler response to a Node `ServerResponse`. */
+export function writeNodeResponse(res: ServerResponse, response: RegistrarResponse): void {
+  if (response.body === null) {
+    res.writeHead(response.status, response.headers);
+    res.end();
+    return;
+  }
+  res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+  res.end(response.body);
+}
+
+/**
+ * A `node:http` request listener. Requests outside Registrar's paths go to
+ * `next`, or get a JSON 404 when there is none.
+ */
+export function toNodeListener(
+  registrar: Registrar,
+  next?: (req: IncomingMessage, res: ServerResponse) => void,
+): RequestListener {
+  return (req, res) => {
+    const request = fromNodeRequest(req);
+    registrar.handle(request).then(
+      (response) => {
+        if (response) return writeNodeResponse(res, response);
+        if (next) return next(req, res);
+        writeNodeResponse(res, {
+          status: 404,
+          headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' },
+          body: JSON.stringify({ error: 'invalid_request', error_description: 'No such endpoint.' }),
+        });
+      },
+      (error: unknown) => {
+        // handle() answers every failure itself; this is the last line for a broken socket.
+        res.destroy(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  };
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * The `registrar` command.
+ *
+ * @module
+ */
+
+import { ConfigurationError } from '../core/errors.js';
+import { resolveCommandOptions } from '../server/options.js';
+import { jsonLogger, serve } from '../server/serve.js';
+
+const USAGE = `Usage: registrar <command> [options]
+
+Commands:
+  serve                 run the registration server (RFC 7591, RFC 7592)
+
+Options (each also an environment variable REGISTRAR_<NAME>):
+  --port PORT           listen port (4000)
+  --host HOST           listen address (127.0.0.1)
+  --issuer URL          issuer identifier (http://HOST:PORT)
+  --store SPEC          sqlite:./registrar.db (default) or memory:
+  --config FILE         JSON file of library configuration keys
+  --help                this text
+`;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === 'help') {
+    out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const options = resolveCommandOptions(rest, process.env);
+  if (options.help) {
+    out(USAGE);
+    return 0;
+  }
+  switch (command) {
+    case 'serve': {
+      const running = await serve(options, jsonLogger({ out, err }));
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          out(
+            JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'shutting down', signal }),
+          );
+          running.close().then(resolve, resolve);
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      return 0;
+    }
+    default:
+      err(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (
+      error instanceof ConfigurationError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      err(`registrar: ${(error as Error).message}`);
+      process.exitCode = 2;
+      return;
+    }
+    err(`registrar: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,240 @@
+/**
+ * The library configuration (DESIGN §3) and its resolution into the settings
+ * every use-case reads. Resolution fails at construction, never per request.
+ *
+ * @module
+ */
+
+import { type CryptoProvider, webCrypto } from './credentials.js';
+import { ConfigurationError } from './errors.js';
+import type { RegistrarEvent } from './events.js';
+import { isLoopbackHostname } from './redirect-uri.js';
+import { type RegistrationStore, STORE_CALLBACKS } from './store-contract.js';
+import type { ExtraMetadataValidator, MetadataRules } from './validate-metadata.js';
+
+/** Where private details go: causes of errors, store refusals, event handler failures. */
+export interface Logger {
+  info(record: Record<string, unknown>): void;
+  warn(record: Record<string, unknown>): void;
+  error(record: Record<string, unknown>): void;
+}
+
+/** When registration access tokens are replaced (RFC 7592 §3). */
+export type RotationPolicy = 'on-update' | 'never' | 'always';
+
+/** Cross-origin settings for browser-based clients. */
+export interface CorsOptions {
+  /** Allowed origins; `'*'` (the default) allows any. Credentials are never allowed. */
+  origins?: '*' | readonly string[];
+  /** Seconds a preflight answer may be cached. Default 600. */
+  maxAgeSeconds?: number;
+}
+
+/** The configuration accepted by `createRegistrar` (DESIGN §3). `C` is the host's client type. */
+export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
+  /** The authorization server's issuer identifier, used verbatim. */
+  issuer: string;
+  /** Mount `POST {registrationPath}`. Default `false`. */
+  registrationEnabled?: boolean;
+  /** Mount `{registrationPath}/{client_id}`. Default: `true` when `loadClient` exists. */
+  managementEnabled?: boolean;
+  /** A store implementing the callbacks; flat keys of the same name win. */
+  registration?: RegistrationStore<C>;
+  /** Default `/oauth/register`. */
+  registrationPath?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  jwksUri?: string;
+  grantTypesSupported?: readonly string[];
+  responseTypesSupported?: readonly string[];
+  tokenEndpointAuthMethodsSupported?: readonly string[];
+  scopesSupported?: readonly string[];
+  defaultScope?: string;
+  subjectTypesSupported?: readonly string[];
+  signingAlgValuesSupported?: readonly string[];
+  /** Default: `true`, except for an `http` issuer on a loopback host. */
+  requireHttps?: boolean;
+  /** Peer addresses whose `X-Forwarded-Proto` and `X-Forwarded-For` headers count. */
+  trustedProxies?: readonly string[];
+  /** Default: any origin, no credentials. `false` disables CORS. */
+  cors?: CorsOptions | false;
+  /** Extra members to accept, each with a validator; all other unknown members are dropped. */
+  extraMetadata?: Record<string, ExtraMetadataValidator>;
+  /** Seconds until a client secret expires; 0 (default) means never. */
+  clientSecretTtl?: number;
+  /** Default `'on-update'`. */
+  rotateRegistrationAccessToken?: RotationPolicy;
+  /** Default 65536. */
+  maxBodyBytes?: number;
+  /** Receives lifecycle events; a throwing handler is logged and ignored. */
+  onEvent?: (event: RegistrarEvent) => void | Promise<void>;
+  /** Default: JSON lines on the console for warnings and errors. */
+  logger?: Logger;
+  /** Default: Web Crypto. `registrar/node` exports a faster provider on `node:crypto`. */
+  crypto?: CryptoProvider;
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The store callbacks after flat keys have been merged over the store's methods. */
+export type ResolvedStore<C> = RegistrationStore<C>;
+
+/** What every use-case reads: the configuration with defaults applied and checked. */
+export interface Settings<C> {
+  readonly issuer: string;
+  readonly registrationEnabled: boolean;
+  readonly managementEnabled: boolean;
+  readonly store: ResolvedStore<C>;
+  /** The absolute registration endpoint URL. */
+  readonly registrationEndpoint: string;
+  /** The path of the registration endpoint, as matched against requests. */
+  readonly registrationPathname: string;
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
+  readonly jwksUri: string;
+  readonly rules: MetadataRules;
+  readonly subjectTypesSupported: readonly string[];
+  readonly requireHttps: boolean;
+  readonly trustedProxies: ReadonlySet<string>;
+  readonly cors: Required<CorsOptions> | false;
+  readonly clientSecretTtl: number;
+  readonly rotateRegistrationAccessToken: RotationPolicy;
+  readonly maxBodyBytes: number;
+  readonly onEvent: ((event: RegistrarEvent) => void | Promise<void>) | undefined;
+  readonly logger: Logger;
+  readonly crypto: CryptoProvider;
+  readonly now: () => number;
+}
+
+/** Default `grantTypesSupported` (DESIGN §3). */
+export const DEFAULT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** Default `responseTypesSupported`. */
+export const DEFAULT_RESPONSE_TYPES = ['code'] as const;
+/** Default `tokenEndpointAuthMethodsSupported`. */
+export const DEFAULT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+] as const;
+/** Default `signingAlgValuesSupported`. */
+export const DEFAULT_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+/** Default `registrationPath`. */
+export const DEFAULT_REGISTRATION_PATH = '/oauth/register';
+/** Default `maxBodyBytes`: 64 KiB. */
+export const DEFAULT_MAX_BODY_BYTES = 65536;
+
+const ROTATION_POLICIES: readonly RotationPolicy[] = ['on-update', 'never', 'always'];
+
+/** A console logger writing one JSON line per record; the library default. */
+export const consoleLogger: Logger = {
+  info: (record) => console.log(JSON.stringify({ level: 'info', ...record })),
+  warn: (record) => console.warn(JSON.stringify({ level: 'warn', ...record })),
+  error: (record) => console.error(JSON.stringify({ level: 'error', ...record })),
+};
+
+function resolveStore<C>(config: RegistrarConfig<C>): ResolvedStore<C> {
+  const store: Record<string, unknown> = {};
+  for (const name of STORE_CALLBACKS) {
+    const flat = config[name];
+    const method = config.registration?.[name];
+    if (flat !== undefined && typeof flat !== 'function') {
+      throw new ConfigurationError(`${name} must be a function.`);
+    }
+    if (flat) store[name] = flat;
+    else if (typeof method === 'function') store[name] = method.bind(config.registration);
+  }
+  return store as ResolvedStore<C>;
+}
+
+function joinPath(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+
+/** Applies defaults and checks the configuration; throws `ConfigurationError` when it cannot work. */
+export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
+  if (typeof config !== 'object' || config === null)
+    throw new ConfigurationError('A configuration object is required.');
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(config.issuer);
+  } catch {
+    throw new ConfigurationError('issuer must be an absolute URL.');
+  }
+  if (issuerUrl.search !== '' || issuerUrl.hash !== '') {
+    throw new ConfigurationError('issuer must not have a query or fragment (RFC 8414 §2).');
+  }
+  const store = resolveStore(config);
+  const registrationEnabled = config.registrationEnabled ?? false;
+  if (registrationEnabled && !store.registerClient) {
+    throw new ConfigurationError(
+      'registrationEnabled is true but no registerClient callback was given (neither a flat key nor a store method).',
+    );
+  }
+  const managementEnabled = config.managementEnabled ?? store.loadClient !== undefined;
+  if (managementEnabled && !store.loadClient) {
+    throw new ConfigurationError('managementEnabled is true but no loadClient callback was given.');
+  }
+  const rotateRegistrationAccessToken = config.rotateRegistrationAccessToken ?? 'on-update';
+  if (!ROTATION_POLICIES.includes(rotateRegistrationAccessToken)) {
+    throw new ConfigurationError(
+      `rotateRegistrationAccessToken must be one of ${ROTATION_POLICIES.join(', ')}.`,
+    );
+  }
+  if (
+    managementEnabled &&
+    rotateRegistrationAccessToken === 'always' &&
+    store.clientRegistration &&
+    !store.updateClient
+  ) {
+    throw new ConfigurationError(
+      'rotateRegistrationAccessToken "always" needs an updateClient callback to persist rotations.',
+    );
+  }
+  const registrationPath = config.registrationPath ?? DEFAULT_REGISTRATION_PATH;
+  const registrationEndpoint = joinPath(config.issuer, registrationPath);
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new ConfigurationError('maxBodyBytes must be a positive integer.');
+  }
+  const clientSecretTtl = config.clientSecretTtl ?? 0;
+  if (!Number.isInteger(clientSecretTtl) || clientSecretTtl < 0) {
+    throw new ConfigurationError('clientSecretTtl must be a non-negative integer number of seconds.');
+  }
+  const cors =
+    config.cors === false
+      ? false
+      : { origins: config.cors?.origins ?? '*', maxAgeSeconds: config.cors?.maxAgeSeconds ?? 600 };
+  const loopbackHttpIssuer = issuerUrl.protocol === 'http:' && isLoopbackHostname(issuerUrl.hostname);
+  return {
+    issuer: config.issuer,
+    registrationEnabled,
+    managementEnabled,
+    store,
+    registrationEndpoint,
+    registrationPathname: new URL(registrationEndpoint).pathname,
+    authorizationEndpoint: config.authorizationEndpoint ?? joinPath(config.issuer, '/authorize'),
+    tokenEndpoint: config.tokenEndpoint ?? joinPath(config.issuer, '/token'),
+    jwksUri: config.jwksUri ?? joinPath(config.issuer, '/jwks.json'),
+    rules: {
+      grantTypesSupported: config.grantTypesSupported ?? DEFAULT_GRANT_TYPES,
+      responseTypesSupported: config.responseTypesSupported ?? DEFAULT_RESPONSE_TYPES,
+      tokenEndpointAuthMethodsSupported: config.tokenEndpointAuthMethodsSupported ?? DEFAULT_AUTH_METHODS,
+      signingAlgValuesSupported: config.signingAlgValuesSupported ?? DEFAULT_SIGNING_ALGS,
+      scopesSupported: config.scopesSupported,
+      defaultScope: config.defaultScope,
+      extraMetadata: config.extraMetadata,
+    },
+    subjectTypesSupported: config.subjectTypesSupported ?? ['public'],
+    requireHttps: config.requireHttps ?? !loopbackHttpIssuer,
+    trustedProxies: new Set(config.trustedProxies ?? []),
+    cors,
+    clientSecretTtl,
+    rotateRegistrationAccessToken,
+    maxBodyBytes,
+    onEvent: config.onEvent,
+    logger: config.logger ?? consoleLogger,
+    crypto: config.crypto ?? webCrypto,
+    now: config.now ?? Date.now,
+  };
+}

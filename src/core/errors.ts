@@ -1,0 +1,161 @@
+/**
+ * Protocol errors. Each carries the RFC error code sent on the wire, the HTTP
+ * status, a public description safe to send to the caller, and an optional
+ * private cause that only ever reaches logs.
+ *
+ * @module
+ */
+
+/** Every error code Registrar can answer with (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2, RFC 7592). */
+export type RegistrationErrorCode =
+  | 'invalid_request'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_software_statement'
+  | 'unapproved_software_statement'
+  | 'invalid_token'
+  | 'invalid_client'
+  | 'access_denied'
+  | 'too_many_requests'
+  | 'temporarily_unavailable'
+  | 'server_error';
+
+/**
+ * A failure answered with `{"error": code, "error_description": description}`.
+ * `description` is public; `cause` is private and is only logged.
+ */
+export class RegistrationError extends Error {
+  /** The wire error code. */
+  readonly error: RegistrationErrorCode;
+  /** The HTTP status code of the response. */
+  readonly status: number;
+  /** The public `error_description`. Never holds a secret. */
+  readonly description: string;
+  /** Extra response headers (`WWW-Authenticate`, `Allow`, `Retry-After`). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    status: number,
+    error: RegistrationErrorCode,
+    description: string,
+    options: { headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RegistrationError';
+    this.status = status;
+    this.error = error;
+    this.description = description;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** 400 `invalid_request`: the request itself is malformed (RFC 7591 §3.2.2). */
+export function invalidRequest(description: string, cause?: unknown): RegistrationError {
+  return new RegistrationError(400, 'invalid_request', description, { cause });
+}
+
+/** 400 `invalid_redirect_uri` (RFC 7591 §3.2.2). */
+export function invalidRedirectUri(description: string): RegistrationError {
+  return new RegistrationError(400, 'invalid_redirect_uri', description);
+}
+
+/** 400 `invalid_client_metadata` (RFC 7591 §3.2.2). */
+export function invalidClientMetadata(description: string, cause?: unknown): RegistrationError {
+  return new RegistrationError(400, 'invalid_client_metadata', description, { cause });
+}
+
+/** 400 `invalid_software_statement` (RFC 7591 §3.2.2). */
+export function invalidSoftwareStatement(description: string, cause?: unknown): RegistrationError {
+  return new RegistrationError(400, 'invalid_software_statement', description, { cause });
+}
+
+/** 400 `unapproved_software_statement` (RFC 7591 §3.2.2). */
+export function unapprovedSoftwareStatement(description: string, cause?: unknown): RegistrationError {
+  return new RegistrationError(400, 'unapproved_software_statement', description, { cause });
+}
+
+/** 401 without an `error` attribute: a token was needed and none was sent (RFC 6750 §3.1). */
+export function missingToken(description: string): RegistrationError {
+  return new RegistrationError(401, 'invalid_request', description, {
+    headers: { 'www-authenticate': 'Bearer' },
+  });
+}
+
+/** 401 `invalid_token` (RFC 6750 §3.1). One description for every cause, so callers learn nothing. */
+export function invalidToken(cause?: unknown): RegistrationError {
+  return new RegistrationError(401, 'invalid_token', 'The access token is invalid, expired or revoked.', {
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    cause,
+  });
+}
+
+/** 403 `access_denied`: the store refused a deletion (RFC 7592 §2.3). */
+export function accessDenied(description: string, cause?: unknown): RegistrationError {
+  return new RegistrationError(403, 'access_denied', description, { cause });
+}
+
+/** 405 `invalid_request` with the `Allow` header listing what is mounted. */
+export function methodNotAllowed(allowed: readonly string[]): RegistrationError {
+  return new RegistrationError(
+    405,
+    'invalid_request',
+    `Method not allowed; allowed: ${allowed.join(', ')}.`,
+    {
+      headers: { allow: allowed.join(', ') },
+    },
+  );
+}
+
+/** 413 `invalid_request`: the body is larger than `maxBodyBytes`. */
+export function payloadTooLarge(limit: number): RegistrationError {
+  return new RegistrationError(413, 'invalid_request', `The request body exceeds ${limit} bytes.`);
+}
+
+/** 429 `too_many_requests` with `Retry-After` in seconds. */
+export function tooManyRequests(retryAfterSeconds: number): RegistrationError {
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new RegistrationError(429, 'too_many_requests', 'Too many requests; retry later.', {
+    headers: { 'retry-after': String(seconds) },
+  });
+}
+
+/** 503 `temporarily_unavailable` with `Retry-After`: the store cannot be reached. */
+export function temporarilyUnavailable(cause?: unknown, retryAfterSeconds = 5): RegistrationError {
+  return new RegistrationError(
+    503,
+    'temporarily_unavailable',
+    'The registration service is temporarily unavailable; retry later.',
+    { headers: { 'retry-after': String(retryAfterSeconds) }, cause },
+  );
+}
+
+/** 500 `server_error` with a generic description; the cause is only logged. */
+export function serverError(cause?: unknown): RegistrationError {
+  return new RegistrationError(500, 'server_error', 'The server encountered an internal error.', { cause });
+}
+
+/**
+ * Thrown by a store when its database cannot be reached. Registrar answers
+ * 503 `temporarily_unavailable` with `Retry-After` instead of 500.
+ */
+export class StoreUnavailableError extends Error {
+  /** Seconds a caller should wait before retrying. */
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    message = 'The client store is unavailable.',
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StoreUnavailableError';
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 5;
+  }
+}
+
+/** Thrown at construction when a configuration cannot work. */
+export class ConfigurationError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Lifecycle events (DESIGN §7). An event names the client and the time; it
+ * never carries a secret, a token or a hash.
+ *
+ * @module
+ */
+
+import type { Logger } from './config.js';
+
+/** The event types Registrar emits. */
+export type RegistrarEventType =
+  | 'client.registered'
+  | 'client.updated'
+  | 'client.deleted'
+  | 'client.expired'
+  | 'management.auth_failed';
+
+/** One lifecycle event. */
+export interface RegistrarEvent {
+  readonly type: RegistrarEventType;
+  /** The client concerned (for `management.auth_failed`, the id the request named). */
+  readonly client_id: string;
+  /** Unix seconds. */
+  readonly time: number;
+}
+
+/**
+ * Delivers an event. A handler that throws or rejects is logged and never
+ * changes the response.
+ */
+export async function emitEvent(
+  onEvent: ((event: RegistrarEvent) => void | Promise<void>) | undefined,
+  logger: Logger,
+  event: RegistrarEvent,
+): Promise<void> {
+  if (!onEvent) return;
+  try {
+    await onEvent(event);
+  } catch (error) {
+    logger.error({
+      msg: 'event handler failed',
+      event: event.type,
+      client_id: event.client_id,
+      cause: describe(error),
+    });
+  }
+}
+
+/** A loggable summary of a thrown value. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

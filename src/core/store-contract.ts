@@ -1,0 +1,99 @@
+/**
+ * The host-owned persistence contract (DESIGN §2). Registrar mints and hashes
+ * credentials and frames every response; a store only persists what it is
+ * given. A store never receives a plaintext secret or token.
+ *
+ * @module
+ */
+
+/** Validated client metadata, keyed by the RFC member names (RFC 7591 §2, OpenID Connect Registration §2). */
+export type ClientMetadata = Record<string, unknown>;
+
+/**
+ * What a store persists for one client: the issuance-ready attributes that
+ * `registerClient` receives and `clientRegistration` returns.
+ */
+export interface ClientRegistration {
+  /** The server-minted (or, for metadata documents, URL) client identifier. */
+  client_id: string;
+  /** Unix seconds at which the client id was issued. */
+  client_id_issued_at: number;
+  /** `sha256:` + base64url SHA-256 of the client secret; only for clients with a secret. */
+  client_secret_hash?: string;
+  /** Unix seconds at which the secret expires; 0 means never. */
+  client_secret_expires_at: number;
+  /** `sha256:` + base64url SHA-256 of the registration access token; absent when management is off. */
+  registration_access_token_hash?: string;
+  /** Unix seconds after which an unused client expires (DESIGN §7); absent when clients do not expire. */
+  expires_at?: number;
+  /** Unix seconds of the last proven use (DESIGN §7). */
+  last_used_at?: number;
+  /** The complete validated metadata, defaults filled in, language-tagged variants kept. */
+  metadata: ClientMetadata;
+}
+
+/** A successful write: the host's representation of the client. */
+export interface StoreSuccess<C> {
+  ok: true;
+  client: C;
+}
+
+/** A refused write; `reason` may be logged, never sent. */
+export interface StoreFailure {
+  ok: false;
+  reason: string;
+}
+
+/** Result of `registerClient` and `updateClient`. */
+export type StoreWriteResult<C> = StoreSuccess<C> | StoreFailure;
+
+/** Result of `unregisterClient`: nothing, `{ ok: true }` when this call removed it, or a failure. */
+export type StoreDeleteResult<C> = undefined | { ok: true; client?: C } | StoreFailure;
+
+/**
+ * The RegistrationStore contract (DESIGN §2). `C` is the host's opaque client.
+ * A flat configuration key of the same name wins over the method.
+ */
+export interface RegistrationStore<C = ClientRegistration> {
+  /** Persist a newly registered client (RFC 7591 §3.2.1). */
+  registerClient?(attrs: ClientRegistration): Promise<StoreWriteResult<C>> | StoreWriteResult<C>;
+  /** Find a client for a management request, or `null`. */
+  loadClient?(clientId: string): Promise<C | null> | C | null;
+  /** The stored registration access token hash, or `null` (then every management request fails closed). */
+  clientRegistrationAccessTokenHash?(client: C): Promise<string | null> | string | null;
+  /** The stored attributes, as last updated. */
+  clientRegistration?(client: C): Promise<ClientRegistration | null> | ClientRegistration | null;
+  /**
+   * Replace a registration atomically: succeed only while the stored token
+   * hash still equals `expectedTokenHash`, else answer `reason: 'conflict'` (RFC 7592 §2.2).
+   */
+  updateClient?(
+    client: C,
+    attrs: ClientRegistration,
+    expectedTokenHash: string,
+  ): Promise<StoreWriteResult<C>> | StoreWriteResult<C>;
+  /**
+   * Delete a client atomically (RFC 7592 §2.3): of concurrent deletes exactly
+   * one answers success; the others answer `reason: 'not_found'`.
+   */
+  unregisterClient?(client: C): Promise<StoreDeleteResult<C>> | StoreDeleteResult<C>;
+  /** Renew `last_used_at` on proven use (DESIGN §7). */
+  touchClient?(clientId: string, at: number): Promise<void> | void;
+  /** Remove up to `limit` clients whose `expires_at` is before `now` (Unix seconds); returns how many were removed. */
+  sweepExpired?(now: number, limit: number): Promise<number> | number;
+  /** `true` the first time `key` is seen (until `expiresAt`, Unix seconds), `false` after. */
+  consumeOnce?(key: string, expiresAt: number): Promise<boolean> | boolean;
+}
+
+/** The names of the contract's callbacks, in the order DESIGN §2 lists them. */
+export const STORE_CALLBACKS = [
+  'registerClient',
+  'loadClient',
+  'clientRegistrationAccessTokenHash',
+  'clientRegistration',
+  'updateClient',
+  'unregisterClient',
+  'touchClient',
+  'sweepExpired',
+  'consumeOnce',
+] as const;

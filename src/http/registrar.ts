@@ -1,0 +1,222 @@
+/**
+ * The HTTP face of Registrar: one function from a request to a response,
+ * routing the registration endpoint (RFC 7591) and the client configuration
+ * endpoint (RFC 7592), framing every answer.
+ *
+ * @module
+ */
+
+import { type RegistrarConfig, resolveSettings, type Settings } from '../core/config.js';
+import { registrationMetadata } from '../core/discovery.js';
+import {
+  invalidRequest,
+  methodNotAllowed,
+  missingToken,
+  payloadTooLarge,
+  RegistrationError,
+  serverError,
+} from '../core/errors.js';
+import { describe } from '../core/events.js';
+import {
+  authenticateManagement,
+  deleteClient,
+  managementMethods,
+  readClient,
+  updateClient,
+} from '../core/manage-client.js';
+import { registerClient } from '../core/register-client.js';
+import type { RegistrarRequest, RegistrarResponse } from './types.js';
+import { fromWebRequest, toWebResponse } from './web-request.js';
+
+/** A mounted Registrar. */
+export interface Registrar {
+  /**
+   * Answers a request for one of Registrar's endpoints, or resolves to `null`
+   * when the path is not Registrar's (so an adapter can pass it on).
+   */
+  handle(request: RegistrarRequest): Promise<RegistrarResponse | null>;
+  /** The Web-standard entry point; answers 404 for paths that are not Registrar's. */
+  fetch(request: Request, info?: { remoteAddress?: string }): Promise<Response>;
+  /** The authorization server metadata members Registrar owns (RFC 8414 §2). */
+  metadata(): Record<string, unknown>;
+  /** The resolved settings. */
+  readonly settings: Settings<unknown>;
+}
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+const DECODER_OPTIONS = { fatal: true } as const;
+
+/** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
+export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
+  const settings = resolveSettings(config);
+  const managementAllow = managementMethods(settings as Settings<unknown>);
+
+  function baseHeaders(request: RegistrarRequest): Record<string, string> {
+    const headers: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' };
+    const origin = request.header('origin');
+    if (settings.cors && origin !== null) {
+      const { origins } = settings.cors;
+      if (origins === '*') {
+        headers['access-control-allow-origin'] = '*';
+      } else if (origins.includes(origin)) {
+        headers['access-control-allow-origin'] = origin;
+        headers.vary = 'Origin';
+      }
+      headers['access-control-expose-headers'] = 'WWW-Authenticate, Retry-After, Allow';
+    }
+    return headers;
+  }
+
+  function json(
+    request: RegistrarRequest,
+    status: number,
+    body: unknown,
+    extra: Record<string, string> = {},
+  ) {
+    return {
+      status,
+      headers: { ...baseHeaders(request), 'content-type': 'application/json', ...extra },
+      body: JSON.stringify(body),
+    };
+  }
+
+  function errorResponse(request: RegistrarRequest, error: unknown): RegistrarResponse {
+    const failure = error instanceof RegistrationError ? error : serverError(error);
+    if (failure.status >= 500) {
+      settings.logger.error({ msg: 'request failed', error: failure.error, cause: describe(failure.cause) });
+    }
+    return json(
+      request,
+      failure.status,
+      { error: failure.error, error_description: failure.description },
+      { ...failure.headers },
+    );
+  }
+
+  function preflight(request: RegistrarRequest, allow: readonly string[]): RegistrarResponse {
+    if (!settings.cors) throw methodNotAllowed(allow);
+    const headers = baseHeaders(request);
+    headers['access-control-allow-methods'] = allow.join(', ');
+    headers['access-control-allow-headers'] = 'Authorization, Content-Type';
+    headers['access-control-max-age'] = String(settings.cors.maxAgeSeconds);
+    return { status: 204, headers, body: null };
+  }
+
+  function isHttps(request: RegistrarRequest): boolean {
+    if (request.url.startsWith('https:')) return true;
+    if (request.remoteAddress === undefined || !settings.trustedProxies.has(request.remoteAddress))
+      return false;
+    const forwarded = request.header('x-forwarded-proto');
+    return forwarded !== null && forwarded.split(',')[0]?.trim().toLowerCase() === 'https';
+  }
+
+  function requireHttps(request: RegistrarRequest): void {
+    if (settings.requireHttps && !isHttps(request)) {
+      throw invalidRequest('This endpoint requires HTTPS.');
+    }
+  }
+
+  /** Steps 5 to 7 of DESIGN §4.1: size, media type, then a JSON object. */
+  async function readJsonObject(request: RegistrarRequest): Promise<Record<string, unknown>> {
+    const bytes = await request.body(settings.maxBodyBytes);
+    if (bytes === null) throw payloadTooLarge(settings.maxBodyBytes);
+    const mediaType = request.header('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
+    if (mediaType !== 'application/json') {
+      throw invalidRequest('The request body must be application/json.');
+    }
+    let document: unknown;
+    try {
+      document = JSON.parse(new TextDecoder('utf-8', DECODER_OPTIONS).decode(bytes));
+    } catch {
+      throw invalidRequest('The request body is not valid JSON.');
+    }
+    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+      throw invalidRequest('The request body must be a JSON object.');
+    }
+    return document as Record<string, unknown>;
+  }
+
+  function bearerToken(request: RegistrarRequest): string {
+    const authorization = request.header('authorization');
+    const match = authorization === null ? null : BEARER.exec(authorization);
+    if (!match) throw missingToken('A registration access token is required in the Authorization header.');
+    return match[1] as string;
+  }
+
+  async function registration(request: RegistrarRequest): Promise<RegistrarResponse> {
+    const allow = settings.cors ? ['POST', 'OPTIONS'] : ['POST'];
+    // Step 1: method.
+    if (request.method === 'OPTIONS') return preflight(request, allow);
+    if (request.method !== 'POST') throw methodNotAllowed(allow);
+    // Step 2: transport.
+    requireHttps(request);
+    // Steps 3 and 4 (rate limit, initial access token) belong to admission (DESIGN §6).
+    // Steps 5 to 7.
+    const document = await readJsonObject(request);
+    // Step 8 (software statement) belongs to admission (DESIGN §6); steps 9 to 13 follow.
+    const body = await registerClient(settings, document);
+    return json(request, 201, body);
+  }
+
+  async function management(request: RegistrarRequest, encodedId: string): Promise<RegistrarResponse> {
+    const allow = settings.cors ? [...managementAllow, 'OPTIONS'] : managementAllow;
+    if (request.method === 'OPTIONS') return preflight(request, allow);
+    if (!managementAllow.includes(request.method)) throw methodNotAllowed(allow);
+    requireHttps(request);
+    const token = bearerToken(request);
+    let clientId: string;
+    try {
+      clientId = decodeURIComponent(encodedId);
+    } catch {
+      clientId = encodedId;
+    }
+    const auth = await authenticateManagement(settings, clientId, token);
+    switch (request.method) {
+      case 'GET':
+        return json(request, 200, await readClient(settings, auth));
+      case 'PUT':
+        return json(request, 200, await updateClient(settings, auth, await readJsonObject(request)));
+      default:
+        await deleteClient(settings, auth);
+        return { status: 204, headers: baseHeaders(request), body: null };
+    }
+  }
+
+  function route(request: RegistrarRequest): (() => Promise<RegistrarResponse>) | null {
+    const queryAt = request.url.indexOf('?');
+    const withoutQuery = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
+    const pathStart = withoutQuery.indexOf('/', withoutQuery.indexOf('//') + 2);
+    const pathname = pathStart === -1 ? '/' : withoutQuery.slice(pathStart);
+    const base = settings.registrationPathname;
+    if (pathname === base) return settings.registrationEnabled ? () => registration(request) : null;
+    if (settings.managementEnabled && pathname.startsWith(base) && pathname[base.length] === '/') {
+      const id = pathname.slice(base.length + 1);
+      if (id !== '' && !id.includes('/')) return () => management(request, id);
+    }
+    return null;
+  }
+
+  async function handle(request: RegistrarRequest): Promise<RegistrarResponse | null> {
+    const run = route(request);
+    if (!run) return null;
+    try {
+      return await run();
+    } catch (error) {
+      return errorResponse(request, error);
+    }
+  }
+
+  return {
+    handle,
+    async fetch(request, info) {
+      const wrapped = fromWebRequest(request, info?.remoteAddress);
+      const response =
+        (await handle(wrapped)) ??
+        json(wrapped, 404, { error: 'invalid_request', error_description: 'No such endpoint.' });
+      return toWebResponse(response);
+    },
+    metadata: () => registrationMetadata(settings as Settings<unknown>),
+    settings: settings as Settings<unknown>,
+  };
+}

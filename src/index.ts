@@ -1,0 +1,30 @@
+/**
+ * Registrar: OAuth 2.0 Dynamic Client Registration (RFC 7591), client
+ * management (RFC 7592) and OpenID Connect registration rules for a host
+ * authorization server.
+ *
+ * @module
+ */
+
+export type { CorsOptions, Logger, RegistrarConfig, RotationPolicy } from './core/config.js';
+export { type CryptoProvider, webCrypto } from './core/credentials.js';
+export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/discovery.js';
+export {
+  ConfigurationError,
+  RegistrationError,
+  type RegistrationErrorCode,
+  StoreUnavailableError,
+} from './core/errors.js';
+export type { RegistrarEvent, RegistrarEventType } from './core/events.js';
+export type {
+  ClientMetadata,
+  ClientRegistration,
+  RegistrationStore,
+  StoreDeleteResult,
+  StoreFailure,
+  StoreSuccess,
+  StoreWriteResult,
+} from './core/store-contract.js';
+export { type ExtraMetadataValidator, validateClientMetadata } from './core/validate-metadata.js';
+export { createRegistrar, type Registrar } from './http/registrar.js';
+export type { RegistrarRequest, RegistrarResponse } from './http/types.js';

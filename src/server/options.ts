@@ -1,0 +1,103 @@
+/**
+ * Options of `registrar serve` and the other commands: flags win over
+ * `REGISTRAR_*` environment variables, which win over the `--config` file
+ * (DESIGN §12).
+ *
+ * @module
+ */
+
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigurationError } from '../core/errors.js';
+
+/** The flags every command understands, with their defaults. */
+export const FLAGS = {
+  port: { type: 'string', default: '4000' },
+  host: { type: 'string', default: '127.0.0.1' },
+  issuer: { type: 'string' },
+  store: { type: 'string', default: 'sqlite:./registrar.db' },
+  config: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+type FlagName = keyof typeof FLAGS;
+
+/** The resolved options of a command. */
+export interface CommandOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly issuer: string;
+  readonly store: string;
+  readonly json: boolean;
+  readonly help: boolean;
+  /** Library configuration keys from the `--config` file (data only, no functions). */
+  readonly config: Record<string, unknown>;
+  /** Positional arguments after the command. */
+  readonly positionals: string[];
+}
+
+/** `--rate-limit` becomes `REGISTRAR_RATE_LIMIT`. */
+export function environmentName(flag: string): string {
+  return `REGISTRAR_${flag.replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** Configuration keys the file may not set: they are functions or belong to the flags. */
+const FILE_FORBIDDEN_KEYS = new Set(['registration', 'onEvent', 'logger', 'crypto', 'now', 'policies']);
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigurationError(`Cannot read the config file ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigurationError(`The config file ${path} must hold a JSON object.`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (FILE_FORBIDDEN_KEYS.has(key)) throw new ConfigurationError(`The config file cannot set ${key}.`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Parses a command's arguments against the environment and the config file. */
+export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): CommandOptions {
+  const { values, positionals } = parseArgs({
+    args,
+    options: Object.fromEntries(Object.entries(FLAGS).map(([name, spec]) => [name, { type: spec.type }])) as {
+      [K in FlagName]: { type: (typeof FLAGS)[K]['type'] };
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const pick = (name: FlagName): string | boolean | undefined => {
+    const flag = values[name];
+    if (flag !== undefined) return flag;
+    const fromEnv = env[environmentName(name)];
+    if (fromEnv !== undefined && fromEnv !== '')
+      return FLAGS[name].type === 'boolean' ? fromEnv === 'true' : fromEnv;
+    return 'default' in FLAGS[name] ? (FLAGS[name] as { default: string }).default : undefined;
+  };
+  const configPath = pick('config');
+  const config = typeof configPath === 'string' ? readConfigFile(configPath) : {};
+  const port = Number(pick('port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigurationError('--port must be a port number.');
+  const host = String(pick('host'));
+  const issuer =
+    (pick('issuer') as string | undefined) ??
+    (typeof config.issuer === 'string'
+      ? config.issuer
+      : `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  return {
+    port,
+    host,
+    issuer,
+    store: String(pick('store')),
+    json: pick('json') === true,
+    help: pick('help') === true,
+    config,
+    positionals,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * A process-local store for tests and development. Every operation is
+ * synchronous under the hood, so each is atomic within the process.
+ *
+ * @module
+ */
+
+import type {
+  BundledStore,
+  ClientPage,
+  ClientRegistration,
+  StoreDeleteResult,
+  StoreWriteResult,
+} from './contract.js';
+import { renewedExpiry } from './contract.js';
+
+/** Creates an empty in-memory store. Nothing survives the process. */
+export function createMemoryStore(): BundledStore {
+  const clients = new Map<string, ClientRegistration>();
+  const once = new Map<string, number>();
+  const copy = (registration: ClientRegistration): ClientRegistration => structuredClone(registration);
+
+  return {
+    async registerClient(attrs): Promise<StoreWriteResult<ClientRegistration>> {
+      if (clients.has(attrs.client_id)) return { ok: false, reason: 'duplicate client_id' };
+      clients.set(attrs.client_id, copy(attrs));
+      return { ok: true, client: copy(attrs) };
+    },
+    async loadClient(clientId) {
+      const found = clients.get(clientId);
+      return found ? copy(found) : null;
+    },
+    async clientRegistrationAccessTokenHash(client) {
+      return client.registration_access_token_hash ?? null;
+    },
+    async clientRegistration(client) {
+      const found = clients.get(client.client_id);
+      return found ? copy(found) : null;
+    },
+    async updateClient(client, attrs, expectedTokenHash): Promise<StoreWriteResult<ClientRegistration>> {
+      const stored = clients.get(client.client_id);
+      if (!stored) return { ok: false, reason: 'not_found' };
+      if (stored.registration_access_token_hash !== expectedTokenHash)
+        return { ok: false, reason: 'conflict' };
+      const next = copy({ ...attrs, client_id: client.client_id });
+      clients.set(client.client_id, next);
+      return { ok: true, client: copy(next) };
+    },
+    async unregisterClient(client): Promise<StoreDeleteResult<ClientRegistration>> {
+      const stored = clients.get(client.client_id);
+      if (!stored) return { ok: false, reason: 'not_found' };
+      clients.delete(client.client_id);
+      return { ok: true, client: stored };
+    },
+    async touchClient(clientId, at) {
+      const stored = clients.get(clientId);
+      if (!stored) return;
+      const expiresAt = renewedExpiry(stored, at);
+      stored.last_used_at = at;
+      if (expiresAt !== undefined) stored.expires_at = expiresAt;
+    },
+    async sweepExpired(now, limit) {
+      let removed = 0;
+      for (const [clientId, registration] of clients) {
+        if (removed >= limit) break;
+        if (registration.expires_at !== undefined && registration.expires_at < now) {
+          clients.delete(clientId);
+          removed++;
+        }
+      }
+      return removed;
+    },
+    async consumeOnce(key, expiresAt) {
+      const now = Math.floor(Date.now() / 1000);
+      const seen = once.get(key);
+      if (seen !== undefined && seen >= now) return false;
+      if (once.size >= 10_000) {
+        for (const [entry, until] of once) if (until < now) once.delete(entry);
+      }
+      once.set(key, expiresAt);
+      return true;
+    },
+    async listClients(options = {}): Promise<ClientPage> {
+      const limit = options.limit ?? 100;
+      const ids = [...clients.keys()]
+        .filter((id) => options.after === undefined || id > options.after)
+        .sort();
+      const page = ids.slice(0, limit);
+      const result: ClientPage = { clients: page.map((id) => copy(clients.get(id) as ClientRegistration)) };
+      return ids.length > limit ? { ...result, next: page[page.length - 1] as string } : result;
+    },
+    async close() {
+      clients.clear();
+      once.clear();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * The SQLite schema, as ordered migrations. Migration N brings the schema
+ * from `user_version` N-1 to N; each runs in its own transaction.
+ *
+ * @module
+ */
+
+/** Ordered migrations; never edit one that has shipped, append a new one. */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE registrar_clients (
+     client_id TEXT PRIMARY KEY NOT NULL,
+     registration TEXT NOT NULL,
+     registration_access_token_hash TEXT,
+     client_id_issued_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     last_used_at INTEGER
+   );
+   CREATE INDEX registrar_clients_expires_at ON registrar_clients (expires_at) WHERE expires_at IS NOT NULL;
+   CREATE TABLE registrar_once (
+     key TEXT PRIMARY KEY NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX registrar_once_expires_at ON registrar_once (expires_at);`,
+];

@@ -1,0 +1,302 @@
+/**
+ * The store conformance kit (DESIGN §2): one suite any store runs against
+ * itself with `node:test`. Every store Registrar ships passes it.
+ *
+ * ```ts
+ * import { storeConformance } from 'registrar/testkit';
+ * storeConformance('my store', async () => ({ store: await openMyStore(), close: () => closeIt() }));
+ * ```
+ *
+ * @module
+ */
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { ClientRegistration, RegistrationStore } from '../core/store-contract.js';
+
+/** What the factory gives the kit: a fresh store and how to release it. */
+export interface StoreUnderTest<C> {
+  store: RegistrationStore<C>;
+  close?: () => Promise<void> | void;
+}
+
+/** Options for the kit. */
+export interface ConformanceOptions {
+  /** Parallel callers in the atomicity cases. Default 20. */
+  concurrency?: number;
+}
+
+function fakeHash(): string {
+  return `sha256:${randomBytes(32).toString('base64url')}`;
+}
+
+/** A registration as Registrar would hand it to `registerClient`. */
+export function sampleRegistration(overrides: Partial<ClientRegistration> = {}): ClientRegistration {
+  return {
+    client_id: randomBytes(16).toString('base64url'),
+    client_id_issued_at: 1_700_000_000,
+    client_secret_hash: fakeHash(),
+    client_secret_expires_at: 0,
+    registration_access_token_hash: fakeHash(),
+    metadata: {
+      redirect_uris: ['https://client.example.org/cb'],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      application_type: 'web',
+      token_endpoint_auth_method: 'client_secret_basic',
+      client_name: 'Conformance client',
+      'client_name#ja-Jpan-JP': 'クライアント',
+    },
+    ...overrides,
+  };
+}
+
+function required<T>(value: T | undefined, name: string): T {
+  assert.ok(value, `the store must implement ${name}`);
+  return value;
+}
+
+/**
+ * Registers the conformance suite for a store with `node:test`. `create` is
+ * called once for the suite; the cases use fresh random client ids, so the
+ * store may already hold other clients.
+ */
+export function storeConformance<C>(
+  name: string,
+  create: () => Promise<StoreUnderTest<C>> | StoreUnderTest<C>,
+  options: ConformanceOptions = {},
+): void {
+  const concurrency = options.concurrency ?? 20;
+
+  describe(`store conformance: ${name}`, () => {
+    let subject: StoreUnderTest<C>;
+    let store: RegistrationStore<C>;
+    before(async () => {
+      subject = await create();
+      store = subject.store;
+    });
+    after(async () => {
+      await subject.close?.();
+    });
+
+    async function register(attrs = sampleRegistration()): Promise<{ attrs: ClientRegistration; client: C }> {
+      const result = await required(store.registerClient, 'registerClient').call(store, attrs);
+      assert.equal(result.ok, true, 'registerClient must accept a fresh registration');
+      assert.ok(result.ok);
+      return { attrs, client: result.client };
+    }
+
+    async function load(clientId: string): Promise<C | null> {
+      return required(store.loadClient, 'loadClient').call(store, clientId);
+    }
+
+    it('registers a client and reads back exactly the attributes it was given', async () => {
+      const { attrs } = await register();
+      const client = await load(attrs.client_id);
+      assert.ok(client, 'loadClient finds a registered client');
+      const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      assert.deepEqual(read, attrs);
+    });
+
+    it('answers null for an unknown client id', async () => {
+      assert.equal(await load(randomBytes(16).toString('base64url')), null);
+    });
+
+    it('refuses a second registration with the same client id and keeps the first', async () => {
+      const { attrs } = await register();
+      const again = await required(store.registerClient, 'registerClient').call(store, {
+        ...sampleRegistration(),
+        client_id: attrs.client_id,
+      });
+      assert.equal(again.ok, false);
+      assert.ok(!again.ok && typeof again.reason === 'string');
+      const client = await load(attrs.client_id);
+      assert.ok(client);
+      assert.deepEqual(
+        await required(store.clientRegistration, 'clientRegistration').call(store, client),
+        attrs,
+      );
+    });
+
+    it('returns the stored registration access token hash', async () => {
+      const { attrs } = await register();
+      const client = await load(attrs.client_id);
+      assert.ok(client);
+      const hash = await required(
+        store.clientRegistrationAccessTokenHash,
+        'clientRegistrationAccessTokenHash',
+      ).call(store, client);
+      assert.equal(hash, attrs.registration_access_token_hash);
+    });
+
+    it('is not changed by mutating what it returned', async () => {
+      const { attrs } = await register();
+      const client = await load(attrs.client_id);
+      assert.ok(client);
+      const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      assert.ok(read);
+      read.metadata.client_name = 'mutated';
+      const again = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      assert.equal(again?.metadata.client_name, 'Conformance client');
+    });
+
+    it('replaces a registration when the expected token hash matches', async () => {
+      const { attrs } = await register();
+      const client = await load(attrs.client_id);
+      assert.ok(client);
+      const next: ClientRegistration = {
+        ...attrs,
+        registration_access_token_hash: fakeHash(),
+        metadata: { ...attrs.metadata, client_name: 'Renamed' },
+      };
+      delete next.client_secret_hash;
+      const result = await required(store.updateClient, 'updateClient').call(
+        store,
+        client,
+        next,
+        attrs.registration_access_token_hash as string,
+      );
+      assert.equal(result.ok, true);
+      const fresh = await load(attrs.client_id);
+      assert.ok(fresh);
+      assert.deepEqual(
+        await required(store.clientRegistration, 'clientRegistration').call(store, fresh),
+        next,
+      );
+      assert.equal(
+        await required(store.clientRegistrationAccessTokenHash, 'clientRegistrationAccessTokenHash').call(
+          store,
+          fresh,
+        ),
+        next.registration_access_token_hash,
+      );
+    });
+
+    it('answers conflict and changes nothing when the expected token hash is stale', async () => {
+      const { attrs } = await register();
+      const client = await load(attrs.client_id);
+      assert.ok(client);
+      const result = await required(store.updateClient, 'updateClient').call(
+        store,
+        client,
+        { ...attrs, metadata: { ...attrs.metadata, client_name: 'Lost' } },
+        fakeHash(),
+      );
+      assert.deepEqual(result, { ok: false, reason: 'conflict' });
+      const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      assert.deepEqual(read, attrs);
+    });
+
+    it(`lets exactly one of ${concurrency} concurrent updates with the same token hash win`, async () => {
+      const { attrs, client } = await register();
+      const update = required(store.updateClient, 'updateClient');
+      const results = await Promise.all(
+        Array.from({ length: concurrency }, (_, index) =>
+          update.call(
+            store,
+            client,
+            {
+              ...attrs,
+              registration_access_token_hash: fakeHash(),
+              metadata: { ...attrs.metadata, client_name: `v${index}` },
+            },
+            attrs.registration_access_token_hash as string,
+          ),
+        ),
+      );
+      const winners = results.filter((result) => result.ok);
+      assert.equal(winners.length, 1, 'exactly one compare-and-swap succeeds');
+      for (const result of results) if (!result.ok) assert.equal(result.reason, 'conflict');
+    });
+
+    it('deletes a client once; afterwards it is gone and a second delete finds nothing', async () => {
+      const { attrs, client } = await register();
+      const unregister = required(store.unregisterClient, 'unregisterClient');
+      const first = await unregister.call(store, client);
+      assert.ok(first === undefined || first.ok === true, 'the first delete succeeds');
+      assert.equal(await load(attrs.client_id), null);
+      assert.deepEqual(await unregister.call(store, client), { ok: false, reason: 'not_found' });
+    });
+
+    it('answers not_found to an update of a deleted client', async () => {
+      const { attrs, client } = await register();
+      await required(store.unregisterClient, 'unregisterClient').call(store, client);
+      const result = await required(store.updateClient, 'updateClient').call(
+        store,
+        client,
+        attrs,
+        attrs.registration_access_token_hash as string,
+      );
+      assert.equal(result.ok, false);
+      assert.ok(!result.ok && ['not_found', 'conflict'].includes(result.reason));
+      assert.equal(await load(attrs.client_id), null, 'an update never resurrects a deleted client');
+    });
+
+    it(`lets exactly one of ${concurrency} concurrent deletes succeed`, async () => {
+      const { client } = await register();
+      const unregister = required(store.unregisterClient, 'unregisterClient');
+      const results = await Promise.all(
+        Array.from({ length: concurrency }, () => unregister.call(store, client)),
+      );
+      const winners = results.filter((result) => result === undefined || result.ok);
+      assert.equal(winners.length, 1);
+      for (const result of results) {
+        if (result !== undefined && !result.ok) assert.equal(result.reason, 'not_found');
+      }
+    });
+
+    it('keeps concurrent registrations apart', async () => {
+      const batch = Array.from({ length: concurrency }, () => sampleRegistration());
+      const results = await Promise.all(
+        batch.map((attrs) => required(store.registerClient, 'registerClient').call(store, attrs)),
+      );
+      assert.ok(results.every((result) => result.ok));
+      for (const attrs of batch) {
+        const client = await load(attrs.client_id);
+        assert.ok(client);
+        assert.deepEqual(
+          await required(store.clientRegistration, 'clientRegistration').call(store, client),
+          attrs,
+        );
+      }
+    });
+
+    it('consumes a key once, and concurrently only once', async () => {
+      if (!store.consumeOnce) return;
+      const consume = store.consumeOnce;
+      const until = Math.floor(Date.now() / 1000) + 60;
+      const key = `jti:${randomBytes(8).toString('hex')}`;
+      const results = await Promise.all(
+        Array.from({ length: concurrency }, () => consume.call(store, key, until)),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(await consume.call(store, key, until), false);
+    });
+
+    it('renews last_used_at on touch and sweeps only expired clients', async () => {
+      if (!store.touchClient || !store.sweepExpired) return;
+      const now = Math.floor(Date.now() / 1000);
+      const stale = await register(
+        sampleRegistration({ client_id_issued_at: now - 100, expires_at: now - 10 }),
+      );
+      const fresh = await register(
+        sampleRegistration({ client_id_issued_at: now - 100, expires_at: now - 10 }),
+      );
+      const lasting = await register(
+        sampleRegistration({ client_id_issued_at: now, expires_at: now + 3600 }),
+      );
+      await store.touchClient.call(store, fresh.attrs.client_id, now);
+      const touched = await load(fresh.attrs.client_id);
+      assert.ok(touched);
+      const read = await required(store.clientRegistration, 'clientRegistration').call(store, touched);
+      assert.equal(read?.last_used_at, now);
+      assert.ok((read?.expires_at ?? 0) > now, 'a use renews the idle window');
+      const removed = await store.sweepExpired.call(store, now, 1000);
+      assert.ok(removed >= 1);
+      assert.equal(await load(stale.attrs.client_id), null);
+      assert.ok(await load(fresh.attrs.client_id));
+      assert.ok(await load(lasting.attrs.client_id));
+    });
+  });
+}
