@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { nodeCrypto } from '../src/adapters/node.js';
+import { nodeCrypto, RANDOM_POOL_BYTES } from '../src/adapters/node.js';
 import {
   hashCredential,
   mintClientId,
@@ -42,6 +42,27 @@ describe('credentials', () => {
     }
     const secret = mintSecret(nodeCrypto);
     assert.equal(Buffer.from(secret, 'base64url').length, 32);
+  });
+
+  it('draws fresh, independent bytes from the node:crypto pool across refills', () => {
+    const seen = new Set<string>();
+    let drawn = 0;
+    // Odd sizes, so slices straddle the end of the pool and force refills.
+    while (drawn < RANDOM_POOL_BYTES * 3) {
+      for (const length of [16, 32, 33]) {
+        const bytes = nodeCrypto.randomBytes(length);
+        assert.equal(bytes.length, length);
+        assert.ok(bytes.some((byte) => byte !== 0));
+        seen.add(Buffer.from(bytes).toString('hex'));
+        drawn += length;
+      }
+    }
+    assert.equal(seen.size, Math.ceil((RANDOM_POOL_BYTES * 3) / 81) * 3, 'no value handed out twice');
+    const first = nodeCrypto.randomBytes(32);
+    const copy = Buffer.from(first);
+    nodeCrypto.randomBytes(32);
+    assert.deepEqual(Buffer.from(first), copy, 'a handed-out value is a copy the pool never touches again');
+    assert.equal(nodeCrypto.randomBytes(RANDOM_POOL_BYTES + 1).length, RANDOM_POOL_BYTES + 1);
   });
 
   it('hashes to sha256: + base64url SHA-256, the same with Web Crypto and node:crypto', async () => {

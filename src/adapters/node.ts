@@ -5,16 +5,40 @@
  * @module
  */
 
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { CryptoProvider } from '../core/credentials.js';
 import type { Registrar } from '../http/registrar.js';
 import type { RegistrarRequest, RegistrarResponse } from '../http/types.js';
 
-/** A `CryptoProvider` on `node:crypto`: synchronous hashing, faster than Web Crypto on Node. */
+/** Bytes drawn from the CSPRNG at a time by `nodeCrypto.randomBytes`. */
+export const RANDOM_POOL_BYTES = 4096;
+
+// Each call into the CSPRNG costs about as much as a response write, whatever its size, so
+// `nodeCrypto` draws a pool at once and hands out copies of consecutive slices, as Node's own
+// randomUUID does. Handed-out bytes are zeroed in the pool, so no value can be handed out twice.
+const pool = Buffer.alloc(RANDOM_POOL_BYTES);
+let poolOffset = RANDOM_POOL_BYTES;
+
+function pooledRandomBytes(length: number): Uint8Array {
+  if (length > RANDOM_POOL_BYTES) return randomBytes(length);
+  if (poolOffset + length > RANDOM_POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = new Uint8Array(pool.subarray(poolOffset, poolOffset + length));
+  pool.fill(0, poolOffset, poolOffset + length);
+  poolOffset += length;
+  return bytes;
+}
+
+/**
+ * A `CryptoProvider` on `node:crypto`: synchronous hashing, and randomness drawn from the CSPRNG
+ * in pooled blocks; faster than Web Crypto on Node.
+ */
 export const nodeCrypto: CryptoProvider = {
-  randomBytes: (length) => randomBytes(length),
+  randomBytes: pooledRandomBytes,
   sha256: (value) => createHash('sha256').update(value, 'utf8').digest(),
 };
 

@@ -24,7 +24,8 @@ export function createMemoryStore(): BundledStore {
     async registerClient(attrs): Promise<StoreWriteResult<ClientRegistration>> {
       if (clients.has(attrs.client_id)) return { ok: false, reason: 'duplicate client_id' };
       clients.set(attrs.client_id, copy(attrs));
-      return { ok: true, client: copy(attrs) };
+      // The caller's own object is its client: the store keeps a copy no caller can reach.
+      return { ok: true, client: attrs };
     },
     async loadClient(clientId) {
       const found = clients.get(clientId);

@@ -134,7 +134,8 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStore {
     async registerClient(attrs) {
       const { changes } = guard(() => insert.run(params(attrs)));
       if (changes === 0) return { ok: false, reason: 'duplicate client_id' };
-      return { ok: true, client: structuredClone(attrs) };
+      // The row holds a serialised copy, so the caller's own object can be its client.
+      return { ok: true, client: attrs };
     },
     async loadClient(clientId) {
       const row = guard(() => select.get(clientId));

@@ -1,0 +1,99 @@
+// A server under test, in a child process of its own so its CPU time and memory are its own.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+/** The `registrar` command, run from source as `npm test` does. */
+export const REGISTRAR_MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+// Kernel clock ticks per second for /proc/<pid>/stat (sysconf(_SC_CLK_TCK), 100 on Linux).
+const CLOCK_TICKS = 100;
+
+/** A running target. */
+export interface Target {
+  readonly name: string;
+  readonly url: string;
+  readonly pid: number;
+  /** User plus system CPU time the process has used so far, in microseconds (from /proc/<pid>/stat). */
+  cpuMicros(): number;
+  /** Resident set size now, in bytes (from /proc/<pid>/status). */
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+/** Options for `startTarget`. */
+export interface TargetOptions {
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Node flags, e.g. `--cpu-prof`; BENCH_NODE_FLAGS adds to them for every target. */
+  nodeFlags?: string[];
+  cwd?: string;
+}
+
+/**
+ * Starts `script args` under Node with tsx and waits for the JSON line
+ * `{"msg":"listening","url":...}` that `registrar serve` and the bench targets print. The output
+ * goes straight to `logFile`, so reading it costs the load generator nothing.
+ */
+export async function startTarget(
+  name: string,
+  script: string,
+  args: string[],
+  logFile: string,
+  options: TargetOptions = {},
+): Promise<Target> {
+  const flags = [
+    ...(options.nodeFlags ?? []),
+    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ];
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRAR_')),
+  );
+  const log = openSync(logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [...flags, '--import', TSX, script, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...env, NODE_ENV: 'production', ...options.env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${name} did not start`);
+  let url: string | undefined;
+  for (let waited = 0; url === undefined; waited += 50) {
+    if (child.exitCode !== null || waited > 30_000) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} did not start:\n${readFileSync(logFile, 'utf8').slice(0, 4000)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const text = readFileSync(logFile, 'utf8');
+    const line = text.split('\n').find((entry) => entry.includes('"listening"'));
+    if (line) url = (JSON.parse(line) as { url: string }).url;
+  }
+  const exited = once(child, 'exit');
+  return {
+    name,
+    url,
+    pid,
+    cpuMicros() {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Field 2 (comm) may contain spaces; the fields after the closing parenthesis are fixed.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      return (ticks * 1e6) / CLOCK_TICKS;
+    },
+    rssBytes() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+      return match ? Number(match[1]) * 1024 : Number.NaN;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
