@@ -1,0 +1,399 @@
+// fast-check generators of client metadata documents: valid ones, ones with exactly one known
+// violation of DESIGN §5, and free mixtures, all drawn from the labelled values of the oracle.
+import fc from 'fast-check';
+import {
+  HUMAN_URLS,
+  JWKS,
+  JWKS_URIS,
+  judge,
+  LANGUAGE_TAGS,
+  type MetadataErrorCode,
+  type OracleSettings,
+  REDIRECT_URIS,
+  type RedirectKind,
+  SCOPES,
+  SERVER_OWNED,
+  TAGGABLE,
+} from './metadata-oracle.js';
+
+/** The server settings the suites run with: implicit and several response types on, so every rule applies. */
+export const FUZZ_SETTINGS: OracleSettings = {
+  grantTypes: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
+  responseTypes: ['code', 'token', 'id_token', 'code id_token', 'id_token token'],
+  authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+  signingAlgs: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+};
+
+type Document = Record<string, unknown>;
+
+const urisOf = (...kinds: RedirectKind[]) =>
+  [...REDIRECT_URIS].filter(([, kind]) => kinds.includes(kind)).map(([uri]) => uri);
+const labelled = <K>(table: ReadonlyMap<K, boolean>, valid: boolean) =>
+  [...table].filter(([, ok]) => ok === valid).map(([value]) => value);
+
+const GOOD_TAGS = labelled(LANGUAGE_TAGS, true);
+const BAD_TAGS = labelled(LANGUAGE_TAGS, false);
+const GOOD_URLS = labelled(HUMAN_URLS, true);
+const BAD_URLS = labelled(HUMAN_URLS, false);
+const GOOD_JWKS = JWKS.filter((entry) => entry.valid).map((entry) => entry.value);
+const BAD_JWKS = JWKS.filter((entry) => !entry.valid).map((entry) => entry.value);
+const BAD_REDIRECTS = urisOf('bad');
+
+/** Grant types and the response types that agree with them (RFC 7591 §2.1). */
+const GRANTS_AND_RESPONSES: readonly [string[] | undefined, (string[] | undefined)[]][] = [
+  [undefined, [undefined, ['code']]],
+  [['authorization_code'], [undefined, ['code']]],
+  [
+    ['authorization_code', 'refresh_token'],
+    [undefined, ['code']],
+  ],
+  [['implicit'], [['token'], ['id_token'], ['id_token token']]],
+  [
+    ['authorization_code', 'implicit'],
+    [['code id_token'], ['code', 'token'], ['id_token code']],
+  ],
+  [['client_credentials'], [undefined, []]],
+  [
+    ['client_credentials', 'refresh_token'],
+    [undefined, []],
+  ],
+  [['refresh_token'], [undefined, []]],
+  [[], [undefined, []]],
+];
+
+const optional = <T>(arbitrary: fc.Arbitrary<T>) =>
+  fc.oneof(
+    { weight: 2, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constant(null) },
+    {
+      weight: 3,
+      arbitrary,
+    },
+  );
+
+/** Redirect URIs a client of this type may register. */
+function redirectsFor(applicationType: string | undefined, implicit: boolean): fc.Arbitrary<string[]> {
+  if (applicationType === 'native') {
+    return fc.array(fc.constantFrom(...urisOf('https', 'https-loopback', 'loopback', 'private-use')), {
+      minLength: 1,
+      maxLength: 3,
+    });
+  }
+  const web = implicit ? urisOf('https') : urisOf('https', 'https-loopback', 'loopback');
+  if (applicationType === 'web') return fc.array(fc.constantFrom(...web), { minLength: 1, maxLength: 3 });
+  // No application_type: either every URI is loopback or private-use (native is inferred), or one is https.
+  return fc.oneof(
+    fc.array(fc.constantFrom(...urisOf('loopback', 'private-use')), { minLength: 1, maxLength: 3 }),
+    fc
+      .tuple(fc.constantFrom(...urisOf('https')), fc.array(fc.constantFrom(...web), { maxLength: 2 }))
+      .map(([first, rest]) => [first, ...rest]),
+  );
+}
+
+/** Distinct (case-insensitively) well-formed tags. */
+const tagSet = fc.uniqueArray(fc.constantFrom(...GOOD_TAGS), {
+  maxLength: 2,
+  selector: (tag) => tag.toLowerCase(),
+});
+
+/** Members no rule reads: dropped by the server, never echoed. */
+const unknownMembers = fc.dictionary(
+  fc.string({ maxLength: 8 }).map((key) => `x_${key}`),
+  fc.jsonValue({ maxDepth: 2 }),
+  { maxKeys: 3 },
+);
+
+/** Documents the oracle finds valid. */
+export const validDocument: fc.Arbitrary<Document> = fc
+  .record({
+    grants: fc.constantFrom(...GRANTS_AND_RESPONSES),
+    applicationType: fc.constantFrom(undefined, 'web', 'native'),
+    responsePick: fc.nat(),
+    redirectSeed: fc.nat(),
+    method: fc.constantFrom(
+      undefined,
+      'client_secret_basic',
+      'client_secret_post',
+      'none',
+      'private_key_jwt',
+    ),
+    keys: fc.oneof(
+      fc.constantFrom(...GOOD_JWKS).map((jwks) => ({ jwks })),
+      fc.constant({ jwks_uri: 'https://client.example.org/jwks.json' }),
+    ),
+    scope: optional(fc.constantFrom(...labelled(SCOPES, true))),
+    clientName: optional(fc.string({ maxLength: 40 })),
+    nameTags: tagSet,
+    urls: fc.record({
+      client_uri: optional(fc.constantFrom(...GOOD_URLS)),
+      logo_uri: optional(fc.constantFrom(...GOOD_URLS)),
+      tos_uri: optional(fc.constantFrom(...GOOD_URLS)),
+      policy_uri: optional(fc.constantFrom(...GOOD_URLS)),
+    }),
+    uriTags: tagSet,
+    contacts: optional(fc.array(fc.string({ maxLength: 30 }), { maxLength: 3 })),
+    softwareId: optional(fc.string({ maxLength: 20 })),
+    softwareVersion: optional(fc.string({ maxLength: 10 })),
+    signingAlg: optional(fc.constantFrom(...FUZZ_SETTINGS.signingAlgs)),
+    unknown: unknownMembers,
+  })
+  .chain((parts) => {
+    const [grants] = parts.grants;
+    const implicit = grants?.includes('implicit') ?? false;
+    return redirectsFor(parts.applicationType, implicit).map((redirects) => ({ ...parts, redirects }));
+  })
+  .map((parts) => {
+    const [grants, responseChoices] = parts.grants;
+    const usesRedirects =
+      grants === undefined || grants.includes('authorization_code') || grants.includes('implicit');
+    const document: Document = { ...parts.unknown };
+    const set = (member: string, value: unknown) => {
+      if (value !== undefined) document[member] = value;
+    };
+    set('grant_types', grants);
+    set('response_types', responseChoices[parts.responsePick % responseChoices.length]);
+    set('application_type', parts.applicationType);
+    if (usesRedirects || parts.redirectSeed % 3 === 0) set('redirect_uris', parts.redirects);
+    const method =
+      parts.method === 'none' && grants?.includes('client_credentials') ? 'client_secret_post' : parts.method;
+    set('token_endpoint_auth_method', method);
+    if (method === 'private_key_jwt' || parts.redirectSeed % 5 === 0) Object.assign(document, parts.keys);
+    set('scope', parts.scope);
+    set('client_name', parts.clientName);
+    for (const tag of parts.nameTags) document[`client_name#${tag}`] = `name (${tag})`;
+    for (const [member, value] of Object.entries(parts.urls)) set(member, value);
+    for (const tag of parts.uriTags) document[`client_uri#${tag}`] = GOOD_URLS[0];
+    set('contacts', parts.contacts);
+    set('software_id', parts.softwareId);
+    set('software_version', parts.softwareVersion);
+    set('token_endpoint_auth_signing_alg', parts.signingAlg);
+    return document;
+  })
+  .filter((document) => judge(document, FUZZ_SETTINGS).codes.size === 0);
+
+/** One way to break one rule: returns the broken document and the code it calls for, or null when it does not apply. */
+type Mutation = (document: Document, pick: number) => { document: Document; code: MetadataErrorCode } | null;
+
+const choose = <T>(values: readonly T[], pick: number): T => values[pick % values.length] as T;
+const grantsOf = (document: Document) =>
+  (document.grant_types as string[] | undefined | null) ?? ['authorization_code'];
+const redirectMetadata = (code: MetadataErrorCode, document: Document) => ({ document, code });
+
+/** Every single-rule violation the suites apply, named for their failure messages. */
+export const MUTATIONS: Readonly<Record<string, Mutation>> = {
+  'redirect_uris is not an array': (d) =>
+    redirectMetadata('invalid_redirect_uri', { ...d, redirect_uris: 'https://client.example.org/cb' }),
+  'a refused redirect URI': (d, pick) =>
+    redirectMetadata('invalid_redirect_uri', {
+      ...d,
+      redirect_uris: [...((d.redirect_uris as string[] | undefined) ?? []), choose(BAD_REDIRECTS, pick)],
+    }),
+  'a redirect URI that is not a string': (d, pick) =>
+    redirectMetadata('invalid_redirect_uri', {
+      ...d,
+      redirect_uris: [...((d.redirect_uris as string[] | undefined) ?? []), choose([42, null, {}, []], pick)],
+    }),
+  'more than 100 redirect URIs': (d) => {
+    const first = (d.redirect_uris as string[] | undefined)?.[0] ?? 'https://client.example.org/cb';
+    return redirectMetadata('invalid_redirect_uri', { ...d, redirect_uris: Array(101).fill(first) });
+  },
+  'no redirect URI for a redirect grant': (d, pick) => {
+    const grants = grantsOf(d);
+    if (!grants.includes('authorization_code') && !grants.includes('implicit')) return null;
+    const next = { ...d };
+    if (pick % 2 === 0) delete next.redirect_uris;
+    else next.redirect_uris = [];
+    return redirectMetadata('invalid_redirect_uri', next);
+  },
+  'a private-use redirect URI for a web client': (d) => {
+    if (judge(d, FUZZ_SETTINGS).applicationType !== 'web') return null;
+    const redirects = (d.redirect_uris as string[] | undefined) ?? [];
+    if (d.application_type === undefined && !redirects.some((uri) => REDIRECT_URIS.get(uri) === 'https')) {
+      return null;
+    }
+    return redirectMetadata('invalid_redirect_uri', {
+      ...d,
+      redirect_uris: [...redirects, 'com.example.app:/oauth2redirect'],
+    });
+  },
+  'an unknown application_type': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      application_type: choose(['desktop', 'Web', 42], pick),
+    }),
+  'an unsupported grant type': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      grant_types: [
+        ...grantsOf(d),
+        choose(['password', 'urn:ietf:params:oauth:grant-type:device_code'], pick),
+      ],
+    }),
+  'grant_types is not an array': (d) =>
+    redirectMetadata('invalid_client_metadata', { ...d, grant_types: 'authorization_code' }),
+  'an unsupported response type': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      response_types: [
+        ...judge(d, FUZZ_SETTINGS).responseTypes,
+        choose(['code token', 'none', 'device'], pick),
+      ],
+    }),
+  'response types that disagree with the grant types': (d) => {
+    const grants = grantsOf(d);
+    const redirects = grants.includes('authorization_code') || grants.includes('implicit');
+    return redirectMetadata('invalid_client_metadata', { ...d, response_types: redirects ? [] : ['code'] });
+  },
+  'an unsupported token_endpoint_auth_method': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      token_endpoint_auth_method: choose(['client_secret_jwt', 'tls_client_auth', '', 42], pick),
+    }),
+  'private_key_jwt without keys': (d) => {
+    const next: Document = { ...d, token_endpoint_auth_method: 'private_key_jwt' };
+    delete next.jwks;
+    delete next.jwks_uri;
+    return redirectMetadata('invalid_client_metadata', next);
+  },
+  'a public client with the client_credentials grant': (d) => {
+    const grants = grantsOf(d);
+    return redirectMetadata('invalid_client_metadata', {
+      ...d,
+      grant_types: grants.includes('client_credentials') ? grants : [...grants, 'client_credentials'],
+      token_endpoint_auth_method: 'none',
+    });
+  },
+  'a refused token_endpoint_auth_signing_alg': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      token_endpoint_auth_signing_alg: choose(['none', 'HS256', 'rs256', 42], pick),
+    }),
+  'both jwks and jwks_uri': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      jwks: choose(GOOD_JWKS, pick),
+      jwks_uri: 'https://client.example.org/jwks.json',
+    }),
+  'a refused jwks': (d, pick) => {
+    const next: Document = { ...d, jwks: choose(BAD_JWKS, pick) };
+    delete next.jwks_uri;
+    return redirectMetadata('invalid_client_metadata', next);
+  },
+  'a refused jwks_uri': (d, pick) => {
+    const next: Document = { ...d, jwks_uri: choose(labelled(JWKS_URIS, false), pick) };
+    delete next.jwks;
+    return redirectMetadata('invalid_client_metadata', next);
+  },
+  'a refused scope': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      scope: choose([...labelled(SCOPES, false), 42, ['read']], pick),
+    }),
+  'a client_name that is not a string': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      client_name: choose([42, true, ['Acme'], {}], pick),
+    }),
+  'a refused human-readable URL': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      [choose(TAGGABLE.slice(1), pick)]: choose([...BAD_URLS, 42], pick >> 2),
+    }),
+  'a malformed language tag': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      [`${choose(TAGGABLE, pick)}#${choose(BAD_TAGS, pick >> 3)}`]: 'https://client.example.org/',
+    }),
+  'two variants whose tags differ only in case': (d) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      'client_name#zz-Latn': 'one',
+      'client_name#ZZ-latn': 'two',
+    }),
+  'a language-tagged variant with a refused value': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', { ...d, 'logo_uri#fr': choose([...BAD_URLS, 7], pick) }),
+  'contacts that are not strings': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      contacts: choose(['ops@example.org', [1], [null], { a: 'b' }], pick),
+    }),
+  'a software_id or software_version that is not a string': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      [choose(['software_id', 'software_version'], pick)]: choose([42, false, ['1.0']], pick >> 1),
+    }),
+};
+
+/** A valid document with exactly one rule broken, and the code that rule calls for. */
+export const documentWithOneViolation: fc.Arbitrary<{
+  document: Document;
+  code: MetadataErrorCode;
+  violation: string;
+}> = fc
+  .tuple(validDocument, fc.constantFrom(...Object.keys(MUTATIONS)), fc.nat())
+  .map(([document, violation, pick]) => {
+    const result = (MUTATIONS[violation] as Mutation)(document, pick);
+    return result ? { ...result, violation } : null;
+  })
+  .filter(
+    (value): value is { document: Document; code: MetadataErrorCode; violation: string } => value !== null,
+  );
+
+const rarely = <T>(arbitrary: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
+
+/**
+ * A valid document with a few members overwritten by values drawn from the valid and the refused
+ * labels alike, in any combination: the oracle decides what the answer must be.
+ */
+export const mixedDocument: fc.Arbitrary<Document> = fc
+  .tuple(
+    validDocument,
+    fc.record({
+      redirect_uris: rarely(
+        fc.oneof(
+          fc.array(fc.constantFrom(...REDIRECT_URIS.keys()), { maxLength: 3 }),
+          fc.constantFrom('https://client.example.org/cb', 42),
+        ),
+      ),
+      application_type: rarely(fc.constantFrom('web', 'native', 'desktop', 42)),
+      grant_types: rarely(fc.subarray([...FUZZ_SETTINGS.grantTypes, 'password'])),
+      response_types: rarely(fc.subarray([...FUZZ_SETTINGS.responseTypes, 'id_token code', 'code token'])),
+      token_endpoint_auth_method: rarely(
+        fc.constantFrom(...FUZZ_SETTINGS.authMethods, 'client_secret_jwt', 7),
+      ),
+      token_endpoint_auth_signing_alg: rarely(fc.constantFrom('RS256', 'EdDSA', 'none', 'HS256')),
+      jwks: rarely(fc.constantFrom(...JWKS.map((entry) => entry.value))),
+      jwks_uri: rarely(fc.constantFrom(...JWKS_URIS.keys())),
+      scope: rarely(fc.constantFrom(...SCOPES.keys(), 42)),
+      client_name: rarely(fc.oneof(fc.string({ maxLength: 20 }), fc.constant(42))),
+      client_uri: rarely(fc.constantFrom(...HUMAN_URLS.keys())),
+      logo_uri: rarely(fc.constantFrom(...HUMAN_URLS.keys())),
+      contacts: rarely(fc.oneof(fc.array(fc.string({ maxLength: 10 }), { maxLength: 2 }), fc.constant([3]))),
+      software_id: rarely(fc.oneof(fc.string({ maxLength: 10 }), fc.constant(false))),
+      'client_name#de': rarely(fc.oneof(fc.string({ maxLength: 10 }), fc.constant(1))),
+      'policy_uri#ja-Jpan-JP': rarely(fc.constantFrom(...HUMAN_URLS.keys())),
+      'tos_uri#en_US': rarely(fc.constantFrom(...HUMAN_URLS.keys())),
+      'scope#fr': rarely(fc.jsonValue({ maxDepth: 1 })),
+      client_id: rarely(fc.jsonValue({ maxDepth: 1 })),
+      client_secret: rarely(fc.constantFrom('chosen-by-the-client', 42)),
+      registration_access_token: rarely(fc.constant('chosen-by-the-client')),
+      nulled: rarely(fc.constantFrom('redirect_uris', 'grant_types', 'scope', 'jwks', 'application_type')),
+    }),
+  )
+  .map(([document, overrides]) => {
+    const next: Document = { ...document };
+    for (const [member, value] of Object.entries(overrides)) {
+      if (value === undefined) continue;
+      if (member === 'nulled') next[value as string] = null;
+      else next[member] = value;
+    }
+    return next;
+  });
+
+/** Strips the members a registration may carry but an update may not (RFC 7592 §2.2). */
+export function withoutServerOwned(document: Document): Document {
+  const next = { ...document };
+  for (const member of SERVER_OWNED) delete next[member];
+  return next;
+}

@@ -1,0 +1,290 @@
+// Property-based fuzzing of registration (POST) and update (PUT) bodies over real HTTP, judged by
+// an oracle written apart from the validator (test/helpers/metadata-oracle.ts): never a 5xx, a 201
+// exactly for the documents DESIGN §5 accepts, the right error code for a single broken rule, and a
+// store that never sees a plaintext credential. REGISTRAR_LONG_TESTS=1 runs twenty times as many cases.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { RegistrationStore } from '../src/core/store-contract.js';
+import type { ClientRegistration } from '../src/store/contract.js';
+import { createMemoryStore } from '../src/store/memory.js';
+import { memoryLogger, recordingStore, startRegistrar, type TestServer } from './helpers/http.js';
+import {
+  documentWithOneViolation,
+  FUZZ_SETTINGS,
+  mixedDocument,
+  validDocument,
+  withoutServerOwned,
+} from './helpers/metadata-arbitraries.js';
+import { judge, SERVER_OWNED, TAGGABLE } from './helpers/metadata-oracle.js';
+
+const LONG = process.env.REGISTRAR_LONG_TESTS === '1';
+const runs = (count: number) => ({ numRuns: LONG ? count * 20 : count });
+const SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post']);
+const BASE = { redirect_uris: ['https://client.example.org/cb'], client_name: 'Base' };
+
+type Json = Record<string, unknown>;
+interface Answer {
+  status: number;
+  json: Json;
+}
+
+let server: TestServer;
+let store: RegistrationStore<ClientRegistration> & { calls: { name: string; args: unknown[] }[] };
+const logger = memoryLogger();
+/** Every plaintext client secret and registration access token any response carried. */
+const issued = new Set<string>();
+
+async function send(
+  method: string,
+  url: string,
+  body?: string | Uint8Array,
+  token?: string,
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  const payload = typeof body === 'string' || body === undefined ? body : Buffer.from(body);
+  const response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+  const text = await response.text();
+  assert.ok(response.status < 500, `${method} answered ${response.status}: ${text}`);
+  const json = text === '' ? {} : (JSON.parse(text) as Json);
+  for (const member of ['client_secret', 'registration_access_token']) {
+    if (typeof json[member] === 'string') issued.add(json[member] as string);
+  }
+  return { status: response.status, json };
+}
+
+const post = (body: unknown) =>
+  send(
+    'POST',
+    `${server.url}/oauth/register`,
+    typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+  );
+
+/** The members of a 201 or 200 that the oracle's verdict fixes. */
+function assertEchoes(answer: Answer, document: Json): void {
+  const verdict = judge(document, FUZZ_SETTINGS);
+  const { json } = answer;
+  assert.equal(json.application_type, verdict.applicationType);
+  assert.equal(json.token_endpoint_auth_method, verdict.authMethod);
+  assert.deepEqual(json.grant_types, verdict.grantTypes);
+  assert.deepEqual(json.response_types, verdict.responseTypes);
+  for (const [member, value] of Object.entries(document)) {
+    const tagged = member.split('#', 1)[0] as string;
+    if (member.includes('#') && !(TAGGABLE as readonly string[]).includes(tagged)) continue;
+    if ((SERVER_OWNED as readonly string[]).includes(member)) continue;
+    if (member.startsWith('x_')) assert.ok(!(member in json), `unknown member ${member} is not echoed`);
+    else if (member === 'redirect_uris')
+      assert.deepEqual(json.redirect_uris, [...new Set(value as string[])]);
+    else if (
+      value !== null &&
+      !['client_secret', 'client_id', 'grant_types', 'response_types'].includes(member)
+    )
+      assert.deepEqual(json[member], value, `${member} is echoed as sent`);
+  }
+  assert.equal(typeof json.registration_access_token, 'string');
+}
+
+before(async () => {
+  store = recordingStore(createMemoryStore());
+  server = await startRegistrar({
+    registrationEnabled: true,
+    registration: store,
+    grantTypesSupported: FUZZ_SETTINGS.grantTypes,
+    responseTypesSupported: FUZZ_SETTINGS.responseTypes,
+    tokenEndpointAuthMethodsSupported: FUZZ_SETTINGS.authMethods,
+    signingAlgValuesSupported: FUZZ_SETTINGS.signingAlgs,
+    logger,
+  });
+});
+after(() => server.close());
+
+describe('fuzzing registration bodies (RFC 7591, DESIGN §5)', () => {
+  it('registers every document the oracle finds valid, echoing what it must', async () => {
+    await fc.assert(
+      fc.asyncProperty(validDocument, async (document) => {
+        const answer = await post(document);
+        assert.equal(answer.status, 201, JSON.stringify(answer.json));
+        assertEchoes(answer, document);
+        assert.equal(
+          typeof answer.json.client_secret === 'string',
+          SECRET_METHODS.has(judge(document, FUZZ_SETTINGS).authMethod),
+        );
+      }),
+      runs(150),
+    );
+  });
+
+  it('refuses a document with one broken rule with that rule’s error code, before the store', async () => {
+    await fc.assert(
+      fc.asyncProperty(documentWithOneViolation, async ({ document, code, violation }) => {
+        assert.ok(
+          judge(document, FUZZ_SETTINGS).codes.has(code),
+          `the oracle agrees that ${violation} is ${code}`,
+        );
+        const writes = store.calls.length;
+        const answer = await post(document);
+        assert.equal(answer.status, 400, `${violation}: ${JSON.stringify(answer.json)}`);
+        assert.equal(answer.json.error, code, violation);
+        assert.equal(typeof answer.json.error_description, 'string');
+        assert.equal(store.calls.length, writes, 'a refused document never reaches the store');
+      }),
+      runs(400),
+    );
+  });
+
+  it('answers any mixture of valid and refused members as the oracle does, never with a 5xx', async () => {
+    let created = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(mixedDocument, fc.boolean(), async (document, pollute) => {
+        let body = JSON.stringify(document);
+        // JSON.parse makes "__proto__" an own member; it must never reach a prototype.
+        if (pollute) {
+          const rest = body === '{}' ? '}' : `,${body.slice(1)}`;
+          body = `{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}${rest}`;
+        }
+        const verdict = judge(document, FUZZ_SETTINGS);
+        const answer = await post(body);
+        if (verdict.codes.size === 0) {
+          created++;
+          assert.equal(answer.status, 201, JSON.stringify(answer.json));
+          assert.ok(
+            answer.json.client_secret !== 'chosen-by-the-client',
+            'a client cannot choose its secret',
+          );
+        } else {
+          refused++;
+          assert.equal(
+            answer.status,
+            400,
+            `expected one of ${[...verdict.codes]}: ${JSON.stringify(answer.json)}`,
+          );
+          assert.ok(
+            verdict.codes.has(answer.json.error as never),
+            `${answer.json.error} is among ${[...verdict.codes]}`,
+          );
+        }
+        assert.equal(({} as Record<string, unknown>).polluted, undefined);
+      }),
+      runs(300),
+    );
+    assert.ok(created > 0 && refused > 0, `both outcomes occur (${created} created, ${refused} refused)`);
+  });
+
+  it('answers arbitrary bodies with a 400, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value) ?? 'null'),
+          fc.uint8Array({ maxLength: 40 }),
+        ),
+        async (body) => {
+          const answer = await post(body);
+          assert.equal(answer.status, 400, String(body));
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(
+              typeof body === 'string' ? body : new TextDecoder('utf-8', { fatal: true }).decode(body),
+            );
+          } catch {
+            parsed = undefined;
+          }
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+            assert.equal(answer.json.error, 'invalid_request');
+          }
+        },
+      ),
+      runs(200),
+    );
+  });
+});
+
+/** A framing error of RFC 7592 §2.2 that makes any update a 400 `invalid_request`. */
+const framing = fc.constantFrom(
+  'none',
+  'no client_id',
+  'another client_id',
+  'registration_access_token',
+  'registration_client_uri',
+  'client_secret_expires_at',
+  'client_id_issued_at',
+  'a wrong client_secret',
+  'the right client_secret',
+);
+
+describe('fuzzing update bodies (RFC 7592 §2.2, DESIGN §5)', () => {
+  it('replaces a registration exactly when the oracle accepts the body, and leaves it untouched otherwise', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          validDocument.map((document) => ({ document, code: undefined })),
+          documentWithOneViolation,
+          mixedDocument.map((document) => ({ document, code: undefined })),
+        ),
+        framing,
+        async ({ document: generated, code }, frame) => {
+          const base = await post(BASE);
+          assert.equal(base.status, 201);
+          const clientId = base.json.client_id as string;
+          const uri = base.json.registration_client_uri as string;
+          const token = base.json.registration_access_token as string;
+          const document = withoutServerOwned(generated);
+          const body: Json = { ...document, client_id: clientId };
+          if (frame === 'no client_id') delete body.client_id;
+          else if (frame === 'another client_id') body.client_id = 'another-client';
+          else if (frame === 'a wrong client_secret') body.client_secret = 'not-the-secret';
+          else if (frame === 'the right client_secret') body.client_secret = base.json.client_secret;
+          else if (frame !== 'none') body[frame] = frame.endsWith('_at') ? 0 : 'sent-by-the-client';
+          const verdict = judge(document, FUZZ_SETTINGS);
+          const answer = await send('PUT', uri, JSON.stringify(body), token);
+          const framed = frame !== 'none' && frame !== 'the right client_secret';
+          if (framed || verdict.codes.size > 0) {
+            assert.equal(answer.status, 400, JSON.stringify(answer.json));
+            if (framed) assert.equal(answer.json.error, 'invalid_request', frame);
+            else if (code) assert.equal(answer.json.error, code);
+            else assert.ok(verdict.codes.has(answer.json.error as never));
+            const read = await send('GET', uri, undefined, token);
+            assert.equal(read.status, 200, 'the token still works after a refused update');
+            const { registration_access_token: _, client_secret: __, ...before } = base.json;
+            const { registration_access_token: ___, ...now } = read.json;
+            assert.deepEqual(now, before, 'a refused update changes nothing');
+            return;
+          }
+          assert.equal(answer.status, 200, JSON.stringify(answer.json));
+          assertEchoes(answer, document);
+          const method = verdict.authMethod;
+          assert.equal(
+            answer.json.client_secret,
+            undefined,
+            'a client that keeps a secret method keeps its secret',
+          );
+          assert.equal('client_secret_expires_at' in answer.json, SECRET_METHODS.has(method));
+          const rotated = answer.json.registration_access_token as string;
+          assert.notEqual(rotated, token);
+          assert.equal((await send('GET', uri, undefined, token)).status, 401, 'the old token is dead');
+          const read = await send('GET', uri, undefined, rotated);
+          assert.equal(read.status, 200);
+          assert.deepEqual(read.json, answer.json);
+        },
+      ),
+      runs(200),
+    );
+  });
+});
+
+describe('after the fuzzing', () => {
+  it('never handed the store, or wrote to a log, a plaintext secret or token', () => {
+    assert.ok(issued.size > 500, `the runs issued credentials (${issued.size})`);
+    const stored = store.calls.map((call) => JSON.stringify(call.args));
+    const logged = logger.records.map((record) => JSON.stringify(record));
+    assert.ok(stored.length > 0);
+    for (const credential of issued) {
+      for (const text of stored)
+        assert.ok(!text.includes(credential), 'no plaintext credential reaches the store');
+      for (const text of logged) assert.ok(!text.includes(credential), 'no plaintext credential is logged');
+    }
+  });
+});
