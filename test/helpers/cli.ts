@@ -1,6 +1,8 @@
 // Test helpers: run the real `registrar` command as a child process.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -88,4 +90,20 @@ export function runCommand(
     encoding: 'utf8',
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The bytes of a SQLite database and its `-wal` and `-shm` files, as far as they exist. */
+export function sqliteFileBytes(database: string): Buffer {
+  const files = [database, `${database}-wal`, `${database}-shm`].filter((file) => existsSync(file));
+  return Buffer.concat(files.map((file) => readFileSync(file)));
+}
+
+/**
+ * Writes a `--config` file that turns the rate limits off, for suites that drive one server
+ * from one address far past what an honest client does. Returns its path.
+ */
+export function unlimitedConfig(dir: string, extra: Record<string, unknown> = {}): string {
+  const path = join(dir, `unlimited-${process.pid}-${Date.now()}.json`);
+  writeFileSync(path, JSON.stringify({ rateLimit: false, ...extra }));
+  return path;
 }
