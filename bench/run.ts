@@ -1,16 +1,36 @@
-// `npm run bench [part...]`: the benchmarks of BENCHMARKS.md. Parts: throughput (default: all).
-import { cpus } from 'node:os';
+// `npm run bench [throughput] [management] [rss]`: the benchmarks of BENCHMARKS.md (default: all).
+// Settings come from BENCH_* environment variables; see BENCHMARKS.md.
+import { cpus, loadavg, totalmem } from 'node:os';
+import { buildRegistrar } from './lib/target.js';
+import { management, managementTable } from './management.js';
+import { rss, rssTable } from './rss.js';
 import { throughput, throughputTable } from './throughput.js';
 
 const parts = process.argv.slice(2);
 const wanted = (part: string) => parts.length === 0 || parts.includes(part);
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
 
-console.log(`# Registrar benchmarks\n`);
+buildRegistrar();
+console.log('# Registrar benchmarks\n');
 console.log(
-  `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${new Date().toISOString()}\n`,
+  `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${new Date().toISOString()}; load average at start ${load()}\n`,
 );
 if (wanted('throughput')) {
   console.log('## Registration throughput\n');
   console.log(throughputTable(await throughput()));
   console.log();
 }
+if (wanted('management')) {
+  console.log('## Management GET with few and many stored clients\n');
+  console.log(managementTable(await management()));
+  console.log();
+}
+if (wanted('rss')) {
+  console.log('## Server memory across many registrations (SQLite)\n');
+  console.log(rssTable(await rss()));
+  console.log();
+}
+console.log(`Load average at the end: ${load()}`);

@@ -1,13 +1,29 @@
 // A server under test, in a child process of its own so its CPU time and memory are its own.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-/** The `registrar` command, run from source as `npm test` does. */
-export const REGISTRAR_MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** The `registrar` command as `npm start` runs it: compiled by `npm run build`, run by plain Node. */
+export const REGISTRAR_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** Compiles src/ to dist/ so the servers run the code users run, with no loader in between. */
+export function buildRegistrar(): void {
+  const result = spawnSync(
+    process.execPath,
+    [
+      fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)),
+      '-p',
+      'tsconfig.build.json',
+    ],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  if (result.status !== 0) throw new Error('npm run build failed');
+}
 // Kernel clock ticks per second for /proc/<pid>/stat (sysconf(_SC_CLK_TCK), 100 on Linux).
 const CLOCK_TICKS = 100;
 
@@ -33,7 +49,7 @@ export interface TargetOptions {
 }
 
 /**
- * Starts `script args` under Node with tsx and waits for the JSON line
+ * Starts `script args` under plain Node and waits for the JSON line
  * `{"msg":"listening","url":...}` that `registrar serve` and the bench targets print. The output
  * goes straight to `logFile`, so reading it costs the load generator nothing.
  */
@@ -52,7 +68,7 @@ export async function startTarget(
     Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRAR_')),
   );
   const log = openSync(logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [...flags, '--import', TSX, script, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...flags, script, ...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...env, NODE_ENV: 'production', ...options.env },
     stdio: ['ignore', log, log],

@@ -3,17 +3,16 @@
 // token), management enabled so it issues a registration access token as Registrar does, the
 // scopes the document asks for, and its bundled in-memory adapter (an LRU of 1,000 entries).
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 
 const server = createServer();
 server.keepAliveTimeout = 5000;
 server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
+  const { port } = server.address();
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
     features: {
-      registration: { enabled: true, initialAccessToken: false },
+      registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: true },
       registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
       devInteractions: { enabled: false },
     },

@@ -1,17 +1,17 @@
 // Target (a), the ceiling: the least any registration endpoint must do. It reads and parses the
 // JSON body, mints a client id, a secret and a registration access token from the CSPRNG, hashes
 // them with SHA-256, and answers 201 with the document and the credentials. No validation, no store.
+// Plain JavaScript, run by plain Node, like every bench target.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
-const hash = (value: string) => `sha256:${createHash('sha256').update(value).digest('base64url')}`;
+const hash = (value) => `sha256:${createHash('sha256').update(value).digest('base64url')}`;
 
 const server = createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const chunks = [];
+  req.on('data', (chunk) => chunks.push(chunk));
   req.on('end', () => {
-    const document = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    const document = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     const clientId = randomBytes(16).toString('base64url');
     const clientSecret = randomBytes(32).toString('base64url');
     const registrationAccessToken = randomBytes(32).toString('base64url');
@@ -35,7 +35,7 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 5000;
 server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
+  const { port } = server.address();
   console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` }));
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
