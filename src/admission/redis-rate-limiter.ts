@@ -91,8 +91,24 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     });
   const fallback = createMemoryRateLimiter();
   let degraded = false;
+  // Until the first connection has been made or given up on, requests wait for it.
+  let starting: Promise<boolean> | null = null;
   // Without a listener ioredis prints every connection error itself.
   client.on('error', () => undefined);
+
+  function ready(timeoutMs: number): Promise<boolean> {
+    if (client.status === 'ready') return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const done = (answer: boolean) => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        resolve(answer);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      client.once('ready', onReady);
+    });
+  }
 
   async function run(key: string, rule: RateLimitRule, record: boolean): Promise<RateLimitDecision> {
     const args = [
@@ -102,6 +118,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       record ? '1' : '0',
     ];
     let reply: unknown;
+    // Requests arriving while the first connection is still being made wait for
+    // it (once, briefly) rather than fall back; after that a lost connection fails fast.
+    starting ??= ready(commandTimeout);
+    await starting;
     try {
       try {
         reply = await client.evalsha(SLIDING_WINDOW_SHA, 1, prefix + key, ...args);
@@ -136,19 +156,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     get degraded() {
       return degraded;
     },
-    async ready(timeoutMs = 5000) {
-      if (client.status === 'ready') return true;
-      return new Promise<boolean>((resolve) => {
-        const done = (answer: boolean) => {
-          clearTimeout(timer);
-          client.off('ready', onReady);
-          resolve(answer);
-        };
-        const onReady = () => done(true);
-        const timer = setTimeout(() => done(false), timeoutMs);
-        client.once('ready', onReady);
-      });
-    },
+    ready: (timeoutMs = 5000) => ready(timeoutMs),
     async close() {
       await fallback.close?.();
       if (!owned) return;
