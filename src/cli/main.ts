@@ -6,13 +6,18 @@
  */
 
 import { ConfigurationError } from '../core/errors.js';
+import { openStore } from '../server/open-store.js';
 import { resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
+import { clientsCommand } from './clients.js';
 
 const USAGE = `Usage: registrar <command> [options]
 
 Commands:
   serve                 run the registration server (RFC 7591, RFC 7592)
+  clients list [--json] list registered clients (no hashes, no secrets)
+  clients show ID       show one client
+  clients delete ID     delete one client
 
 Options (each also an environment variable REGISTRAR_<NAME>):
   --port PORT           listen port (4000)
@@ -20,6 +25,7 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --issuer URL          issuer identifier (http://HOST:PORT)
   --store SPEC          sqlite:./registrar.db (default) or memory:
   --config FILE         JSON file of library configuration keys
+  --json                machine-readable output (clients list)
   --help                this text
 `;
 
@@ -51,6 +57,14 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       return 0;
+    }
+    case 'clients': {
+      const opened = await openStore(options.store);
+      try {
+        return await clientsCommand(opened.store, options.positionals, options, { out, err });
+      } finally {
+        await opened.store.close();
+      }
     }
     default:
       err(`Unknown command "${command}".\n\n${USAGE}`);

@@ -14,7 +14,7 @@ import type { Logger, RegistrarConfig } from '../core/config.js';
 import { discoveryDocument, wellKnownPath } from '../core/discovery.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { RateLimitConfig } from '../core/rate-limit.js';
-import { createRegistrar } from '../http/registrar.js';
+import { createRegistrar, type Registrar } from '../http/registrar.js';
 import type { RegistrarResponse } from '../http/types.js';
 import { type OpenedStore, openStore, redactUrl } from './open-store.js';
 import type { CommandOptions } from './options.js';
@@ -129,38 +129,52 @@ function rateLimitSettings(
 /** Starts `registrar serve` with resolved options. */
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
   const opened = await openMigratedStore(options, logger);
-  let limits: ReturnType<typeof rateLimitSettings>;
-  let registrar: ReturnType<typeof createRegistrar>;
+  const server = createServer();
+  server.keepAliveTimeout = 5000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await opened.store.close();
+    throw error;
+  }
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const issuer = options.issuer ?? url;
+  let limits: ReturnType<typeof rateLimitSettings> | undefined;
+  let registrar: Registrar;
   try {
     limits = rateLimitSettings(options, logger);
     const { rateLimit: _fileRateLimit, ...libraryConfig } = options.config;
-    const config: RegistrarConfig<unknown> = {
+    registrar = createRegistrar({
       ...(libraryConfig as Partial<RegistrarConfig<unknown>>),
-      issuer: options.issuer,
+      issuer,
       registrationEnabled: true,
       registration: opened.store,
       rateLimit: limits.rateLimit,
       logger,
       crypto: nodeCrypto,
-    };
-    try {
-      registrar = createRegistrar(config);
-    } catch (error) {
-      await limits.limiter?.close();
-      throw error;
-    }
+    });
   } catch (error) {
+    server.close();
+    await limits?.limiter?.close();
     await opened.store.close();
     throw error;
   }
-  if (limits.limiter && !(await limits.limiter.ready())) {
+  const { limiter, description: rateLimitDescription } = limits;
+  if (limiter && !(await limiter.ready())) {
     logger.warn({ msg: 'Redis does not answer yet; rate limits are per instance until it does' });
   }
   const discovery = JSON.stringify(discoveryDocument(registrar.settings));
-  const issuerPath = new URL(options.issuer).pathname.replace(/\/+$/, '');
+  const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
   const discoveryPaths = new Set([
-    wellKnownPath(options.issuer, 'oauth-authorization-server'),
-    wellKnownPath(options.issuer, 'openid-configuration'),
+    wellKnownPath(issuer, 'oauth-authorization-server'),
+    wellKnownPath(issuer, 'openid-configuration'),
     // OpenID Connect Discovery §4.1 appends the suffix to the issuer's path.
     `${issuerPath}/.well-known/openid-configuration`,
   ]);
@@ -210,7 +224,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     return response.status;
   }
 
-  const server = createServer((req, res) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     respond(req, res).then(
       (status) => {
@@ -230,23 +244,12 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       },
     );
   });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
   logger.info({
     msg: 'listening',
     url,
-    issuer: options.issuer,
+    issuer,
     store: opened.description,
-    rate_limits: limits.description,
+    rate_limits: rateLimitDescription,
   });
   if (opened.kind === 'memory') {
     logger.warn({ msg: 'the memory store keeps nothing across restarts; use it for development only' });
@@ -268,7 +271,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
           // In-flight requests get a grace period, then their sockets are closed.
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
-        await limits.limiter?.close();
+        await limiter?.close();
         await opened.store.close();
         logger.info({ msg: 'stopped' });
       })();
