@@ -16,6 +16,7 @@ import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { RateLimitConfig } from '../core/rate-limit.js';
 import { createRegistrar, type Registrar } from '../http/registrar.js';
 import type { RegistrarResponse } from '../http/types.js';
+import type { MigrationResult } from '../store/postgres.js';
 import { type OpenedStore, openStore, redactUrl } from './open-store.js';
 import type { CommandOptions } from './options.js';
 
@@ -57,7 +58,10 @@ interface ServerRateLimitKeys {
  * checks that someone else did. A database that cannot be reached at start-up
  * stops the start: an instance that cannot migrate or check should not join.
  */
-export async function openMigratedStore(options: CommandOptions, logger: Logger): Promise<OpenedStore> {
+export async function openMigratedStore(
+  options: CommandOptions,
+  logger: Logger,
+): Promise<OpenedStore & { readonly migration?: MigrationResult }> {
   const opened = await openStore(options.store, {
     poolSize: options.pgPoolSize,
     schema: options.pgSchema,
@@ -67,8 +71,9 @@ export async function openMigratedStore(options: CommandOptions, logger: Logger)
   if (!migrations) return opened;
   try {
     if (options.migrate) {
-      const result = await migrations.migrate();
-      logger.info({ msg: 'migrations', applied: result.applied, version: result.version });
+      const migration = await migrations.migrate();
+      logger.info({ msg: 'migrations', applied: migration.applied, version: migration.version });
+      return { ...opened, migration };
     } else {
       const status = await migrations.migrationStatus();
       if (status.pending.length > 0) {

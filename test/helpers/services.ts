@@ -10,7 +10,7 @@ import pg from 'pg';
 export const POSTGRES_URL =
   process.env.REGISTRAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** The test Redis. */
-export const REDIS_URL = process.env.REGISTRAR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** A fresh name for a schema or key prefix: `prefix_` plus random hex. */
 export function uniqueName(prefix: string): string {
