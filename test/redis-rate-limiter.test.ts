@@ -10,8 +10,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisRateLimiter, type RedisRateLimiter } from '../src/admission/redis-rate-limiter.js';
-import { createMemoryStore } from '../src/store/memory.js';
-import { memoryLogger, register, startRegistrar } from './helpers/http.js';
+import { memoryLogger } from './helpers/http.js';
 import { REDIS_URL, uniqueName } from './helpers/services.js';
 
 async function freePort(): Promise<number> {
@@ -97,28 +96,6 @@ describe('Redis rate limiter', () => {
     const rule = { limit: 1, windowSeconds: 3600 };
     assert.equal((await mine.consume('apart', rule)).allowed, true);
     assert.equal((await theirs.consume('apart', rule)).allowed, true);
-  });
-
-  it('limits registrations over HTTP across two Registrars sharing Redis', async () => {
-    const keyPrefix = `${prefix}http:`;
-    const config = (limiter: RedisRateLimiter) => ({
-      registrationEnabled: true,
-      registration: createMemoryStore(),
-      rateLimit: { registrations: '3/3600s', limiter },
-    });
-    const a = await startRegistrar(config(open(keyPrefix)));
-    const b = await startRegistrar(config(open(keyPrefix)));
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        statuses.push(
-          (await register((i % 2 === 0 ? a : b).url, { grant_types: ['client_credentials'] })).status,
-        );
-      }
-      assert.deepEqual(statuses, [201, 201, 201, 429, 429]);
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-    }
   });
 });
 
