@@ -6,6 +6,7 @@
  * @module
  */
 
+export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from './admission/memory-rate-limiter.js';
 export type { CorsOptions, Logger, RegistrarConfig, RotationPolicy } from './core/config.js';
 export { type CryptoProvider, webCrypto } from './core/credentials.js';
 export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/discovery.js';
@@ -16,6 +17,16 @@ export {
   StoreUnavailableError,
 } from './core/errors.js';
 export type { RegistrarEvent, RegistrarEventType } from './core/events.js';
+export {
+  DEFAULT_MANAGEMENT_FAILURE_RATE_LIMIT,
+  DEFAULT_REGISTRATION_RATE_LIMIT,
+  parseRateLimitRule,
+  type RateLimitConfig,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitRule,
+  type RateLimitSpec,
+} from './core/rate-limit.js';
 export type {
   ClientMetadata,
   ClientRegistration,

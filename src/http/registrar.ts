@@ -6,6 +6,7 @@
  * @module
  */
 
+import { createRateLimits } from '../admission/rate-limits.js';
 import { type RegistrarConfig, resolveSettings, type Settings } from '../core/config.js';
 import { registrationMetadata } from '../core/discovery.js';
 import {
@@ -18,6 +19,7 @@ import {
 } from '../core/errors.js';
 import { describe } from '../core/events.js';
 import {
+  type AuthenticatedClient,
   authenticateManagement,
   deleteClient,
   managementMethods,
@@ -25,6 +27,7 @@ import {
   updateClient,
 } from '../core/manage-client.js';
 import { registerClient } from '../core/register-client.js';
+import { clientAddress, rateLimitKey } from './client-address.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
 
@@ -51,6 +54,7 @@ const DECODER_OPTIONS = { fatal: true } as const;
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
   const settings = resolveSettings(config);
   const managementAllow = managementMethods(settings as Settings<unknown>);
+  const rateLimits = createRateLimits(config.rateLimit, settings.logger);
 
   function baseHeaders(request: RegistrarRequest): Record<string, string> {
     const headers: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -137,6 +141,11 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     return document as Record<string, unknown>;
   }
 
+  /** The key a request's address counts under (DESIGN §6: per client IP). */
+  function addressKey(request: RegistrarRequest): string {
+    return rateLimitKey(clientAddress(request, settings.trustedProxies));
+  }
+
   function bearerToken(request: RegistrarRequest): string {
     const authorization = request.header('authorization');
     const match = authorization === null ? null : BEARER.exec(authorization);
@@ -151,7 +160,9 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     if (request.method !== 'POST') throw methodNotAllowed(allow);
     // Step 2: transport.
     requireHttps(request);
-    // Steps 3 and 4 (rate limit, initial access token) belong to admission (DESIGN §6).
+    // Step 3: rate limit, before anything costs more than a counter.
+    await rateLimits.admitRegistration(addressKey(request));
+    // Step 4 (initial access token) belongs to admission (DESIGN §6).
     // Steps 5 to 7.
     const document = await readJsonObject(request);
     // Step 8 (software statement) belongs to admission (DESIGN §6); steps 9 to 13 follow.
@@ -164,6 +175,9 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     if (request.method === 'OPTIONS') return preflight(request, allow);
     if (!managementAllow.includes(request.method)) throw methodNotAllowed(allow);
     requireHttps(request);
+    // An address that keeps presenting bad tokens is refused before its next token is even checked.
+    const address = addressKey(request);
+    await rateLimits.checkManagement(address);
     const token = bearerToken(request);
     let clientId: string;
     try {
@@ -171,7 +185,15 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     } catch {
       clientId = encodedId;
     }
-    const auth = await authenticateManagement(settings, clientId, token);
+    let auth: AuthenticatedClient<C>;
+    try {
+      auth = await authenticateManagement(settings, clientId, token);
+    } catch (error) {
+      if (error instanceof RegistrationError && error.error === 'invalid_token') {
+        await rateLimits.recordManagementFailure(address);
+      }
+      throw error;
+    }
     switch (request.method) {
       case 'GET':
         return json(request, 200, await readClient(settings, auth));
