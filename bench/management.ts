@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, numberFromEnv } from './lib/env.js';
 import { concatLatencies, type LoadResult, percentile, runLoad } from './lib/load.js';
-import { seededClientId, seededToken, seedSqlite } from './lib/seed.js';
+import {
+  BENCH_POSTGRES_URL,
+  benchSchema,
+  dropPostgresSchema,
+  postgresReachable,
+  seededClientId,
+  seededToken,
+  seedPostgres,
+  seedSqlite,
+} from './lib/seed.js';
 import { REGISTRAR_MAIN, startTarget, type Target } from './lib/target.js';
 
 /** One measured database. */
@@ -45,28 +54,48 @@ export async function management(): Promise<ManagementRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'registrar-bench-management-'));
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ rateLimit: false }));
-  const databases: { name: string; clients: number; spec: string; seedSeconds: number }[] = [];
+  const databases: { name: string; clients: number; args: string[]; seedSeconds: number }[] = [];
+  const schemas: string[] = [];
   const targets: Target[] = [];
+  const timed = async (seed: () => Promise<void>) => {
+    const started = process.hrtime.bigint();
+    await seed();
+    return Number(process.hrtime.bigint() - started) / 1e9;
+  };
   try {
     for (const clients of [small, large]) {
       const filename = join(dir, `clients-${clients}.db`);
-      const started = process.hrtime.bigint();
-      await seedSqlite(filename, clients);
-      const seedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-      process.stderr.write(`seeded ${format(clients)} clients in ${format(seedSeconds, 1)} s\n`);
+      const seedSeconds = await timed(() => seedSqlite(filename, clients));
+      process.stderr.write(`seeded ${format(clients)} SQLite clients in ${format(seedSeconds, 1)} s\n`);
       databases.push({
         name: `SQLite, ${format(clients)} clients`,
         clients,
-        spec: `sqlite:${filename}`,
+        args: ['--store', `sqlite:${filename}`],
         seedSeconds,
       });
+    }
+    if (await postgresReachable()) {
+      for (const clients of [small, large]) {
+        const schema = benchSchema(`management_${clients}`);
+        schemas.push(schema);
+        const seedSeconds = await timed(() => seedPostgres(schema, clients));
+        process.stderr.write(`seeded ${format(clients)} PostgreSQL clients in ${format(seedSeconds, 1)} s\n`);
+        databases.push({
+          name: `PostgreSQL, ${format(clients)} clients`,
+          clients,
+          args: ['--store', BENCH_POSTGRES_URL, '--pg-schema', schema, '--no-migrate'],
+          seedSeconds,
+        });
+      }
+    } else {
+      process.stderr.write(`PostgreSQL does not answer at ${BENCH_POSTGRES_URL}: its rows are left out\n`);
     }
     for (const [index, database] of databases.entries()) {
       targets.push(
         await startTarget(
           database.name,
           REGISTRAR_MAIN,
-          ['serve', '--port', '0', '--store', database.spec, '--config', config],
+          ['serve', '--port', '0', ...database.args, '--config', config],
           join(dir, `target-${index}.log`),
         ),
       );
@@ -104,6 +133,7 @@ export async function management(): Promise<ManagementRow[]> {
     });
   } finally {
     await Promise.all(targets.map((server) => server.stop()));
+    for (const schema of schemas) await dropPostgresSchema(schema);
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -119,11 +149,12 @@ export function managementTable(rows: readonly ManagementRow[]): string {
       `| ${row.name} | ${format(row.requestsPerSecond)} | ${format(row.p50, 2)} | ${format(row.p99, 2)} | ${format(row.cpuMicrosPerRequest)} | ${row.unexpected} | ${format(row.seedSeconds, 1)} s |`,
     );
   }
-  const [small, large] = rows;
-  if (small && large) {
+  for (const backend of ['SQLite', 'PostgreSQL']) {
+    const [small, large] = rows.filter((row) => row.name.startsWith(backend));
+    if (!small || !large) continue;
     lines.push(
       '',
-      `p99 with ${format(large.clients)} clients / p99 with ${format(small.clients)}: ${format(large.p99 / small.p99, 2)}x (target at most 1.30x)`,
+      `${backend}: p99 with ${format(large.clients)} clients / p99 with ${format(small.clients)}: ${format(large.p99 / small.p99, 2)}x (target at most 1.30x)`,
     );
   }
   return lines.join('\n');

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_BODY } from './lib/document.js';
 import { format, numberFromEnv } from './lib/env.js';
 import { concatLatencies, type LoadResult, percentile, runLoad } from './lib/load.js';
+import { BENCH_POSTGRES_URL, benchSchema, dropPostgresSchema, postgresReachable } from './lib/seed.js';
 import { REGISTRAR_MAIN, startTarget, type Target } from './lib/target.js';
 
 const target = (file: string) => fileURLToPath(new URL(`./targets/${file}`, import.meta.url));
@@ -33,10 +34,23 @@ export async function throughput(): Promise<ThroughputRow[]> {
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ rateLimit: false }));
   const registrar = (store: string) => ['serve', '--port', '0', '--store', store, '--config', config];
+  const schema = benchSchema('throughput');
+  const postgres = await postgresReachable();
+  if (!postgres)
+    process.stderr.write(`PostgreSQL does not answer at ${BENCH_POSTGRES_URL}: its row is left out\n`);
   const specs: [string, string, string[]][] = [
     ['node:http ceiling', target('ceiling.mjs'), []],
     ['Registrar, memory', REGISTRAR_MAIN, registrar('memory:')],
     ['Registrar, SQLite', REGISTRAR_MAIN, registrar(`sqlite:${join(dir, 'bench.db')}`)],
+    ...(postgres
+      ? ([
+          [
+            'Registrar, PostgreSQL',
+            REGISTRAR_MAIN,
+            [...registrar(BENCH_POSTGRES_URL), '--pg-schema', schema],
+          ],
+        ] as [string, string, string[]][])
+      : []),
     ['oidc-provider', target('oidc-provider.mjs'), []],
   ];
   const only = process.env.BENCH_TARGETS?.split(',');
@@ -81,6 +95,7 @@ export async function throughput(): Promise<ThroughputRow[]> {
     });
   } finally {
     await Promise.all(targets.map((server) => server.stop()));
+    if (postgres) await dropPostgresSchema(schema);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -235,7 +235,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         params(attrs),
       );
       if (rowCount !== 1) return { ok: false, reason: 'duplicate client_id' };
-      return { ok: true, client: structuredClone(attrs) };
+      // The row holds a serialised copy, so the caller's own object can be its client.
+      return { ok: true, client: attrs };
     },
     loadClient: readOne,
     async clientRegistrationAccessTokenHash(client) {

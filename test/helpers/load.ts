@@ -3,6 +3,7 @@
 /** An answer the load generator received. */
 export interface Seen {
   readonly status: number;
+  readonly headers: Headers;
   readonly json: Record<string, unknown>;
 }
 
@@ -59,7 +60,11 @@ export function startLoad(options: LoadOptions): Load {
       try {
         const response = await fetch(url, init);
         const text = await response.text();
-        answer = { status: response.status, json: text.startsWith('{') ? JSON.parse(text) : {} };
+        answer = {
+          status: response.status,
+          headers: response.headers,
+          json: text.startsWith('{') ? JSON.parse(text) : {},
+        };
       } catch {
         failures.count++;
         await new Promise((resolve) => setTimeout(resolve, 25));

@@ -2,9 +2,12 @@
 // scripts/run-tests.mjs checks that they answer before running the suites
 // whose first line says `// services: ...`; these helpers only give each
 // suite its own schema or key prefix, so parallel runs never collide.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import pg from 'pg';
+
+const run = promisify(execFile);
 
 /** The test database: trust authentication on loopback, database `test`. */
 export const POSTGRES_URL =
@@ -53,9 +56,8 @@ export function postgresReady(): boolean {
 
 /** Stops or starts this machine's PostgreSQL cluster; `start` waits until it accepts connections. */
 export async function postgresCluster(action: 'stop' | 'start'): Promise<void> {
-  execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', clusterVersion(), 'main', action], {
-    stdio: 'ignore',
-  });
+  // Asynchronous, so a load running in this process keeps going while the cluster stops or starts.
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', clusterVersion(), 'main', action]);
   if (action === 'stop') return;
   for (let attempt = 0; attempt < 60 && !postgresReady(); attempt++) {
     await new Promise((resolve) => setTimeout(resolve, 500));
