@@ -2,7 +2,8 @@
 // The machine's PostgreSQL is stopped and started again under a running load of registrations and
 // reads against `registrar serve` (DESIGN §11): no 500 at any moment, 503 temporarily_unavailable
 // with Retry-After while it is down, 201s again once it is back (no restart of Registrar), and every
-// 201 the load generator saw is in the database. PostgreSQL is always started again, whatever fails.
+// 201 the load generator saw is in the database, which, like the logs, holds no plaintext secret or
+// token. PostgreSQL is always started again, whatever fails.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startServe, unlimitedConfig } from './helpers/cli.js';
 import { registration, type Seen, startLoad } from './helpers/load.js';
+import { credentialsIn } from './helpers/secrets.js';
 import {
   dropSchema,
   POSTGRES_URL,
@@ -114,6 +116,28 @@ describe('PostgreSQL stopped and started under load', () => {
     assert.ok(statuses('after').includes(201), 'registrations succeed again without a restart of Registrar');
     assert.ok(statuses('after').includes(200), 'reads succeed again too');
     assert.equal(load.failures.count, 0, 'the server answered every request');
+
+    // Neither the stored rows nor any line the server logged holds a plaintext secret or token.
+    const credentials = new Set(
+      load.created.flatMap((client) => [
+        client.client_secret as string,
+        client.registration_access_token as string,
+      ]),
+    );
+    const dump = await sql<{ row: string }>(
+      `SELECT row_to_json(c)::text AS row FROM "${schema}".registrar_clients c`,
+    );
+    assert.ok(
+      dump.some((entry) => entry.row.includes('sha256:')),
+      'the rows hold the hashes',
+    );
+    assert.equal(
+      credentialsIn(JSON.stringify(load.created[0]), credentials).length,
+      2,
+      'the search finds plaintext',
+    );
+    assert.deepEqual(credentialsIn(dump.map((entry) => entry.row).join('\n'), credentials), []);
+    assert.deepEqual(credentialsIn(server.lines.join('\n'), credentials), []);
 
     const rows = await sql<{ client_id: string; registration_access_token_hash: string }>(
       `SELECT client_id, registration_access_token_hash FROM "${schema}".registrar_clients`,
