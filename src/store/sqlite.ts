@@ -9,6 +9,9 @@
  * @module
  */
 
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../core/errors.js';
 import type { BundledStore, ClientPage, ClientRegistration } from './contract.js';
@@ -62,14 +65,66 @@ export function migrateSqlite(db: Database.Database): number {
   return SQLITE_MIGRATIONS.length;
 }
 
+/** WAL pages after which a commit on the store's own connection checkpoints: a backstop only. */
+export const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+/** Milliseconds between the background checkpoints. */
+export const CHECKPOINT_INTERVAL_MS = 200;
+/** SQLite's own default threshold, used again if the background checkpointer stops. */
+const DEFAULT_CHECKPOINT_PAGES = 1000;
+
+// A WAL checkpoint copies committed pages into the database file and fsyncs it: milliseconds of
+// synchronous work that better-sqlite3 would do inside whichever commit crosses the threshold,
+// stalling every request on the event loop. This worker thread runs them on its own connection
+// instead, PASSIVE so it never blocks a writer; a checkpoint that meets a lock is simply retried
+// at the next interval. Checkpoints move data that is already committed, so durability is unchanged.
+const CHECKPOINTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.filename, { fileMustExist: true });
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {}
+}, workerData.intervalMs);
+parentPort.once('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+/** Starts the background checkpointer for `filename`; if it ever stops, `db` checkpoints by itself again. */
+function startCheckpointer(db: Database.Database, filename: string, busyTimeoutMs: number): Worker {
+  db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+  const worker = new Worker(CHECKPOINTER, {
+    eval: true,
+    workerData: {
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      filename,
+      busyTimeoutMs,
+      intervalMs: CHECKPOINT_INTERVAL_MS,
+    },
+  });
+  worker.unref();
+  // An error ends the worker; the exit handler below restores the default behaviour.
+  worker.on('error', () => {});
+  worker.once('exit', () => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
+  });
+  return worker;
+}
+
 /** Opens (creating and migrating when needed) a SQLite store. */
 export function createSqliteStore(options: SqliteStoreOptions): BundledStore {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const db = new Database(options.filename);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   db.pragma('foreign_keys = ON');
   migrateSqlite(db);
+  const checkpointer = db.memory ? undefined : startCheckpointer(db, options.filename, busyTimeoutMs);
 
   const columns = 'registration, registration_access_token_hash, expires_at, last_used_at';
   const insert = db.prepare(
@@ -190,6 +245,13 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStore {
       guard(() => db.prepare('SELECT 1').get());
     },
     async close() {
+      if (checkpointer && checkpointer.threadId !== -1) {
+        const exited = once(checkpointer, 'exit');
+        // Held open until it has closed its connection: the last connection to close removes the WAL.
+        checkpointer.ref();
+        checkpointer.postMessage('close');
+        await exited;
+      }
       if (db.open) db.close();
     },
   };
