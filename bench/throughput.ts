@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_BODY } from './lib/document.js';
 import { format, numberFromEnv } from './lib/env.js';
-import { concatLatencies, type LoadResult, percentile, runLoad } from './lib/load.js';
+import { concatLatencies, type LoadResult, percentile, runLoad, unexpectedAnswers } from './lib/load.js';
 import { BENCH_POSTGRES_URL, benchSchema, dropPostgresSchema, postgresReachable } from './lib/seed.js';
 import { REGISTRAR_MAIN, startTarget, type Target } from './lib/target.js';
 
@@ -19,7 +19,8 @@ export interface ThroughputRow {
   readonly p50: number;
   readonly p99: number;
   readonly cpuMicrosPerRequest: number;
-  readonly unexpected: number;
+  /** Answers other than the expected status, with their statuses. */
+  readonly unexpected: string;
   readonly errors: number;
 }
 
@@ -89,7 +90,10 @@ export async function throughput(): Promise<ThroughputRow[]> {
         p50: percentile(latencies, 0.5),
         p99: percentile(latencies, 0.99),
         cpuMicrosPerRequest: list.reduce((sum, w) => sum + w.cpu, 0) / responses,
-        unexpected: list.reduce((sum, w) => sum + w.load.unexpected, 0),
+        unexpected: unexpectedAnswers(
+          list.map((w) => w.load),
+          201,
+        ),
         errors: list.reduce((sum, w) => sum + w.load.errors, 0),
       };
     });

@@ -17,6 +17,8 @@ export interface LoadResult {
   readonly responses: number;
   /** Responses with a status other than `expectedStatus`. */
   readonly unexpected: number;
+  /** How many responses of each status arrived. */
+  readonly statuses: ReadonlyMap<number, number>;
   /** Connection errors and timeouts. */
   readonly errors: number;
   readonly seconds: number;
@@ -32,6 +34,7 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let unexpected = 0;
+  const statuses = new Map<number, number>();
   const started = process.hrtime.bigint();
   const setup = spec.setupRequest;
   let finish: (error: unknown, result: autocannon.Result) => void = () => {};
@@ -68,12 +71,14 @@ export async function runLoad(
   instance.on('response', (_client, statusCode, _bytes, responseTime) => {
     latencies.push(responseTime);
     if (statusCode !== options.expectedStatus) unexpected++;
+    statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
   });
   const result = await done;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return {
     responses: latencies.length,
     unexpected,
+    statuses,
     errors: result.errors + result.timeouts,
     seconds,
     latencies: Float64Array.from(latencies),
@@ -97,4 +102,17 @@ export function concatLatencies(parts: readonly Float64Array[]): Float64Array {
     offset += part.length;
   }
   return out;
+}
+
+/** The count of answers other than `expected` over several windows, with their statuses: `0`, or `12 (503 × 12)`. */
+export function unexpectedAnswers(results: readonly LoadResult[], expected: number): string {
+  const counts = new Map<number, number>();
+  for (const result of results) {
+    for (const [status, count] of result.statuses) {
+      if (status !== expected) counts.set(status, (counts.get(status) ?? 0) + count);
+    }
+  }
+  const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
+  if (total === 0) return '0';
+  return `${total} (${[...counts].map(([status, count]) => `${status} × ${count}`).join(', ')})`;
 }
