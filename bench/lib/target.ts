@@ -24,6 +24,7 @@ export function buildRegistrar(): void {
   );
   if (result.status !== 0) throw new Error('npm run build failed');
 }
+
 // Kernel clock ticks per second for /proc/<pid>/stat (sysconf(_SC_CLK_TCK), 100 on Linux).
 const CLOCK_TICKS = 100;
 
@@ -39,15 +40,6 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-/** Options for `startTarget`. */
-export interface TargetOptions {
-  /** Extra environment variables. */
-  env?: Record<string, string>;
-  /** Node flags, e.g. `--cpu-prof`; BENCH_NODE_FLAGS adds to them for every target. */
-  nodeFlags?: string[];
-  cwd?: string;
-}
-
 /**
  * Starts `script args` under plain Node and waits for the JSON line
  * `{"msg":"listening","url":...}` that `registrar serve` and the bench targets print. The output
@@ -58,19 +50,16 @@ export async function startTarget(
   script: string,
   args: string[],
   logFile: string,
-  options: TargetOptions = {},
 ): Promise<Target> {
-  const flags = [
-    ...(options.nodeFlags ?? []),
-    ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-  ];
+  // BENCH_NODE_FLAGS, e.g. `--cpu-prof`, applies to every target.
+  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRAR_')),
   );
   const log = openSync(logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, [...flags, script, ...args], {
-    cwd: options.cwd ?? ROOT,
-    env: { ...env, NODE_ENV: 'production', ...options.env },
+    cwd: ROOT,
+    env: { ...env, NODE_ENV: 'production' },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
