@@ -73,7 +73,8 @@ describe('SQLite under load', () => {
     const load = startLoad({
       workers: 16,
       request: () => registration(first.url, METADATA),
-      maxMilliseconds: 60_000,
+      maxRequests: 200_000,
+      maxMilliseconds: 120_000,
     });
     let second: ServeProcess | undefined;
     try {
