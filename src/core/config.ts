@@ -5,9 +5,12 @@
  * @module
  */
 
+import type { InitialAccessTokenOption, SoftwareStatementOptions } from './admission-options.js';
+import type { RegistrationPolicy } from './apply-policies.js';
 import { type CryptoProvider, webCrypto } from './credentials.js';
 import { ConfigurationError } from './errors.js';
 import type { RegistrarEvent } from './events.js';
+import type { OutboundFetch } from './outbound-fetch.js';
 import { isLoopbackHostname } from './redirect-uri.js';
 import { type RegistrationStore, STORE_CALLBACKS } from './store-contract.js';
 import type { ExtraMetadataValidator, MetadataRules } from './validate-metadata.js';
@@ -62,6 +65,26 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   extraMetadata?: Record<string, ExtraMetadataValidator>;
   /** Seconds until a client secret expires; 0 (default) means never. */
   clientSecretTtl?: number;
+  /**
+   * Require an initial access token to register (RFC 7591 §3): a static
+   * token, a verifier function, or `{ token?, verify?, stored? }`. Default:
+   * none (open registration).
+   */
+  initialAccessToken?: InitialAccessTokenOption;
+  /** Trusted software-statement issuers (RFC 7591 §2.3). Default: statements are ignored. */
+  softwareStatement?: SoftwareStatementOptions;
+  /** Host policies run after validation on every registration and update (DESIGN §4.1 step 10). */
+  policies?: readonly RegistrationPolicy[];
+  /**
+   * Seconds a client may go unused before it expires (DESIGN §7); needs the
+   * `touchClient` callback. Default: clients do not expire.
+   */
+  clientTtl?: number;
+  /**
+   * The safe fetcher of DESIGN §8, used for software-statement and client
+   * `jwks_uri` key sets. Needed when a trusted issuer has a `jwks_uri`.
+   */
+  outboundFetch?: OutboundFetch;
   /** Default `'on-update'`. */
   rotateRegistrationAccessToken?: RotationPolicy;
   /** Default 65536. */
@@ -98,6 +121,10 @@ export interface Settings<C> {
   readonly trustedProxies: ReadonlySet<string>;
   readonly cors: Required<CorsOptions> | false;
   readonly clientSecretTtl: number;
+  /** Seconds of idleness before a client expires; 0: clients do not expire. */
+  readonly clientTtl: number;
+  readonly policies: readonly RegistrationPolicy[];
+  readonly outboundFetch: OutboundFetch | undefined;
   readonly rotateRegistrationAccessToken: RotationPolicy;
   readonly maxBodyBytes: number;
   readonly onEvent: ((event: RegistrarEvent) => void | Promise<void>) | undefined;
@@ -201,6 +228,21 @@ export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
   if (!Number.isInteger(clientSecretTtl) || clientSecretTtl < 0) {
     throw new ConfigurationError('clientSecretTtl must be a non-negative integer number of seconds.');
   }
+  const clientTtl = config.clientTtl ?? 0;
+  if (!Number.isInteger(clientTtl) || clientTtl < 0) {
+    throw new ConfigurationError('clientTtl must be a non-negative integer number of seconds.');
+  }
+  if (clientTtl > 0 && !store.touchClient) {
+    // Without touchClient a use could never renew a client, so every client would die at its TTL.
+    throw new ConfigurationError('clientTtl needs a touchClient callback to renew clients on use.');
+  }
+  const policies = config.policies ?? [];
+  if (!Array.isArray(policies) || policies.some((policy) => typeof policy !== 'function')) {
+    throw new ConfigurationError('policies must be an array of functions.');
+  }
+  if (config.outboundFetch !== undefined && typeof config.outboundFetch !== 'function') {
+    throw new ConfigurationError('outboundFetch must be a function.');
+  }
   const cors =
     config.cors === false
       ? false
@@ -230,6 +272,9 @@ export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
     trustedProxies: new Set(config.trustedProxies ?? []),
     cors,
     clientSecretTtl,
+    clientTtl,
+    policies,
+    outboundFetch: config.outboundFetch,
     rotateRegistrationAccessToken,
     maxBodyBytes,
     onEvent: config.onEvent,
