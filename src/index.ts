@@ -6,6 +6,23 @@
  * @module
  */
 
+export type {
+  InitialAccessTokenOption,
+  InitialAccessTokenOptions,
+  InitialAccessTokenVerdict,
+  InitialAccessTokenVerifier,
+  JsonWebKeySet,
+  SoftwareStatementOptions,
+  TrustedIssuer,
+} from './core/admission-options.js';
+export {
+  type MetadataPolicy,
+  metadataPolicy,
+  type PolicyContext,
+  type PolicyDecision,
+  type RegistrationPolicy,
+} from './core/apply-policies.js';
+export type { ClientAuthentication, ClientAuthenticationMethod } from './core/authenticate-client.js';
 export type { CorsOptions, Logger, RegistrarConfig, RotationPolicy } from './core/config.js';
 export { type CryptoProvider, webCrypto } from './core/credentials.js';
 export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/discovery.js';
@@ -16,15 +33,22 @@ export {
   StoreUnavailableError,
 } from './core/errors.js';
 export type { RegistrarEvent, RegistrarEventType } from './core/events.js';
-export type {
-  ClientMetadata,
-  ClientRegistration,
-  RegistrationStore,
-  StoreDeleteResult,
-  StoreFailure,
-  StoreSuccess,
-  StoreWriteResult,
+export { matchRedirectUri } from './core/match-redirect-uri.js';
+export type { OutboundFetch, OutboundRequestOptions, OutboundResponse } from './core/outbound-fetch.js';
+export {
+  type ClientMetadata,
+  type ClientRegistration,
+  hasInitialAccessTokens,
+  type InitialAccessTokenRecord,
+  type InitialAccessTokenStore,
+  type RegistrationStore,
+  type StoreDeleteResult,
+  type StoreFailure,
+  type StoreSuccess,
+  type StoreWriteResult,
 } from './core/store-contract.js';
+export type { SweepOptions, SweepResult } from './core/sweep-expired-clients.js';
 export { type ExtraMetadataValidator, validateClientMetadata } from './core/validate-metadata.js';
 export { createRegistrar, type Registrar } from './http/registrar.js';
+export type { TokenRequest } from './http/token-request.js';
 export type { RegistrarRequest, RegistrarResponse } from './http/types.js';

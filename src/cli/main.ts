@@ -6,13 +6,21 @@
  */
 
 import { ConfigurationError } from '../core/errors.js';
+import { openStore } from '../server/open-store.js';
 import { resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
+import { sweepCommand } from './sweep.js';
+import { tokensCommand } from './tokens.js';
 
 const USAGE = `Usage: registrar <command> [options]
 
 Commands:
   serve                 run the registration server (RFC 7591, RFC 7592)
+  tokens create         create an initial access token; prints it once
+                        [--expires-in 7d] [--uses N] [--label TEXT] [--policy JSON]
+  tokens list           list initial access tokens (never the tokens or their hashes)
+  tokens revoke ID      delete an initial access token
+  sweep                 remove expired clients
 
 Options (each also an environment variable REGISTRAR_<NAME>):
   --port PORT           listen port (4000)
@@ -20,6 +28,11 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --issuer URL          issuer identifier (http://HOST:PORT)
   --store SPEC          sqlite:./registrar.db (default) or memory:
   --config FILE         JSON file of library configuration keys
+  --initial-access-token TOKEN
+                        serve: registration requires this token (or a stored one)
+  --require-initial-access-token
+                        serve: registration requires a stored token
+  --json                machine-readable output (tokens, sweep)
   --help                this text
 `;
 
@@ -51,6 +64,17 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       return 0;
+    }
+    case 'tokens':
+    case 'sweep': {
+      const opened = await openStore(options.store);
+      try {
+        if (command === 'tokens')
+          return await tokensCommand(opened.store, options.positionals, options, { out, err });
+        return await sweepCommand(opened.store, options, { out, err }, process.stderr);
+      } finally {
+        await opened.store.close();
+      }
     }
     default:
       err(`Unknown command "${command}".\n\n${USAGE}`);

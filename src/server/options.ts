@@ -17,6 +17,12 @@ export const FLAGS = {
   issuer: { type: 'string' },
   store: { type: 'string', default: 'sqlite:./registrar.db' },
   config: { type: 'string' },
+  'initial-access-token': { type: 'string' },
+  'require-initial-access-token': { type: 'boolean' },
+  'expires-in': { type: 'string' },
+  uses: { type: 'string' },
+  label: { type: 'string' },
+  policy: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -31,6 +37,18 @@ export interface CommandOptions {
   readonly store: string;
   readonly json: boolean;
   readonly help: boolean;
+  /** `serve`: a static initial access token registration then requires. */
+  readonly initialAccessToken: string | undefined;
+  /** `serve`: require a token even without a static one (stored tokens only). */
+  readonly requireInitialAccessToken: boolean;
+  /** `tokens create`: lifetime, `3600`, `90s`, `12h`, `7d`. */
+  readonly expiresIn: string | undefined;
+  /** `tokens create`: how many registrations the token allows. */
+  readonly uses: string | undefined;
+  /** `tokens create`: a note for administrators. */
+  readonly label: string | undefined;
+  /** `tokens create`: a JSON policy `{ "defaults": {...}, "force": {...} }`. */
+  readonly policy: string | undefined;
   /** Library configuration keys from the `--config` file (data only, no functions). */
   readonly config: Record<string, unknown>;
   /** Positional arguments after the command. */
@@ -43,7 +61,15 @@ export function environmentName(flag: string): string {
 }
 
 /** Configuration keys the file may not set: they are functions or belong to the flags. */
-const FILE_FORBIDDEN_KEYS = new Set(['registration', 'onEvent', 'logger', 'crypto', 'now', 'policies']);
+const FILE_FORBIDDEN_KEYS = new Set([
+  'registration',
+  'onEvent',
+  'logger',
+  'crypto',
+  'now',
+  'policies',
+  'outboundFetch',
+]);
 
 function readConfigFile(path: string): Record<string, unknown> {
   let parsed: unknown;
@@ -97,6 +123,12 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     store: String(pick('store')),
     json: pick('json') === true,
     help: pick('help') === true,
+    initialAccessToken: pick('initial-access-token') as string | undefined,
+    requireInitialAccessToken: pick('require-initial-access-token') === true,
+    expiresIn: pick('expires-in') as string | undefined,
+    uses: pick('uses') as string | undefined,
+    label: pick('label') as string | undefined,
+    policy: pick('policy') as string | undefined,
     config,
     positionals,
   };

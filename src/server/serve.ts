@@ -9,8 +9,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fromNodeRequest, nodeCrypto, writeNodeResponse } from '../adapters/node.js';
+import type { InitialAccessTokenOption } from '../core/admission-options.js';
 import type { Logger, RegistrarConfig } from '../core/config.js';
 import { discoveryDocument, wellKnownPath } from '../core/discovery.js';
+import { hasInitialAccessTokens } from '../core/store-contract.js';
 import { createRegistrar } from '../http/registrar.js';
 import type { RegistrarResponse } from '../http/types.js';
 import { openStore } from './open-store.js';
@@ -36,13 +38,34 @@ export function jsonLogger(write: { out: (line: string) => void; err: (line: str
   };
 }
 
+/**
+ * The `initialAccessToken` setting of `registrar serve`: `--initial-access-token`
+ * or `--require-initial-access-token` make registration need a token, and then
+ * tokens made with `registrar tokens create` are accepted too whenever the store
+ * keeps them; without either flag the config file's setting stands.
+ */
+export function serveInitialAccessToken(
+  options: CommandOptions,
+  store: unknown,
+): InitialAccessTokenOption | undefined {
+  if (options.initialAccessToken === undefined && !options.requireInitialAccessToken) {
+    return options.config.initialAccessToken as InitialAccessTokenOption | undefined;
+  }
+  return {
+    ...(options.initialAccessToken === undefined ? {} : { token: options.initialAccessToken }),
+    stored: options.requireInitialAccessToken || hasInitialAccessTokens(store),
+  };
+}
+
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' };
 
 /** Starts `registrar serve` with resolved options. */
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
   const opened = await openStore(options.store);
+  const initialAccessToken = serveInitialAccessToken(options, opened.store);
   const config: RegistrarConfig<unknown> = {
     ...(options.config as Partial<RegistrarConfig<unknown>>),
+    ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
     issuer: options.issuer,
     registrationEnabled: true,
     registration: opened.store,
@@ -127,10 +150,14 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   if (opened.kind === 'memory') {
     logger.warn({ msg: 'the memory store keeps nothing across restarts; use it for development only' });
   }
-  logger.warn({
-    msg: 'open registration: anyone who can reach this server can register a client',
-    registration_endpoint: registrar.settings.registrationEndpoint,
-  });
+  if (initialAccessToken === undefined) {
+    logger.warn({
+      msg: 'open registration: anyone who can reach this server can register a client',
+      registration_endpoint: registrar.settings.registrationEndpoint,
+    });
+  } else {
+    logger.info({ msg: 'registration requires an initial access token' });
+  }
 
   let closing: Promise<void> | undefined;
   return {
