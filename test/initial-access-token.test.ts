@@ -2,12 +2,10 @@
 // stored tokens over real HTTP; use counts atomic across two instances on one
 // SQLite file; `registrar tokens` and the serve flag.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { nodeCrypto } from '../src/adapters/node.js';
 import { hashCredential } from '../src/core/credentials.js';
 import { ConfigurationError } from '../src/core/errors.js';
@@ -17,6 +15,7 @@ import { resolveCommandOptions } from '../src/server/options.js';
 import { serve } from '../src/server/serve.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
+import { runCommand } from './helpers/cli.js';
 import { memoryLogger, recordingStore, register, startRegistrar, type TestServer } from './helpers/http.js';
 
 const GOOD = { redirect_uris: ['https://client.example.org/cb'], client_name: 'Example' };
@@ -294,18 +293,7 @@ describe('stored token use counts across two instances on one SQLite file', () =
   });
 });
 
-const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-
-function registrar(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRAR_')),
-  );
-  const result = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { ...clean, ...env },
-    encoding: 'utf8',
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const registrar = (args: string[], env: Record<string, string> = {}) => runCommand(args, { env });
 
 describe('registrar tokens', () => {
   const dir = mkdtempSync(join(tmpdir(), 'registrar-tokens-'));

@@ -2,13 +2,11 @@
 // expired clients dead for management and authentication, the sweep with its
 // client.expired events, `registrar sweep`, and its terminal progress line.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { startProgress } from '../src/cli/progress.js';
 import { ConfigurationError, RegistrationError } from '../src/core/errors.js';
 import type { RegistrarEvent } from '../src/core/events.js';
@@ -16,6 +14,7 @@ import { createRegistrar } from '../src/http/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
 import { sampleRegistration } from '../src/testkit/store-conformance.js';
+import { runCommand } from './helpers/cli.js';
 import { memoryLogger, register, startRegistrar, type TestServer } from './helpers/http.js';
 
 const TTL = 3600;
@@ -183,8 +182,6 @@ describe('lifecycle configuration', () => {
   });
 });
 
-const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-
 describe('registrar sweep', () => {
   const dir = mkdtempSync(join(tmpdir(), 'registrar-sweep-'));
   const filename = join(dir, 'registrar.db');
@@ -201,14 +198,7 @@ describe('registrar sweep', () => {
     for (const registration of [...expired, lasting]) await store.registerClient(registration);
     await store.close();
 
-    const run = (args: string[]) =>
-      spawnSync(
-        process.execPath,
-        ['--import', 'tsx', CLI, 'sweep', '--store', `sqlite:${filename}`, ...args],
-        {
-          encoding: 'utf8',
-        },
-      );
+    const run = (args: string[]) => runCommand(['sweep', '--store', `sqlite:${filename}`, ...args]);
     const first = run(['--json']);
     assert.equal(first.status, 0, first.stderr);
     const output = JSON.parse(first.stdout) as { removed: number; client_ids: string[] };

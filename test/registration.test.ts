@@ -413,16 +413,6 @@ describe('POST /oauth/register', () => {
         body: { ...GOOD, 'client_name#en-US': 'a', 'client_name#en-us': 'b' },
         error: 'invalid_client_metadata',
       },
-      {
-        name: 'implicit on a web client with http loopback',
-        body: {
-          redirect_uris: ['http://localhost/cb'],
-          application_type: 'web',
-          grant_types: ['implicit'],
-          response_types: ['token'],
-        },
-        error: 'invalid_client_metadata',
-      },
     ];
 
     for (const testCase of cases) {
@@ -527,6 +517,105 @@ describe('requireHttps', () => {
       assert.equal(status, 400);
     } finally {
       await untrusting.close();
+    }
+  });
+});
+
+describe('rules that need more grant and response types', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startRegistrar({
+      registrationEnabled: true,
+      registration: createMemoryStore(),
+      grantTypesSupported: ['authorization_code', 'implicit', 'client_credentials'],
+      responseTypesSupported: ['code', 'token', 'id_token', 'code id_token'],
+    });
+  });
+  after(() => server.close());
+
+  it('compares multi-valued response types order-insensitively and stores them as sent', async () => {
+    const { status, json } = await register(server.url, {
+      redirect_uris: ['https://client.example.org/cb'],
+      grant_types: ['authorization_code', 'implicit'],
+      response_types: ['id_token code'],
+    });
+    assert.equal(status, 201, JSON.stringify(json));
+    assert.deepEqual(json.response_types, ['id_token code']);
+  });
+
+  it('refuses implicit without token or id_token, and token without implicit', async () => {
+    const implicitOnly = await register(server.url, {
+      redirect_uris: ['https://client.example.org/cb'],
+      grant_types: ['implicit'],
+      response_types: ['code'],
+    });
+    assert.equal(implicitOnly.json.error, 'invalid_client_metadata');
+    const tokenOnly = await register(server.url, {
+      redirect_uris: ['https://client.example.org/cb'],
+      response_types: ['code', 'token'],
+    });
+    assert.equal(tokenOnly.json.error, 'invalid_client_metadata');
+  });
+
+  it('lets a web client use implicit only with https redirect URIs off localhost', async () => {
+    const implicit = { grant_types: ['implicit'], response_types: ['token'], application_type: 'web' };
+    const ok = await register(server.url, { ...implicit, redirect_uris: ['https://client.example.org/cb'] });
+    assert.equal(ok.status, 201, JSON.stringify(ok.json));
+    for (const uri of ['http://localhost/cb', 'http://127.0.0.1/cb', 'https://localhost/cb']) {
+      const refused = await register(server.url, { ...implicit, redirect_uris: [uri] });
+      assert.equal(refused.status, 400, uri);
+      assert.equal(refused.json.error, 'invalid_redirect_uri', uri);
+    }
+  });
+
+  it('compares the redirect URI scheme case-insensitively', async () => {
+    const ok = await register(server.url, { redirect_uris: ['HTTPS://client.example.org/cb'] });
+    assert.equal(ok.status, 201);
+    assert.deepEqual(ok.json.redirect_uris, ['HTTPS://client.example.org/cb']);
+    const loopback = await register(server.url, { redirect_uris: ['HTTP://127.0.0.1:8000/cb'] });
+    assert.equal(loopback.status, 201);
+    assert.equal(loopback.json.application_type, 'native');
+  });
+
+  it('applies scopesSupported and defaultScope', async () => {
+    const scoped = await startRegistrar({
+      registrationEnabled: true,
+      registration: createMemoryStore(),
+      scopesSupported: ['openid', 'read'],
+      defaultScope: 'read',
+    });
+    try {
+      const defaulted = await register(scoped.url, GOOD);
+      assert.equal(defaulted.json.scope, 'read');
+      const refused = await register(scoped.url, { ...GOOD, scope: 'read admin' });
+      assert.equal(refused.json.error, 'invalid_client_metadata');
+      assert.match(refused.json.error_description as string, /admin/);
+    } finally {
+      await scoped.close();
+    }
+  });
+
+  it('accepts extra members only through their validators', async () => {
+    const extra = await startRegistrar({
+      registrationEnabled: true,
+      registration: createMemoryStore(),
+      extraMetadata: {
+        tenant: (value) => {
+          if (typeof value !== 'string' || !/^[a-z]+$/.test(value))
+            throw new Error('internal detail: bad tenant');
+          return value;
+        },
+      },
+    });
+    try {
+      const ok = await register(extra.url, { ...GOOD, tenant: 'acme', other: 'dropped' });
+      assert.equal(ok.json.tenant, 'acme');
+      assert.ok(!('other' in ok.json));
+      const bad = await register(extra.url, { ...GOOD, tenant: 'ACME!' });
+      assert.equal(bad.json.error, 'invalid_client_metadata');
+      assert.ok(!(bad.json.error_description as string).includes('internal detail'));
+    } finally {
+      await extra.close();
     }
   });
 });

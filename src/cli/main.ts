@@ -9,6 +9,7 @@ import { ConfigurationError } from '../core/errors.js';
 import { openStore } from '../server/open-store.js';
 import { resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
+import { clientsCommand } from './clients.js';
 import { sweepCommand } from './sweep.js';
 import { tokensCommand } from './tokens.js';
 
@@ -16,6 +17,9 @@ const USAGE = `Usage: registrar <command> [options]
 
 Commands:
   serve                 run the registration server (RFC 7591, RFC 7592)
+  clients list [--json] list registered clients (no hashes, no secrets)
+  clients show ID       show one client
+  clients delete ID     delete one client
   tokens create         create an initial access token; prints it once
                         [--expires-in 7d] [--uses N] [--label TEXT] [--policy JSON]
   tokens list           list initial access tokens (never the tokens or their hashes)
@@ -32,7 +36,7 @@ Options (each also an environment variable REGISTRAR_<NAME>):
                         serve: registration requires this token (or a stored one)
   --require-initial-access-token
                         serve: registration requires a stored token
-  --json                machine-readable output (tokens, sweep)
+  --json                machine-readable output (clients list, tokens, sweep)
   --help                this text
 `;
 
@@ -64,6 +68,14 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', () => stop('SIGINT'));
       });
       return 0;
+    }
+    case 'clients': {
+      const opened = await openStore(options.store);
+      try {
+        return await clientsCommand(opened.store, options.positionals, options, { out, err });
+      } finally {
+        await opened.store.close();
+      }
     }
     case 'tokens':
     case 'sweep': {

@@ -33,7 +33,8 @@ type FlagName = keyof typeof FLAGS;
 export interface CommandOptions {
   readonly port: number;
   readonly host: string;
-  readonly issuer: string;
+  /** The issuer; absent means `http://HOST:PORT` with the port actually bound. */
+  readonly issuer: string | undefined;
   readonly store: string;
   readonly json: boolean;
   readonly help: boolean;
@@ -112,10 +113,7 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     throw new ConfigurationError('--port must be a port number.');
   const host = String(pick('host'));
   const issuer =
-    (pick('issuer') as string | undefined) ??
-    (typeof config.issuer === 'string'
-      ? config.issuer
-      : `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    (pick('issuer') as string | undefined) ?? (typeof config.issuer === 'string' ? config.issuer : undefined);
   return {
     port,
     host,

@@ -13,7 +13,7 @@ import type { InitialAccessTokenOption } from '../core/admission-options.js';
 import type { Logger, RegistrarConfig } from '../core/config.js';
 import { discoveryDocument, wellKnownPath } from '../core/discovery.js';
 import { hasInitialAccessTokens } from '../core/store-contract.js';
-import { createRegistrar } from '../http/registrar.js';
+import { createRegistrar, type Registrar } from '../http/registrar.js';
 import type { RegistrarResponse } from '../http/types.js';
 import { openStore } from './open-store.js';
 import type { CommandOptions } from './options.js';
@@ -63,27 +63,44 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
   const opened = await openStore(options.store);
   const initialAccessToken = serveInitialAccessToken(options, opened.store);
-  const config: RegistrarConfig<unknown> = {
-    ...(options.config as Partial<RegistrarConfig<unknown>>),
-    ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
-    issuer: options.issuer,
-    registrationEnabled: true,
-    registration: opened.store,
-    logger,
-    crypto: nodeCrypto,
-  };
-  let registrar: ReturnType<typeof createRegistrar>;
+  const server = createServer();
+  server.keepAliveTimeout = 5000;
   try {
-    registrar = createRegistrar(config);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
   } catch (error) {
     await opened.store.close();
     throw error;
   }
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const issuer = options.issuer ?? url;
+  let registrar: Registrar;
+  try {
+    registrar = createRegistrar({
+      ...(options.config as Partial<RegistrarConfig<unknown>>),
+      ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
+      issuer,
+      registrationEnabled: true,
+      registration: opened.store,
+      logger,
+      crypto: nodeCrypto,
+    });
+  } catch (error) {
+    server.close();
+    await opened.store.close();
+    throw error;
+  }
   const discovery = JSON.stringify(discoveryDocument(registrar.settings));
-  const issuerPath = new URL(options.issuer).pathname.replace(/\/+$/, '');
+  const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
   const discoveryPaths = new Set([
-    wellKnownPath(options.issuer, 'oauth-authorization-server'),
-    wellKnownPath(options.issuer, 'openid-configuration'),
+    wellKnownPath(issuer, 'oauth-authorization-server'),
+    wellKnownPath(issuer, 'openid-configuration'),
     // OpenID Connect Discovery §4.1 appends the suffix to the issuer's path.
     `${issuerPath}/.well-known/openid-configuration`,
   ]);
@@ -115,7 +132,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     return response.status;
   }
 
-  const server = createServer((req, res) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     respond(req, res).then(
       (status) => {
@@ -135,18 +152,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       },
     );
   });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
-  logger.info({ msg: 'listening', url, issuer: options.issuer, store: opened.description });
+  logger.info({ msg: 'listening', url, issuer, store: opened.description });
   if (opened.kind === 'memory') {
     logger.warn({ msg: 'the memory store keeps nothing across restarts; use it for development only' });
   }

@@ -1,0 +1,100 @@
+// Unit tests of the pure core: encodings, credentials, language tags, and the
+// rule that src/core imports nothing outside itself.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { nodeCrypto } from '../src/adapters/node.js';
+import {
+  hashCredential,
+  mintClientId,
+  mintSecret,
+  verifyCredential,
+  webCrypto,
+} from '../src/core/credentials.js';
+import { base64url, constantTimeEqual } from '../src/core/encoding.js';
+import { isWellFormedLanguageTag } from '../src/core/language-tags.js';
+
+describe('encoding', () => {
+  it('matches Node base64url for every length', () => {
+    for (let length = 0; length < 70; length++) {
+      const bytes = randomBytes(length);
+      assert.equal(base64url(bytes), bytes.toString('base64url'));
+    }
+  });
+
+  it('compares strings', () => {
+    assert.equal(constantTimeEqual('abc', 'abc'), true);
+    assert.equal(constantTimeEqual('abc', 'abd'), false);
+    assert.equal(constantTimeEqual('abc', 'ab'), false);
+    assert.equal(constantTimeEqual('', ''), true);
+  });
+});
+
+describe('credentials', () => {
+  it('mints 128-bit client ids and 256-bit secrets, all distinct', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => mintClientId(nodeCrypto)));
+    assert.equal(ids.size, 1000);
+    for (const id of ids) {
+      assert.equal(Buffer.from(id, 'base64url').length, 16);
+      assert.ok(!id.startsWith('https://'));
+    }
+    const secret = mintSecret(nodeCrypto);
+    assert.equal(Buffer.from(secret, 'base64url').length, 32);
+  });
+
+  it('hashes to sha256: + base64url SHA-256, the same with Web Crypto and node:crypto', async () => {
+    const value = 'a-secret-value';
+    const expected = `sha256:${Buffer.from(await crypto.subtle.digest('SHA-256', Buffer.from(value))).toString('base64url')}`;
+    assert.equal(await hashCredential(nodeCrypto, value), expected);
+    assert.equal(await hashCredential(webCrypto, value), expected);
+  });
+
+  it('verifies only the right value against a readable hash', async () => {
+    const hash = await hashCredential(nodeCrypto, 'right');
+    assert.equal(await verifyCredential(nodeCrypto, 'right', hash), true);
+    assert.equal(await verifyCredential(nodeCrypto, 'wrong', hash), false);
+    assert.equal(await verifyCredential(nodeCrypto, 'right', null), false);
+    assert.equal(await verifyCredential(nodeCrypto, 'right', hash.replace('sha256:', 'md5:')), false);
+    assert.equal(await verifyCredential(nodeCrypto, 'right', 42), false);
+  });
+});
+
+describe('language tags (RFC 5646)', () => {
+  it('accepts well-formed tags', () => {
+    for (const tag of [
+      'en',
+      'en-US',
+      'ja-Jpan-JP',
+      'zh-Hant-TW',
+      'de-CH-1996',
+      'sl-rozaj-biske',
+      'x-private',
+      'i-klingon',
+      'es-419',
+      'en-a-bbb-x-a-ccc',
+    ]) {
+      assert.ok(isWellFormedLanguageTag(tag), tag);
+    }
+  });
+
+  it('refuses malformed tags', () => {
+    for (const tag of ['', 'e', 'en_US', 'en-', 'toolongtag', 'en US', 'en-US-', '123', 'en--US']) {
+      assert.ok(!isWellFormedLanguageTag(tag), tag);
+    }
+  });
+});
+
+describe('architecture', () => {
+  it('keeps src/core free of imports from outside src/core and of node: modules', () => {
+    const dir = 'src/core';
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
+      const source = readFileSync(join(dir, file), 'utf8');
+      for (const match of source.matchAll(/from '([^']+)'/g)) {
+        const target = match[1] as string;
+        assert.ok(target.startsWith('./'), `${file} imports ${target}`);
+      }
+    }
+  });
+});

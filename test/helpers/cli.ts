@@ -1,0 +1,91 @@
+// Test helpers: run the real `registrar` command as a child process.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+// An absolute loader URL, so a child started in another working directory still finds tsx.
+const TSX = import.meta.resolve('tsx');
+
+export interface ServeProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Every line the process wrote to stdout and stderr so far. */
+  readonly lines: string[];
+  /** Sends `signal` and resolves with the exit code (or the signal name). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  /** Resolves with the exit code (or the signal name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+}
+
+/** Environment without inherited REGISTRAR_* variables, plus `extra`. */
+function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('REGISTRAR_')),
+  );
+  return { ...env, ...extra };
+}
+
+/** Starts `registrar serve` and waits for its "listening" line. */
+export async function startServe(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: environment(options.env ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let url: string | undefined;
+  const listening = new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line === '') continue;
+        lines.push(line);
+        try {
+          const record = JSON.parse(line) as { msg?: string; url?: string };
+          if (record.msg === 'listening' && record.url) {
+            url = record.url;
+            resolve(record.url);
+          }
+        } catch {
+          // Not every line is JSON (a crash prints a stack trace); keep it for the failure message.
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      if (url === undefined) reject(new Error(`registrar serve exited with ${code}:\n${lines.join('\n')}`));
+    });
+  });
+  const exited = (once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>).then(
+    ([code, killedBy]) => code ?? (killedBy as string),
+  );
+  const resolvedUrl = await listening;
+  return {
+    url: resolvedUrl,
+    child,
+    lines,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs a one-shot `registrar` command and returns its output. */
+export function runCommand(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: environment(options.env ?? {}),
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
