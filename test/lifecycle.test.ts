@@ -226,15 +226,33 @@ describe('the progress line', () => {
     return { isTTY, written, write: (text: string) => written.push(text) };
   }
 
-  it('appears on a terminal once the delay has passed, then follows the count', async () => {
+  it('appears on a terminal by its timer when no update comes after the delay, then follows the count', async () => {
     const terminal = stream(true);
-    const progress = startProgress(terminal, (count) => `removed ${count}`, { delayMs: 0 });
+    // The clock stands still, so only the timer can show the line.
+    const progress = startProgress(terminal, (count) => `removed ${count}`, { delayMs: 1, now: () => 0 });
     progress.update(3);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(terminal.written, []);
+    await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(terminal.written, ['\rremoved 3']);
     progress.update(7);
     progress.done();
     assert.deepEqual(terminal.written, ['\rremoved 3', '\rremoved 7', '\n']);
+  });
+
+  it('appears on the first update after the delay, even when no timer could run (a synchronous store)', () => {
+    const terminal = stream(true);
+    let clock = 0;
+    const progress = startProgress(terminal, (count) => `removed ${count}`, {
+      delayMs: 1000,
+      now: () => clock,
+    });
+    clock = 500;
+    progress.update(500);
+    assert.deepEqual(terminal.written, [], 'not before the delay');
+    clock = 1500;
+    progress.update(1000);
+    progress.done();
+    assert.deepEqual(terminal.written, ['\rremoved 1000', '\n']);
   });
 
   it('stays silent for a quick run', async () => {

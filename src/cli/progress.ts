@@ -20,26 +20,35 @@ export interface Progress {
   done(): void;
 }
 
-/** Starts a display rendering `render(count)`; it appears after `delayMs` (default 1000) on a TTY. */
+/**
+ * Starts a display rendering `render(count)`; it appears after `delayMs`
+ * (default 1000) on a TTY. The delay is checked on every update, because a
+ * synchronous store (SQLite) may never yield to a timer, and by a timer, for
+ * a store that is slow to answer even one call.
+ */
 export function startProgress(
   stream: ProgressStream,
   render: (count: number) => string,
-  options: { delayMs?: number } = {},
+  options: { delayMs?: number; now?: () => number } = {},
 ): Progress {
+  const tty = stream.isTTY === true;
+  const delayMs = options.delayMs ?? 1000;
+  const now = options.now ?? Date.now;
+  const started = now();
   let count = 0;
   let shown = false;
   const draw = () => stream.write(`\r${render(count)}`);
-  const timer =
-    stream.isTTY === true
-      ? setTimeout(() => {
-          shown = true;
-          draw();
-        }, options.delayMs ?? 1000)
-      : undefined;
+  const timer = tty
+    ? setTimeout(() => {
+        shown = true;
+        draw();
+      }, delayMs)
+    : undefined;
   timer?.unref();
   return {
     update(next) {
       count = next;
+      if (tty && !shown && now() - started >= delayMs) shown = true;
       if (shown) draw();
     },
     done() {
