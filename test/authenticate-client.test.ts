@@ -311,6 +311,15 @@ describe('authenticateClient', () => {
       body: 'grant_type=client_credentials',
     });
     assert.equal(parsed.clientId, id('basic'));
+    const fromParser = await server.registrar.authenticateClient({
+      headers: {},
+      body: { grant_type: 'client_credentials', client_id: id('post'), client_secret: secret('post') },
+    });
+    assert.equal(fromParser.method, 'client_secret_post');
+    const repeated = await refusal(
+      server.registrar.authenticateClient({ headers: {}, body: { client_id: [id('public'), id('public')] } }),
+    );
+    assert.equal(repeated.error, 'invalid_request', 'a parser array is a repeated parameter');
     const request = tokenRequest(server.url, { client_id: id('post'), client_secret: secret('post') });
     await server.registrar.authenticateClient(request);
     assert.equal(new URLSearchParams(await request.text()).get('grant_type'), 'client_credentials');

@@ -13,8 +13,26 @@ import { fromWebRequest } from './web-request.js';
 export interface TokenRequest {
   /** The request headers; only `Authorization` is read. Names are matched case-insensitively. */
   readonly headers: Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
-  /** The form body (`application/x-www-form-urlencoded`): parsed, or as received. */
-  readonly body: URLSearchParams | string;
+  /**
+   * The form body (`application/x-www-form-urlencoded`): as received, as
+   * `URLSearchParams`, or as the object a framework's form parser made (a
+   * repeated parameter as an array, as Express's `urlencoded()` gives it).
+   */
+  readonly body: URLSearchParams | string | Readonly<Record<string, string | readonly string[] | undefined>>;
+}
+
+function formOf(body: TokenRequest['body']): URLSearchParams {
+  if (typeof body === 'string') return new URLSearchParams(body);
+  if (body instanceof URLSearchParams) return body;
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    for (const entry of typeof value === 'string' ? [value] : value) {
+      // A nested object from an extended parser is not a form value; it becomes a value that matches nothing.
+      form.append(name, typeof entry === 'string' ? entry : '');
+    }
+  }
+  return form;
 }
 
 function header(headers: TokenRequest['headers'], name: string): string | null {
@@ -37,8 +55,7 @@ export async function readTokenRequest(
   maxBodyBytes: number,
 ): Promise<TokenRequestCredentials> {
   if (!(request instanceof Request)) {
-    const form = typeof request.body === 'string' ? new URLSearchParams(request.body) : request.body;
-    return { authorization: header(request.headers, 'authorization'), form };
+    return { authorization: header(request.headers, 'authorization'), form: formOf(request.body) };
   }
   const authorization = request.headers.get('authorization');
   const mediaType = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
