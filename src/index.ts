@@ -6,6 +6,7 @@
  * @module
  */
 
+export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from './admission/memory-rate-limiter.js';
 export type {
   InitialAccessTokenOption,
   InitialAccessTokenOptions,
@@ -35,6 +36,16 @@ export {
 export type { RegistrarEvent, RegistrarEventType } from './core/events.js';
 export { matchRedirectUri } from './core/match-redirect-uri.js';
 export type { OutboundFetch, OutboundRequestOptions, OutboundResponse } from './core/outbound-fetch.js';
+export {
+  DEFAULT_MANAGEMENT_FAILURE_RATE_LIMIT,
+  DEFAULT_REGISTRATION_RATE_LIMIT,
+  parseRateLimitRule,
+  type RateLimitConfig,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitRule,
+  type RateLimitSpec,
+} from './core/rate-limit.js';
 export {
   type ClientMetadata,
   type ClientRegistration,

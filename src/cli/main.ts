@@ -10,6 +10,7 @@ import { openStore } from '../server/open-store.js';
 import { resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
 import { clientsCommand } from './clients.js';
+import { migrateCommand } from './migrate.js';
 import { sweepCommand } from './sweep.js';
 import { tokensCommand } from './tokens.js';
 
@@ -20,6 +21,7 @@ Commands:
   clients list [--json] list registered clients (no hashes, no secrets)
   clients show ID       show one client
   clients delete ID     delete one client
+  migrate               apply pending database migrations (PostgreSQL)
   tokens create         create an initial access token; prints it once
                         [--expires-in 7d] [--uses N] [--label TEXT] [--policy JSON]
   tokens list           list initial access tokens (never the tokens or their hashes)
@@ -30,7 +32,12 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --port PORT           listen port (4000)
   --host HOST           listen address (127.0.0.1)
   --issuer URL          issuer identifier (http://HOST:PORT)
-  --store SPEC          sqlite:./registrar.db (default) or memory:
+  --store SPEC          sqlite:./registrar.db (default), memory: or postgres://USER@HOST/DB
+  --pg-pool-size N      PostgreSQL connections per instance (10)
+  --pg-schema NAME      PostgreSQL schema for Registrar's tables (public)
+  --no-migrate          serve: do not apply migrations; refuse to start if any are pending
+  --rate-limit RULE     registrations per client address: COUNT/SECONDSs (60/60s) or off
+  --redis URL           share rate limits through Redis (redis://HOST:6379)
   --config FILE         JSON file of library configuration keys
   --initial-access-token TOKEN
                         serve: registration requires this token (or a stored one)
@@ -70,13 +77,18 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'clients': {
-      const opened = await openStore(options.store);
+      const opened = await openStore(options.store, {
+        poolSize: options.pgPoolSize,
+        schema: options.pgSchema,
+      });
       try {
         return await clientsCommand(opened.store, options.positionals, options, { out, err });
       } finally {
         await opened.store.close();
       }
     }
+    case 'migrate':
+      return migrateCommand(options, { out, err });
     case 'tokens':
     case 'sweep': {
       const opened = await openStore(options.store);

@@ -8,6 +8,7 @@
 
 import { createAssertionVerifier } from '../admission/client-assertion.js';
 import { createInitialAccessTokenCheck } from '../admission/initial-access-token.js';
+import { createRateLimits } from '../admission/rate-limits.js';
 import { createSoftwareStatementCheck } from '../admission/software-statement.js';
 import { authenticateClient, type ClientAuthentication } from '../core/authenticate-client.js';
 import { type RegistrarConfig, resolveSettings, type Settings } from '../core/config.js';
@@ -22,6 +23,7 @@ import {
 } from '../core/errors.js';
 import { describe } from '../core/events.js';
 import {
+  type AuthenticatedClient,
   authenticateManagement,
   deleteClient,
   managementMethods,
@@ -32,6 +34,7 @@ import { matchRedirectUri } from '../core/match-redirect-uri.js';
 import { registerClient } from '../core/register-client.js';
 import type { ClientMetadata, ClientRegistration } from '../core/store-contract.js';
 import { type SweepOptions, type SweepResult, sweepExpiredClients } from '../core/sweep-expired-clients.js';
+import { clientAddress, rateLimitKey } from './client-address.js';
 import { readTokenRequest, type TokenRequest } from './token-request.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
@@ -79,6 +82,7 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   );
   const checkSoftwareStatement = createSoftwareStatementCheck(config.softwareStatement, settings);
   const verifyAssertion = createAssertionVerifier(settings);
+  const rateLimits = createRateLimits(config.rateLimit, settings.logger);
 
   function baseHeaders(request: RegistrarRequest): Record<string, string> {
     const headers: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -165,6 +169,11 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     return document as Record<string, unknown>;
   }
 
+  /** The key a request's address counts under (DESIGN §6: per client IP). */
+  function addressKey(request: RegistrarRequest): string {
+    return rateLimitKey(clientAddress(request, settings.trustedProxies));
+  }
+
   /** The bearer token of the Authorization header (RFC 6750 §2.1), or `null`; never the query or body. */
   function bearerFrom(request: RegistrarRequest): string | null {
     const authorization = request.header('authorization');
@@ -186,7 +195,8 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     if (request.method !== 'POST') throw methodNotAllowed(allow);
     // Step 2: transport.
     requireHttps(request);
-    // Step 3 (rate limit) belongs to admission (DESIGN §6).
+    // Step 3: rate limit, before anything costs more than a counter.
+    await rateLimits.admitRegistration(addressKey(request));
     // Step 4: the initial access token (RFC 7591 §3).
     const admission = checkInitialAccessToken ? await checkInitialAccessToken(bearerFrom(request)) : {};
     // Steps 5 to 7.
@@ -202,6 +212,9 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     if (request.method === 'OPTIONS') return preflight(request, allow);
     if (!managementAllow.includes(request.method)) throw methodNotAllowed(allow);
     requireHttps(request);
+    // An address that keeps presenting bad tokens is refused before its next token is even checked.
+    const address = addressKey(request);
+    await rateLimits.checkManagement(address);
     const token = bearerToken(request);
     let clientId: string;
     try {
@@ -209,7 +222,15 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     } catch {
       clientId = encodedId;
     }
-    const auth = await authenticateManagement(settings, clientId, token);
+    let auth: AuthenticatedClient<C>;
+    try {
+      auth = await authenticateManagement(settings, clientId, token);
+    } catch (error) {
+      if (error instanceof RegistrationError && error.error === 'invalid_token') {
+        await rateLimits.recordManagementFailure(address);
+      }
+      throw error;
+    }
     switch (request.method) {
       case 'GET':
         return json(request, 200, await readClient(settings, auth));

@@ -116,6 +116,7 @@ export function createMemoryStore(): BundledStoreWithTokens {
       const result: ClientPage = { clients: page.map((id) => copy(clients.get(id) as ClientRegistration)) };
       return ids.length > limit ? { ...result, next: page[page.length - 1] as string } : result;
     },
+    async ping() {},
     async close() {
       clients.clear();
       once.clear();

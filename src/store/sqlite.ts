@@ -267,6 +267,9 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       const result: ClientPage = { clients: page.map(fromRow) };
       return rows.length > limit ? { ...result, next: page[page.length - 1]?.client_id as string } : result;
     },
+    async ping() {
+      guard(() => db.prepare('SELECT 1').get());
+    },
     async close() {
       if (db.open) db.close();
     },
