@@ -76,30 +76,27 @@ async function main(argv: string[]): Promise<number> {
       });
       return 0;
     }
-    case 'clients': {
+    case 'clients':
+    case 'tokens':
+    case 'sweep': {
       const opened = await openStore(options.store, {
         poolSize: options.pgPoolSize,
         schema: options.pgSchema,
       });
       try {
-        return await clientsCommand(opened.store, options.positionals, options, { out, err });
+        if (command === 'clients') {
+          return await clientsCommand(opened.store, options.positionals, options, { out, err });
+        }
+        if (command === 'tokens') {
+          return await tokensCommand(opened.store, options.positionals, options, { out, err });
+        }
+        return await sweepCommand(opened.store, options, { out, err }, process.stderr);
       } finally {
         await opened.store.close();
       }
     }
     case 'migrate':
       return migrateCommand(options, { out, err });
-    case 'tokens':
-    case 'sweep': {
-      const opened = await openStore(options.store);
-      try {
-        if (command === 'tokens')
-          return await tokensCommand(opened.store, options.positionals, options, { out, err });
-        return await sweepCommand(opened.store, options, { out, err }, process.stderr);
-      } finally {
-        await opened.store.close();
-      }
-    }
     default:
       err(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;
