@@ -6,7 +6,13 @@
  * @module
  */
 
-export type { CorsOptions, Logger, RegistrarConfig, RotationPolicy } from './core/config.js';
+export type {
+  ClientIdMetadataDocumentsOptions,
+  CorsOptions,
+  Logger,
+  RegistrarConfig,
+  RotationPolicy,
+} from './core/config.js';
 export { type CryptoProvider, webCrypto } from './core/credentials.js';
 export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/discovery.js';
 export {
@@ -16,6 +22,16 @@ export {
   StoreUnavailableError,
 } from './core/errors.js';
 export type { RegistrarEvent, RegistrarEventType } from './core/events.js';
+export {
+  type HostResolver,
+  type OutboundFetch,
+  OutboundFetchError,
+  type OutboundFetchFailure,
+  type OutboundFetchOptions,
+  type OutboundRequestOptions,
+  type OutboundResponse,
+  type ResolvedAddress,
+} from './core/outbound-fetch.js';
 export type {
   ClientMetadata,
   ClientRegistration,

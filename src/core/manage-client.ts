@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkSectorIdentifier } from './check-sector-identifier.js';
 import { clientResponse } from './client-response.js';
 import type { Settings } from './config.js';
 import { hashCredential, mintSecret, verifyCredential } from './credentials.js';
@@ -158,6 +159,7 @@ export async function updateClient<C>(
     if (!matches) throw invalidRequest('client_secret does not match the current client secret.');
   }
   const metadata = validateClientMetadata(document, settings.rules);
+  await checkSectorIdentifier(metadata, settings.outboundFetch);
   const next: ClientRegistration = {
     ...current,
     metadata,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { checkSectorIdentifier } from './check-sector-identifier.js';
 import { clientResponse } from './client-response.js';
 import type { Settings } from './config.js';
 import { hashCredential, mintClientId, mintSecret } from './credentials.js';
@@ -22,6 +23,8 @@ export async function registerClient<C>(
   const { crypto, store } = settings;
   // Step 9: metadata validation (DESIGN §5).
   const metadata = validateClientMetadata(document, settings.rules);
+  // The one check that reaches out (DESIGN §8), after every cheap one has passed.
+  await checkSectorIdentifier(metadata, settings.outboundFetch);
 
   // Step 11: mint credentials; only their hashes reach the store.
   const issuedAt = Math.floor(settings.now() / 1000);

@@ -25,6 +25,7 @@ import {
   updateClient,
 } from '../core/manage-client.js';
 import { registerClient } from '../core/register-client.js';
+import { createSafeFetch } from '../net/safe-fetch.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
 
@@ -49,7 +50,7 @@ const DECODER_OPTIONS = { fatal: true } as const;
 
 /** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
-  const settings = resolveSettings(config);
+  const settings = resolveSettings(config, { createOutboundFetch: createSafeFetch });
   const managementAllow = managementMethods(settings as Settings<unknown>);
 
   function baseHeaders(request: RegistrarRequest): Record<string, string> {
