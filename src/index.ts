@@ -32,6 +32,11 @@ export {
   type OutboundResponse,
   type ResolvedAddress,
 } from './core/outbound-fetch.js';
+export {
+  ClientResolutionError,
+  type ClientResolutionErrorCode,
+  type ResolvedClient,
+} from './core/resolve-client.js';
 export type {
   ClientMetadata,
   ClientRegistration,

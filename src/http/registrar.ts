@@ -25,6 +25,7 @@ import {
   updateClient,
 } from '../core/manage-client.js';
 import { registerClient } from '../core/register-client.js';
+import { createClientResolver, type ResolvedClient } from '../core/resolve-client.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
@@ -40,6 +41,13 @@ export interface Registrar {
   fetch(request: Request, info?: { remoteAddress?: string }): Promise<Response>;
   /** The authorization server metadata members Registrar owns (RFC 8414 §2). */
   metadata(): Record<string, unknown>;
+  /**
+   * Looks a `client_id` up for the host's authorization endpoint (DESIGN §9):
+   * a registered client from the store, or, when `clientIdMetadataDocuments`
+   * is enabled, an `https` URL resolved as a Client ID Metadata Document.
+   * Rejects with `ClientResolutionError` (a `code` to switch on).
+   */
+  resolveClient(clientId: string): Promise<ResolvedClient<unknown>>;
   /** The resolved settings. */
   readonly settings: Settings<unknown>;
 }
@@ -218,6 +226,7 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
       return toWebResponse(response);
     },
     metadata: () => registrationMetadata(settings as Settings<unknown>),
+    resolveClient: createClientResolver(settings as Settings<unknown>),
     settings: settings as Settings<unknown>,
   };
 }
