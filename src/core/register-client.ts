@@ -23,7 +23,7 @@ export async function registerClient<C>(
   const { crypto, store } = settings;
   // Step 9: metadata validation (DESIGN §5).
   const metadata = validateClientMetadata(document, settings.rules);
-  // The one check that reaches out (DESIGN §8), after every cheap one has passed.
+  // The sector identifier fetch (DESIGN §8) comes after every check that costs nothing.
   await checkSectorIdentifier(metadata, settings.outboundFetch);
 
   // Step 11: mint credentials; only their hashes reach the store.

@@ -79,7 +79,9 @@ export function createSafeFetch(options: OutboundFetchOptions = {}): OutboundFet
         `${hostname} resolves to ${answer.address}, in ${verdict.block}.`,
       );
     }
-    return answers[0] as ResolvedAddress;
+    // The family comes from the address itself, not from what the resolver claimed.
+    const { address } = answers[0] as ResolvedAddress;
+    return { address, family: isIP(address) };
   }
 
   function get(
@@ -179,7 +181,6 @@ export function createSafeFetch(options: OutboundFetchOptions = {}): OutboundFet
 }
 
 function networkError(error: unknown, signal: AbortSignal): OutboundFetchError {
-  if (error instanceof OutboundFetchError) return error;
   if (signal.aborted) return new OutboundFetchError('timeout', 'The request was aborted at the deadline.');
   return new OutboundFetchError('network', 'The connection failed.', { cause: error });
 }

@@ -9,6 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import type { HostResolver } from '../../src/core/outbound-fetch.js';
 
 /** Host names the test certificate is valid for; the test resolver maps them to loopback. */
@@ -66,8 +67,12 @@ export interface HttpsTestServer {
   readonly port: number;
   /** `https://{host}:{port}` */
   origin(host?: string): string;
-  /** Requests received, in order. */
-  readonly requests: { path: string; headers: IncomingMessage['headers'] }[];
+  /** Requests received, in order, with the TLS server name the client sent (SNI). */
+  readonly requests: {
+    path: string;
+    headers: IncomingMessage['headers'];
+    servername: string | false | null;
+  }[];
   close(): Promise<void>;
 }
 
@@ -76,9 +81,13 @@ export async function startHttpsServer(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   options: { address?: string; port?: number } = {},
 ): Promise<HttpsTestServer> {
-  const requests: { path: string; headers: IncomingMessage['headers'] }[] = [];
+  const requests: HttpsTestServer['requests'] = [];
   const server = createHttpsServer(testCertificate(), (req, res) => {
-    requests.push({ path: req.url ?? '', headers: req.headers });
+    requests.push({
+      path: req.url ?? '',
+      headers: req.headers,
+      servername: (req.socket as TLSSocket).servername,
+    });
     handler(req, res);
   });
   server.listen(options.port ?? 0, options.address ?? '127.0.0.1');

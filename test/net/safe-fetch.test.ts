@@ -74,9 +74,16 @@ describe('safe fetcher', () => {
     const seen = server.requests.at(-1);
     assert.equal(seen?.path, '/doc.json?x=1');
     assert.equal(seen?.headers.host, `docs.test:${server.port}`);
+    assert.equal(seen?.servername, 'docs.test');
     assert.equal(seen?.headers.accept, 'application/json');
     assert.equal(seen?.headers['accept-encoding'], 'identity');
     assert.deepEqual(resolve.calls, ['docs.test']);
+  });
+
+  it('takes the address family from the address, not from what the resolver claimed', async () => {
+    const fetch = createSafeFetch(loopbackFetchOptions(async () => [{ address: '127.0.0.1', family: 6 }]));
+    const response = await fetch(`https://docs.test:${server.port}/doc.json`);
+    assert.equal(response.status, 200);
   });
 
   it('refuses a certificate that does not name the host, though the address is right', async () => {
