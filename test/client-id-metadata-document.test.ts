@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { resolveSettings } from '../src/core/config.js';
+import { discoveryDocument } from '../src/core/discovery.js';
 import { StoreUnavailableError } from '../src/core/errors.js';
 import { OutboundFetchError } from '../src/core/outbound-fetch.js';
 import { ClientResolutionError, isClientIdUrl } from '../src/core/resolve-client.js';
@@ -580,6 +581,7 @@ describe('Client ID Metadata Documents', () => {
 
   it('advertises client_id_metadata_document_supported in discovery', () => {
     assert.equal(server.registrar.metadata().client_id_metadata_document_supported, true);
+    assert.equal(discoveryDocument(server.registrar.settings).client_id_metadata_document_supported, true);
   });
 });
 
