@@ -6,6 +6,7 @@
  * @module
  */
 
+export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from './admission/memory-rate-limiter.js';
 export type {
   ClientIdMetadataDocumentsOptions,
   CorsOptions,
@@ -32,6 +33,16 @@ export {
   type OutboundResponse,
   type ResolvedAddress,
 } from './core/outbound-fetch.js';
+export {
+  DEFAULT_MANAGEMENT_FAILURE_RATE_LIMIT,
+  DEFAULT_REGISTRATION_RATE_LIMIT,
+  parseRateLimitRule,
+  type RateLimitConfig,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitRule,
+  type RateLimitSpec,
+} from './core/rate-limit.js';
 export {
   ClientResolutionError,
   type ClientResolutionErrorCode,

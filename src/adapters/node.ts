@@ -45,13 +45,17 @@ function readBody(message: IncomingMessage, limit: number): Promise<Uint8Array |
   });
 }
 
-/** Wraps a Node request; the URL scheme is `https` when the socket is TLS. */
-export function fromNodeRequest(message: IncomingMessage): RegistrarRequest {
+/**
+ * Wraps a Node request; the URL scheme is `https` when the socket is TLS.
+ * `target` is the request target (path and query) when a framework has
+ * rewritten `message.url`, as Express does under a mount path.
+ */
+export function fromNodeRequest(message: IncomingMessage, target = message.url ?? '/'): RegistrarRequest {
   const encrypted = (message.socket as TLSSocket).encrypted === true;
   const host = message.headers.host ?? 'localhost';
   return {
     method: (message.method ?? 'GET').toUpperCase(),
-    url: `${encrypted ? 'https' : 'http'}://${host}${message.url ?? '/'}`,
+    url: `${encrypted ? 'https' : 'http'}://${host}${target}`,
     header: (name) => {
       const value = message.headers[name.toLowerCase()];
       if (value === undefined) return null;

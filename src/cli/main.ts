@@ -10,6 +10,7 @@ import { openStore } from '../server/open-store.js';
 import { resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
 import { clientsCommand } from './clients.js';
+import { migrateCommand } from './migrate.js';
 
 const USAGE = `Usage: registrar <command> [options]
 
@@ -18,12 +19,18 @@ Commands:
   clients list [--json] list registered clients (no hashes, no secrets)
   clients show ID       show one client
   clients delete ID     delete one client
+  migrate               apply pending database migrations (PostgreSQL)
 
 Options (each also an environment variable REGISTRAR_<NAME>):
   --port PORT           listen port (4000)
   --host HOST           listen address (127.0.0.1)
   --issuer URL          issuer identifier (http://HOST:PORT)
-  --store SPEC          sqlite:./registrar.db (default) or memory:
+  --store SPEC          sqlite:./registrar.db (default), memory: or postgres://USER@HOST/DB
+  --pg-pool-size N      PostgreSQL connections per instance (10)
+  --pg-schema NAME      PostgreSQL schema for Registrar's tables (public)
+  --no-migrate          serve: do not apply migrations; refuse to start if any are pending
+  --rate-limit RULE     registrations per client address: COUNT/SECONDSs (60/60s) or off
+  --redis URL           share rate limits through Redis (redis://HOST:6379)
   --config FILE         JSON file of library configuration keys
   --json                machine-readable output (clients list)
   --help                this text
@@ -59,13 +66,18 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'clients': {
-      const opened = await openStore(options.store);
+      const opened = await openStore(options.store, {
+        poolSize: options.pgPoolSize,
+        schema: options.pgSchema,
+      });
       try {
         return await clientsCommand(opened.store, options.positionals, options, { out, err });
       } finally {
         await opened.store.close();
       }
     }
+    case 'migrate':
+      return migrateCommand(options, { out, err });
     default:
       err(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;

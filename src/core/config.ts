@@ -15,6 +15,7 @@ import {
   OutboundFetchError,
   type OutboundFetchOptions,
 } from './outbound-fetch.js';
+import type { RateLimitConfig } from './rate-limit.js';
 import { isLoopbackHostname } from './redirect-uri.js';
 import { type RegistrationStore, STORE_CALLBACKS } from './store-contract.js';
 import type { ExtraMetadataValidator, MetadataRules } from './validate-metadata.js';
@@ -87,6 +88,12 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   requireHttps?: boolean;
   /** Peer addresses whose `X-Forwarded-Proto` and `X-Forwarded-For` headers count. */
   trustedProxies?: readonly string[];
+  /**
+   * Per-address limits (DESIGN §6): registrations (default 60/60s) and failed
+   * management authentications (default 20/60s), in memory unless a limiter
+   * is given. `false` disables both.
+   */
+  rateLimit?: RateLimitConfig | false;
   /** Default: any origin, no credentials. `false` disables CORS. */
   cors?: CorsOptions | false;
   /** Extra members to accept, each with a validator; all other unknown members are dropped. */

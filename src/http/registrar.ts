@@ -6,6 +6,7 @@
  * @module
  */
 
+import { createRateLimits } from '../admission/rate-limits.js';
 import { type RegistrarConfig, resolveSettings, type Settings } from '../core/config.js';
 import { registrationMetadata } from '../core/discovery.js';
 import {
@@ -18,6 +19,7 @@ import {
 } from '../core/errors.js';
 import { describe } from '../core/events.js';
 import {
+  type AuthenticatedClient,
   authenticateManagement,
   deleteClient,
   managementMethods,
@@ -27,6 +29,7 @@ import {
 import { registerClient } from '../core/register-client.js';
 import { createClientResolver, type ResolvedClient } from '../core/resolve-client.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
+import { clientAddress, rateLimitKey } from './client-address.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
 
@@ -60,6 +63,7 @@ const DECODER_OPTIONS = { fatal: true } as const;
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
   const settings = resolveSettings(config, { createOutboundFetch: createSafeFetch });
   const managementAllow = managementMethods(settings as Settings<unknown>);
+  const rateLimits = createRateLimits(config.rateLimit, settings.logger);
 
   function baseHeaders(request: RegistrarRequest): Record<string, string> {
     const headers: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -146,6 +150,11 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     return document as Record<string, unknown>;
   }
 
+  /** The key a request's address counts under (DESIGN §6: per client IP). */
+  function addressKey(request: RegistrarRequest): string {
+    return rateLimitKey(clientAddress(request, settings.trustedProxies));
+  }
+
   function bearerToken(request: RegistrarRequest): string {
     const authorization = request.header('authorization');
     const match = authorization === null ? null : BEARER.exec(authorization);
@@ -160,7 +169,9 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     if (request.method !== 'POST') throw methodNotAllowed(allow);
     // Step 2: transport.
     requireHttps(request);
-    // Steps 3 and 4 (rate limit, initial access token) belong to admission (DESIGN §6).
+    // Step 3: rate limit, before anything costs more than a counter.
+    await rateLimits.admitRegistration(addressKey(request));
+    // Step 4 (initial access token) belongs to admission (DESIGN §6).
     // Steps 5 to 7.
     const document = await readJsonObject(request);
     // Step 8 (software statement) belongs to admission (DESIGN §6); steps 9 to 13 follow.
@@ -173,6 +184,9 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     if (request.method === 'OPTIONS') return preflight(request, allow);
     if (!managementAllow.includes(request.method)) throw methodNotAllowed(allow);
     requireHttps(request);
+    // An address that keeps presenting bad tokens is refused before its next token is even checked.
+    const address = addressKey(request);
+    await rateLimits.checkManagement(address);
     const token = bearerToken(request);
     let clientId: string;
     try {
@@ -180,7 +194,15 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     } catch {
       clientId = encodedId;
     }
-    const auth = await authenticateManagement(settings, clientId, token);
+    let auth: AuthenticatedClient<C>;
+    try {
+      auth = await authenticateManagement(settings, clientId, token);
+    } catch (error) {
+      if (error instanceof RegistrationError && error.error === 'invalid_token') {
+        await rateLimits.recordManagementFailure(address);
+      }
+      throw error;
+    }
     switch (request.method) {
       case 'GET':
         return json(request, 200, await readClient(settings, auth));

@@ -4,21 +4,46 @@
  * @module
  */
 
+import type { Logger } from '../core/config.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { BundledStore } from '../store/contract.js';
 import { createMemoryStore } from '../store/memory.js';
+import { createPostgresStore, type PostgresStore } from '../store/postgres.js';
 import { createSqliteStore } from '../store/sqlite.js';
 
 /** The store a specification names, and whether it keeps anything across restarts. */
 export interface OpenedStore {
   readonly store: BundledStore;
-  readonly kind: 'memory' | 'sqlite';
+  readonly kind: 'memory' | 'sqlite' | 'postgres';
   /** A description safe to log (no credentials). */
   readonly description: string;
+  /** Present for stores whose schema is migrated separately from opening (PostgreSQL). */
+  readonly migrations?: Pick<PostgresStore, 'migrate' | 'migrationStatus'>;
 }
 
-/** `sqlite:PATH`, `memory:`. */
-export async function openStore(spec: string): Promise<OpenedStore> {
+/** Options that only some stores read. */
+export interface OpenStoreOptions {
+  /** PostgreSQL: connections in the pool. */
+  poolSize?: number;
+  /** PostgreSQL: the schema holding Registrar's tables. */
+  schema?: string;
+  /** PostgreSQL: where lost idle connections are reported. */
+  logger?: Logger;
+}
+
+/** A connection string with its password masked, for logs. */
+export function redactUrl(spec: string): string {
+  try {
+    const url = new URL(spec);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return `${spec.split(':', 1)[0]}://(unparsable)`;
+  }
+}
+
+/** `sqlite:PATH`, `memory:`, `postgres://...` (or `postgresql://...`). */
+export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   if (spec === 'memory:' || spec === 'memory') {
     return { store: createMemoryStore(), kind: 'memory', description: 'memory (nothing survives a restart)' };
   }
@@ -28,5 +53,22 @@ export async function openStore(spec: string): Promise<OpenedStore> {
       throw new ConfigurationError('--store sqlite: needs a file name, for example sqlite:./registrar.db');
     return { store: createSqliteStore({ filename }), kind: 'sqlite', description: `sqlite ${filename}` };
   }
-  throw new ConfigurationError(`Unknown --store "${spec.split(':', 1)[0]}:"; use sqlite:FILE or memory:.`);
+  if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
+    const schema = options.schema ?? 'public';
+    const store = createPostgresStore({
+      connectionString: spec,
+      schema,
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    return {
+      store,
+      kind: 'postgres',
+      description: `postgres ${redactUrl(spec)} schema ${schema}`,
+      migrations: store,
+    };
+  }
+  throw new ConfigurationError(
+    `Unknown --store "${spec.split(':', 1)[0]}:"; use sqlite:FILE, memory: or postgres://...`,
+  );
 }

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from '../core/errors.js';
+import { parseRateLimitRule, type RateLimitRule } from '../core/rate-limit.js';
 
 /** The flags every command understands, with their defaults. */
 export const FLAGS = {
@@ -16,6 +17,11 @@ export const FLAGS = {
   host: { type: 'string', default: '127.0.0.1' },
   issuer: { type: 'string' },
   store: { type: 'string', default: 'sqlite:./registrar.db' },
+  'pg-pool-size': { type: 'string', default: '10' },
+  'pg-schema': { type: 'string', default: 'public' },
+  'no-migrate': { type: 'boolean' },
+  'rate-limit': { type: 'string' },
+  redis: { type: 'string' },
   config: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -30,6 +36,16 @@ export interface CommandOptions {
   /** The issuer; absent means `http://HOST:PORT` with the port actually bound. */
   readonly issuer: string | undefined;
   readonly store: string;
+  /** Connections in the PostgreSQL pool (`--pg-pool-size`). */
+  readonly pgPoolSize: number;
+  /** The PostgreSQL schema holding Registrar's tables (`--pg-schema`). */
+  readonly pgSchema: string;
+  /** Whether `serve` applies pending migrations at start (`false` with `--no-migrate`). */
+  readonly migrate: boolean;
+  /** `--rate-limit`: the registration rule, `null` for `off`, `undefined` when not given. */
+  readonly rateLimit: RateLimitRule | null | undefined;
+  /** `--redis`: the Redis URL that selects the shared rate limiter. */
+  readonly redis: string | undefined;
   readonly json: boolean;
   readonly help: boolean;
   /** Library configuration keys from the `--config` file (data only, no functions). */
@@ -88,11 +104,21 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
   const host = String(pick('host'));
   const issuer =
     (pick('issuer') as string | undefined) ?? (typeof config.issuer === 'string' ? config.issuer : undefined);
+  const pgPoolSize = Number(pick('pg-pool-size'));
+  if (!Number.isInteger(pgPoolSize) || pgPoolSize < 1) {
+    throw new ConfigurationError('--pg-pool-size must be a positive integer.');
+  }
+  const rateLimit = pick('rate-limit');
   return {
     port,
     host,
     issuer,
     store: String(pick('store')),
+    pgPoolSize,
+    pgSchema: String(pick('pg-schema')),
+    migrate: pick('no-migrate') !== true,
+    rateLimit: typeof rateLimit === 'string' ? parseRateLimitRule(rateLimit, '--rate-limit') : undefined,
+    redis: pick('redis') as string | undefined,
     json: pick('json') === true,
     help: pick('help') === true,
     config,

@@ -9,11 +9,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fromNodeRequest, nodeCrypto, writeNodeResponse } from '../adapters/node.js';
+import { createRedisRateLimiter, type RedisRateLimiter } from '../admission/redis-rate-limiter.js';
 import type { Logger, RegistrarConfig } from '../core/config.js';
 import { discoveryDocument, wellKnownPath } from '../core/discovery.js';
+import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
+import type { RateLimitConfig } from '../core/rate-limit.js';
 import { createRegistrar, type Registrar } from '../http/registrar.js';
 import type { RegistrarResponse } from '../http/types.js';
-import { openStore } from './open-store.js';
+import type { MigrationResult } from '../store/postgres.js';
+import { type OpenedStore, openStore, redactUrl } from './open-store.js';
 import type { CommandOptions } from './options.js';
 
 /** A running standalone server. */
@@ -38,9 +42,98 @@ export function jsonLogger(write: { out: (line: string) => void; err: (line: str
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' };
 
+/** Seconds a load balancer is asked to wait after a failed health check. */
+const HEALTH_RETRY_AFTER_SECONDS = 5;
+
+/** Config-file keys of `rateLimit` that only the server reads: they pick the backend. */
+interface ServerRateLimitKeys {
+  /** A Redis URL: share limits through Redis (`--redis` wins). */
+  redis?: string;
+  /** Key prefix in Redis. Default `registrar:rate:`. */
+  redisKeyPrefix?: string;
+}
+
+/**
+ * Opens the store and brings its schema up to date, or, under `--no-migrate`,
+ * checks that someone else did. A database that cannot be reached at start-up
+ * stops the start: an instance that cannot migrate or check should not join.
+ */
+export async function openMigratedStore(
+  options: CommandOptions,
+  logger: Logger,
+): Promise<OpenedStore & { readonly migration?: MigrationResult }> {
+  const opened = await openStore(options.store, {
+    poolSize: options.pgPoolSize,
+    schema: options.pgSchema,
+    logger,
+  });
+  const { migrations } = opened;
+  if (!migrations) return opened;
+  try {
+    if (options.migrate) {
+      const migration = await migrations.migrate();
+      logger.info({ msg: 'migrations', applied: migration.applied, version: migration.version });
+      return { ...opened, migration };
+    } else {
+      const status = await migrations.migrationStatus();
+      if (status.pending.length > 0) {
+        throw new ConfigurationError(
+          `The database schema is at version ${status.version} and needs ${status.pending.join(', ')}; run "registrar migrate" first (or start without --no-migrate).`,
+        );
+      }
+    }
+    return opened;
+  } catch (error) {
+    await opened.store.close();
+    if (error instanceof StoreUnavailableError) {
+      const code = (error.cause as { code?: unknown } | undefined)?.code;
+      throw new Error(`Cannot reach the database (${typeof code === 'string' ? code : 'no answer'}).`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** The `rateLimit` configuration from the config file and the flags, and the Redis limiter when one is chosen. */
+function rateLimitSettings(
+  options: CommandOptions,
+  logger: Logger,
+): { rateLimit: RateLimitConfig | false; limiter?: RedisRateLimiter; description: string } {
+  const file = options.config.rateLimit;
+  if (
+    file !== undefined &&
+    file !== false &&
+    (typeof file !== 'object' || file === null || Array.isArray(file))
+  ) {
+    throw new ConfigurationError('rateLimit in the config file must be an object or false.');
+  }
+  const {
+    redis: fileRedis,
+    redisKeyPrefix,
+    ...rules
+  } = (file || {}) as RateLimitConfig & ServerRateLimitKeys;
+  const rateLimit: RateLimitConfig =
+    file === false ? { registrations: false, managementFailures: false } : { ...rules };
+  if (options.rateLimit !== undefined) rateLimit.registrations = options.rateLimit ?? false;
+  const redis = options.redis ?? fileRedis;
+  if (redis !== undefined && typeof redis !== 'string')
+    throw new ConfigurationError('rateLimit.redis must be a URL.');
+  if (redisKeyPrefix !== undefined && typeof redisKeyPrefix !== 'string') {
+    throw new ConfigurationError('rateLimit.redisKeyPrefix must be a string.');
+  }
+  if (redis === undefined) return { rateLimit, description: 'memory' };
+  const limiter = createRedisRateLimiter({
+    url: redis,
+    logger,
+    ...(redisKeyPrefix === undefined ? {} : { keyPrefix: redisKeyPrefix }),
+  });
+  return { rateLimit: { ...rateLimit, limiter }, limiter, description: `redis ${redactUrl(redis)}` };
+}
+
 /** Starts `registrar serve` with resolved options. */
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
-  const opened = await openStore(options.store);
+  const opened = await openMigratedStore(options, logger);
   const server = createServer();
   server.keepAliveTimeout = 5000;
   try {
@@ -58,20 +151,29 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   const issuer = options.issuer ?? url;
+  let limits: ReturnType<typeof rateLimitSettings> | undefined;
   let registrar: Registrar;
   try {
+    limits = rateLimitSettings(options, logger);
+    const { rateLimit: _fileRateLimit, ...libraryConfig } = options.config;
     registrar = createRegistrar({
-      ...(options.config as Partial<RegistrarConfig<unknown>>),
+      ...(libraryConfig as Partial<RegistrarConfig<unknown>>),
       issuer,
       registrationEnabled: true,
       registration: opened.store,
+      rateLimit: limits.rateLimit,
       logger,
       crypto: nodeCrypto,
     });
   } catch (error) {
     server.close();
+    await limits?.limiter?.close();
     await opened.store.close();
     throw error;
+  }
+  const { limiter, description: rateLimitDescription } = limits;
+  if (limiter && !(await limiter.ready())) {
+    logger.warn({ msg: 'Redis does not answer yet; rate limits are per instance until it does' });
   }
   const discovery = JSON.stringify(discoveryDocument(registrar.settings));
   const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
@@ -82,10 +184,28 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     `${issuerPath}/.well-known/openid-configuration`,
   ]);
 
-  function local(method: string, pathname: string): RegistrarResponse | null {
+  /** `/healthz`: 200 while the store answers, 503 while it does not, so a load balancer routes around. */
+  async function health(): Promise<RegistrarResponse> {
+    try {
+      await opened.store.ping();
+      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok' }) };
+    } catch (error) {
+      logger.warn({
+        msg: 'health check failed: the store does not answer',
+        error: error instanceof Error ? error.name : 'unknown',
+      });
+      return {
+        status: 503,
+        headers: { ...JSON_HEADERS, 'retry-after': String(HEALTH_RETRY_AFTER_SECONDS) },
+        body: JSON.stringify({ status: 'unavailable' }),
+      };
+    }
+  }
+
+  async function local(method: string, pathname: string): Promise<RegistrarResponse | null> {
     if (pathname === '/healthz') {
       if (method !== 'GET' && method !== 'HEAD') return null;
-      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok' }) };
+      return health();
     }
     if (discoveryPaths.has(pathname) && (method === 'GET' || method === 'HEAD')) {
       return {
@@ -99,7 +219,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
 
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<number> {
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
-    const response = local(req.method ?? 'GET', pathname) ??
+    const response = (await local(req.method ?? 'GET', pathname)) ??
       (await registrar.handle(fromNodeRequest(req))) ?? {
         status: 404,
         headers: JSON_HEADERS,
@@ -129,7 +249,13 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       },
     );
   });
-  logger.info({ msg: 'listening', url, issuer, store: opened.description });
+  logger.info({
+    msg: 'listening',
+    url,
+    issuer,
+    store: opened.description,
+    rate_limits: rateLimitDescription,
+  });
   if (opened.kind === 'memory') {
     logger.warn({ msg: 'the memory store keeps nothing across restarts; use it for development only' });
   }
@@ -150,6 +276,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
           // In-flight requests get a grace period, then their sockets are closed.
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
+        await limiter?.close();
         await opened.store.close();
         logger.info({ msg: 'stopped' });
       })();

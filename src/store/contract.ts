@@ -33,6 +33,11 @@ export interface ClientPage {
 export interface BundledStore extends Required<RegistrationStore<ClientRegistration>> {
   /** Clients in `client_id` order, `limit` at a time, starting after `after`. */
   listClients(options?: { limit?: number; after?: string }): Promise<ClientPage>;
+  /**
+   * Resolves when the store can serve requests; rejects (with
+   * `StoreUnavailableError` for an unreachable database) when it cannot. Backs `/healthz`.
+   */
+  ping(): Promise<void>;
   /** Releases connections and file handles. */
   close(): Promise<void>;
 }

@@ -89,6 +89,7 @@ export function createMemoryStore(): BundledStore {
       const result: ClientPage = { clients: page.map((id) => copy(clients.get(id) as ClientRegistration)) };
       return ids.length > limit ? { ...result, next: page[page.length - 1] as string } : result;
     },
+    async ping() {},
     async close() {
       clients.clear();
       once.clear();

@@ -185,6 +185,9 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStore {
       const result: ClientPage = { clients: page.map(fromRow) };
       return rows.length > limit ? { ...result, next: page[page.length - 1]?.client_id as string } : result;
     },
+    async ping() {
+      guard(() => db.prepare('SELECT 1').get());
+    },
     async close() {
       if (db.open) db.close();
     },

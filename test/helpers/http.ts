@@ -2,10 +2,11 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nodeCrypto, toNodeListener } from '../../src/adapters/node.js';
+import { nodeCrypto } from '../../src/adapters/node.js';
 import type { Logger, RegistrarConfig } from '../../src/core/config.js';
 import type { RegistrationStore } from '../../src/core/store-contract.js';
 import { createRegistrar, type Registrar } from '../../src/http/registrar.js';
+import { mountAdapter, selectedAdapter } from './adapters.js';
 
 export interface TestServer {
   readonly url: string;
@@ -25,7 +26,10 @@ export function memoryLogger(): Logger & { records: Record<string, unknown>[] } 
   };
 }
 
-/** Starts Registrar on 127.0.0.1 with an ephemeral port; `issuer` defaults to that address. */
+/**
+ * Starts Registrar on 127.0.0.1 with an ephemeral port; `issuer` defaults to that address. It is
+ * mounted through the adapter REGISTRAR_TEST_ADAPTER names (node:http when unset).
+ */
 export async function startRegistrar<C>(
   config: Omit<RegistrarConfig<C>, 'issuer'> & { issuer?: string },
 ): Promise<TestServer> {
@@ -37,19 +41,24 @@ export async function startRegistrar<C>(
   const registrar = createRegistrar({
     logger: memoryLogger(),
     crypto: nodeCrypto,
+    // Suites register far more clients from 127.0.0.1 than the default limit allows;
+    // the rate-limit suites pass their own rateLimit.
+    rateLimit: false,
     ...config,
     issuer: config.issuer ?? url,
   } as RegistrarConfig<C>);
-  server.on('request', toNodeListener(registrar));
+  const release = await mountAdapter(selectedAdapter(), registrar, server);
   return {
     url,
     registrar,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await release();
+    },
   };
 }
 

@@ -1,0 +1,397 @@
+/**
+ * The PostgreSQL store (`pg`), for production and for several Registrar
+ * instances sharing one database (DESIGN §11). Every write is one statement,
+ * so it is atomic without an explicit transaction: the compare-and-swap of
+ * `updateClient` and the compare-and-delete of `unregisterClient` are decided
+ * by PostgreSQL's row locks, not by a read followed by a write.
+ *
+ * A lost or refused connection surfaces as `StoreUnavailableError` (503 with
+ * `Retry-After`); the pool drops broken connections and opens new ones on the
+ * next request, so the store recovers by itself when the database returns.
+ *
+ * @module
+ */
+
+import pg from 'pg';
+import { consoleLogger, type Logger } from '../core/config.js';
+import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
+import type { BundledStore, ClientPage, ClientRegistration } from './contract.js';
+import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
+
+/** Options for `createPostgresStore`. */
+export interface PostgresStoreOptions {
+  /** A libpq connection URI, `postgres://user:password@host:5432/database`. */
+  connectionString: string;
+  /** Connections the pool keeps open at most. Default 10. */
+  poolSize?: number;
+  /** The PostgreSQL schema holding Registrar's tables; created by `migrate()`. Default `public`. */
+  schema?: string;
+  /** Milliseconds to wait for a new connection, or for a free one when all are busy. Default 5000. */
+  connectionTimeoutMs?: number;
+  /** Milliseconds a statement may run before PostgreSQL cancels it. Default 10000. */
+  statementTimeoutMs?: number;
+  /** Receives a warning when an idle pooled connection is lost. Default: JSON lines on the console. */
+  logger?: Logger;
+}
+
+/** The outcome of `migrate()`. */
+export interface MigrationResult {
+  /** The versions this call applied, in order; empty when the schema was current. */
+  readonly applied: number[];
+  /** The schema version now recorded in the database. */
+  readonly version: number;
+  /** The newest version this Registrar knows. */
+  readonly latest: number;
+}
+
+/** What `migrationStatus()` finds. */
+export interface MigrationStatus {
+  /** The highest applied version; 0 for an empty schema. */
+  readonly version: number;
+  /** The newest version this Registrar knows. */
+  readonly latest: number;
+  /** Versions this Registrar knows that the database lacks. */
+  readonly pending: number[];
+}
+
+/** A bundled store with migrations. */
+export interface PostgresStore extends BundledStore {
+  /**
+   * Applies pending migrations under an advisory lock, so instances starting
+   * together apply each migration exactly once.
+   */
+  migrate(): Promise<MigrationResult>;
+  /** Reads the applied versions without changing anything. */
+  migrationStatus(): Promise<MigrationStatus>;
+}
+
+interface ClientRow {
+  client_id: string;
+  registration: ClientRegistration;
+  registration_access_token_hash: string | null;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+/** A schema name used unquoted in error messages and quoted in SQL; kept to plain identifiers. */
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** Socket-level failures: the server is down, unreachable or went away. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * SQLSTATEs that mean "the database cannot serve this now" rather than "this
+ * request is wrong": 57P01-57P03 shutdown and start-up, 53xxx insufficient
+ * resources (too many connections, disk full), 57014 a statement timeout,
+ * 25006 a read-only standby after a failover, 40001/40P01 a serialization
+ * failure or deadlock that a retry resolves. Class 08 is checked separately.
+ */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '57014', '25006', '40001', '40P01']);
+
+/** Messages `pg` and `pg-pool` use, without a code, for a lost or unobtainable connection. */
+const CONNECTION_MESSAGES =
+  /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Query read timeout|timeout expired)/;
+
+/**
+ * Whether `error` (or anything in its cause chain, or an aggregate's members)
+ * says the database cannot be reached, as opposed to a fault in the request.
+ */
+export function isConnectionFailure(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const { code, message, cause, errors } = error as {
+    code?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code) || UNAVAILABLE_STATES.has(code)) return true;
+    if (code.startsWith('08') || code.startsWith('53')) return true;
+  }
+  if (typeof message === 'string' && CONNECTION_MESSAGES.test(message)) return true;
+  if (Array.isArray(errors) && errors.some((member) => isConnectionFailure(member, depth + 1))) return true;
+  return isConnectionFailure(cause, depth + 1);
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value <= 0)
+    throw new ConfigurationError(`${name} must be a positive integer.`);
+  return value;
+}
+
+function fromRow(row: ClientRow): ClientRegistration {
+  const registration = row.registration;
+  if (row.registration_access_token_hash === null) delete registration.registration_access_token_hash;
+  else registration.registration_access_token_hash = row.registration_access_token_hash;
+  // bigint columns arrive as strings; Unix seconds are far inside the safe integer range.
+  if (row.expires_at === null) delete registration.expires_at;
+  else registration.expires_at = Number(row.expires_at);
+  if (row.last_used_at === null) delete registration.last_used_at;
+  else registration.last_used_at = Number(row.last_used_at);
+  return registration;
+}
+
+/**
+ * Creates a PostgreSQL store. No connection is opened until the first call;
+ * call `migrate()` once before use (`registrar serve` does, unless told not to).
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new ConfigurationError(
+      'schema must be a plain PostgreSQL identifier (letters, digits, underscore).',
+    );
+  }
+  const logger = options.logger ?? consoleLogger;
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: positiveInteger(options.poolSize ?? 10, 'poolSize'),
+    connectionTimeoutMillis: positiveInteger(options.connectionTimeoutMs ?? 5000, 'connectionTimeoutMs'),
+    statement_timeout: positiveInteger(options.statementTimeoutMs ?? 10_000, 'statementTimeoutMs'),
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: 'registrar',
+  });
+  // An idle connection that the server closes (a restart, a failover) is reported
+  // here; the pool has already discarded it and opens a fresh one on demand.
+  pool.on('error', (error: Error & { code?: string }) => {
+    logger.warn({ msg: 'an idle PostgreSQL connection was lost', code: error.code, error: error.message });
+  });
+
+  const clients = `"${schema}".registrar_clients`;
+  const once = `"${schema}".registrar_once`;
+  const migrations = `"${schema}".registrar_migrations`;
+  const columns = 'client_id, registration, registration_access_token_hash, expires_at, last_used_at';
+  let closed = false;
+
+  /** Runs a statement, turning "the database cannot be reached" into StoreUnavailableError. */
+  async function query<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[] = [],
+    on: pg.Pool | pg.PoolClient = pool,
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await on.query<R>(text, values);
+    } catch (error) {
+      if (isConnectionFailure(error)) {
+        throw new StoreUnavailableError('The PostgreSQL database is unavailable.', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async function connect(): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      if (isConnectionFailure(error)) {
+        throw new StoreUnavailableError('The PostgreSQL database is unavailable.', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async function appliedVersions(on: pg.Pool | pg.PoolClient): Promise<Set<number>> {
+    const exists = await query<{ found: string | null }>('SELECT to_regclass($1) AS found', [migrations], on);
+    if (exists.rows[0]?.found === null) return new Set();
+    const rows = await query<{ version: number }>(`SELECT version FROM ${migrations}`, [], on);
+    return new Set(rows.rows.map((row) => row.version));
+  }
+
+  const latest = Math.max(0, ...POSTGRES_MIGRATIONS.map((migration) => migration.version));
+
+  const params = (attrs: ClientRegistration) => [
+    attrs.client_id,
+    JSON.stringify(attrs),
+    attrs.registration_access_token_hash ?? null,
+    attrs.client_id_issued_at,
+    attrs.expires_at ?? null,
+    attrs.last_used_at ?? null,
+  ];
+
+  async function readOne(clientId: string): Promise<ClientRegistration | null> {
+    const { rows } = await query<ClientRow>(`SELECT ${columns} FROM ${clients} WHERE client_id = $1`, [
+      clientId,
+    ]);
+    return rows[0] ? fromRow(rows[0]) : null;
+  }
+
+  return {
+    async registerClient(attrs) {
+      const { rowCount } = await query(
+        `INSERT INTO ${clients} (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (client_id) DO NOTHING`,
+        params(attrs),
+      );
+      if (rowCount !== 1) return { ok: false, reason: 'duplicate client_id' };
+      return { ok: true, client: structuredClone(attrs) };
+    },
+    loadClient: readOne,
+    async clientRegistrationAccessTokenHash(client) {
+      return client.registration_access_token_hash ?? null;
+    },
+    async clientRegistration(client) {
+      return readOne(client.client_id);
+    },
+    async updateClient(client, attrs, expectedTokenHash) {
+      const next = { ...attrs, client_id: client.client_id };
+      // One statement: the UPDATE holds the row lock while it re-checks the token
+      // hash, so of concurrent swaps with one expected hash exactly one matches
+      // (RFC 7592 §2.2). The outer SELECT tells "lost the race" from "gone".
+      const { rows } = await query<{ swapped: boolean; present: boolean }>(
+        `WITH swapped AS (
+           UPDATE ${clients}
+              SET registration = $2, registration_access_token_hash = $3, client_id_issued_at = $4,
+                  expires_at = $5, last_used_at = $6
+            WHERE client_id = $1 AND registration_access_token_hash = $7
+           RETURNING 1
+         )
+         SELECT EXISTS (SELECT 1 FROM swapped) AS swapped,
+                EXISTS (SELECT 1 FROM ${clients} WHERE client_id = $1) AS present`,
+        [...params(next), expectedTokenHash],
+      );
+      const outcome = rows[0];
+      if (outcome?.swapped) return { ok: true, client: next };
+      return { ok: false, reason: outcome?.present ? 'conflict' : 'not_found' };
+    },
+    async unregisterClient(client) {
+      // The DELETE that removes the row is the one that succeeds (RFC 7592 §2.3).
+      const { rowCount } = await query(`DELETE FROM ${clients} WHERE client_id = $1`, [client.client_id]);
+      return rowCount === 1 ? { ok: true } : { ok: false, reason: 'not_found' };
+    },
+    async touchClient(clientId, at) {
+      // renewedExpiry() of store/contract.ts, in SQL so the renewal is one statement:
+      // the client keeps its idle window, counted from this use.
+      await query(
+        `UPDATE ${clients}
+            SET last_used_at = $2::bigint,
+                expires_at = CASE WHEN expires_at IS NULL THEN NULL
+                  ELSE GREATEST(expires_at, $2::bigint + (expires_at - COALESCE(last_used_at, client_id_issued_at)))
+                END
+          WHERE client_id = $1`,
+        [clientId, at],
+      );
+    },
+    async sweepExpired(now, limit) {
+      // SKIP LOCKED: sweeps running on several instances at once share the work
+      // instead of waiting on each other's rows.
+      const { rowCount } = await query(
+        `DELETE FROM ${clients} WHERE client_id IN (
+           SELECT client_id FROM ${clients}
+            WHERE expires_at IS NOT NULL AND expires_at < $1
+            ORDER BY expires_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED)`,
+        [now, limit],
+      );
+      return rowCount ?? 0;
+    },
+    async consumeOnce(key, expiresAt) {
+      const now = Math.floor(Date.now() / 1000);
+      // A concurrent insert of the same key waits for the first to commit, then
+      // takes the conflict branch, whose condition is false: one winner.
+      const { rowCount } = await query(
+        `INSERT INTO ${once} (key, expires_at) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE ${once}.expires_at < $3`,
+        [key, expiresAt, now],
+      );
+      if (rowCount === 1 && Math.random() < 0.01) {
+        await query(
+          `DELETE FROM ${once} WHERE key IN (SELECT key FROM ${once} WHERE expires_at < $1 LIMIT 1000)`,
+          [now],
+        );
+      }
+      return rowCount === 1;
+    },
+    async listClients(options = {}): Promise<ClientPage> {
+      const limit = options.limit ?? 100;
+      const { rows } = await query<ClientRow>(
+        `SELECT ${columns} FROM ${clients} WHERE client_id > $1 ORDER BY client_id LIMIT $2`,
+        [options.after ?? '', limit + 1],
+      );
+      const page = rows.slice(0, limit);
+      const result: ClientPage = { clients: page.map(fromRow) };
+      return rows.length > limit ? { ...result, next: page[page.length - 1]?.client_id as string } : result;
+    },
+    async ping() {
+      await query('SELECT 1');
+    },
+    async migrate() {
+      const connection = await connect();
+      // Session-level lock keyed by the schema: a second instance waits here until
+      // the first has finished, then finds nothing left to apply.
+      const lockKey = `registrar:migrate:${schema}`;
+      let failed = false;
+      try {
+        await query('SELECT pg_advisory_lock(hashtext($1))', [lockKey], connection);
+        try {
+          const found = await query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema], connection);
+          if (found.rowCount === 0) await query(`CREATE SCHEMA "${schema}"`, [], connection);
+          await query(
+            `CREATE TABLE IF NOT EXISTS ${migrations} (
+               version integer PRIMARY KEY,
+               name text NOT NULL,
+               applied_at timestamptz NOT NULL DEFAULT now()
+             )`,
+            [],
+            connection,
+          );
+          const done = await appliedVersions(connection);
+          const applied: number[] = [];
+          for (const migration of POSTGRES_MIGRATIONS) {
+            if (done.has(migration.version)) continue;
+            await query('BEGIN', [], connection);
+            try {
+              await query(`SET LOCAL search_path TO "${schema}"`, [], connection);
+              await query(migration.sql, [], connection);
+              await query(
+                `INSERT INTO ${migrations} (version, name) VALUES ($1, $2)`,
+                [migration.version, migration.name],
+                connection,
+              );
+              await query('COMMIT', [], connection);
+            } catch (error) {
+              await connection.query('ROLLBACK').catch(() => undefined);
+              throw error;
+            }
+            applied.push(migration.version);
+            done.add(migration.version);
+          }
+          return { applied, version: Math.max(0, ...done), latest };
+        } finally {
+          await connection.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+        }
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        // After a failure the connection may be broken: discard it (which also
+        // drops the advisory lock) rather than hand it back to the pool.
+        connection.release(failed);
+      }
+    },
+    async migrationStatus() {
+      const done = await appliedVersions(pool);
+      const pending = POSTGRES_MIGRATIONS.map((migration) => migration.version).filter(
+        (version) => !done.has(version),
+      );
+      return { version: Math.max(0, ...done), latest, pending };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

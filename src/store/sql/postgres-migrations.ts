@@ -1,0 +1,48 @@
+/**
+ * The PostgreSQL schema, as ordered, versioned migrations. Each runs in its
+ * own transaction with `search_path` set to the store's schema, so the SQL
+ * names tables without a schema; the applied versions are recorded in
+ * `registrar_migrations`.
+ *
+ * @module
+ */
+
+/** One schema change. */
+export interface PostgresMigration {
+  /** 1, 2, 3...: the schema version after this migration. */
+  readonly version: number;
+  /** A short description, recorded with the version. */
+  readonly name: string;
+  /** The statements, run in one transaction. */
+  readonly sql: string;
+}
+
+/** Ordered migrations; never edit one that has shipped, append a new one. */
+export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'clients and one-time keys',
+    // client_id is the primary key: unique, and the index for every lookup by id.
+    // COLLATE "C" makes listing order byte order, the same as the other stores.
+    // `json` rather than `jsonb`: it keeps the text exactly as written, and jsonb
+    // refuses a \u0000 escape that a client name may legally carry.
+    // The token hash, expiry and last use live in columns (the authoritative
+    // copy) so the compare-and-swap, the touch and the sweep are single statements.
+    sql: `
+      CREATE TABLE registrar_clients (
+        client_id text COLLATE "C" PRIMARY KEY,
+        registration json NOT NULL,
+        registration_access_token_hash text,
+        client_id_issued_at bigint NOT NULL,
+        expires_at bigint,
+        last_used_at bigint
+      );
+      CREATE INDEX registrar_clients_expires_at ON registrar_clients (expires_at) WHERE expires_at IS NOT NULL;
+      CREATE TABLE registrar_once (
+        key text PRIMARY KEY,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX registrar_once_expires_at ON registrar_once (expires_at);
+    `,
+  },
+];
