@@ -3,6 +3,9 @@
 // safe fetcher; every bad URL, bad document and bad address with its exact
 // error; caching within bounds, failures never cached.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { resolveSettings } from '../src/core/config.js';
 import { discoveryDocument } from '../src/core/discovery.js';
@@ -11,6 +14,7 @@ import { OutboundFetchError } from '../src/core/outbound-fetch.js';
 import { ClientResolutionError, isClientIdUrl } from '../src/core/resolve-client.js';
 import { createRegistrar } from '../src/http/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
+import { startServe } from './helpers/cli.js';
 import { register, startRegistrar, type TestServer } from './helpers/http.js';
 import {
   type HttpsTestServer,
@@ -600,6 +604,27 @@ describe('Client ID Metadata Documents switched off', () => {
       assert.ok(!('client_id_metadata_document_supported' in registrar.metadata()));
     } finally {
       await docs.close();
+    }
+  });
+});
+
+describe('registrar serve with metadata documents enabled in its config file', () => {
+  it('advertises client_id_metadata_document_supported in both discovery documents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registrar-cimd-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ clientIdMetadataDocuments: { enabled: true, cacheMaxSeconds: 300 } }),
+    );
+    const served = await startServe(['--port', '0', '--store', 'memory:', '--config', config]);
+    try {
+      for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+        const document = (await (await fetch(`${served.url}${path}`)).json()) as Record<string, unknown>;
+        assert.equal(document.client_id_metadata_document_supported, true, path);
+      }
+    } finally {
+      await served.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
