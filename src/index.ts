@@ -24,7 +24,13 @@ export {
   type RegistrationPolicy,
 } from './core/apply-policies.js';
 export type { ClientAuthentication, ClientAuthenticationMethod } from './core/authenticate-client.js';
-export type { CorsOptions, Logger, RegistrarConfig, RotationPolicy } from './core/config.js';
+export type {
+  ClientIdMetadataDocumentsOptions,
+  CorsOptions,
+  Logger,
+  RegistrarConfig,
+  RotationPolicy,
+} from './core/config.js';
 export { type CryptoProvider, webCrypto } from './core/credentials.js';
 export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/discovery.js';
 export {
@@ -35,7 +41,16 @@ export {
 } from './core/errors.js';
 export type { RegistrarEvent, RegistrarEventType } from './core/events.js';
 export { matchRedirectUri } from './core/match-redirect-uri.js';
-export type { OutboundFetch, OutboundRequestOptions, OutboundResponse } from './core/outbound-fetch.js';
+export {
+  type HostResolver,
+  type OutboundFetch,
+  OutboundFetchError,
+  type OutboundFetchFailure,
+  type OutboundFetchOptions,
+  type OutboundRequestOptions,
+  type OutboundResponse,
+  type ResolvedAddress,
+} from './core/outbound-fetch.js';
 export {
   DEFAULT_MANAGEMENT_FAILURE_RATE_LIMIT,
   DEFAULT_REGISTRATION_RATE_LIMIT,
@@ -46,6 +61,11 @@ export {
   type RateLimitRule,
   type RateLimitSpec,
 } from './core/rate-limit.js';
+export {
+  ClientResolutionError,
+  type ClientResolutionErrorCode,
+  type ResolvedClient,
+} from './core/resolve-client.js';
 export {
   type ClientMetadata,
   type ClientRegistration,

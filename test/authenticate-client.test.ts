@@ -92,7 +92,7 @@ describe('authenticateClient', () => {
       now: () => clock,
       logger,
       clientSecretTtl: 3600,
-      outboundFetch: keys.fetch,
+      fetch: keys.fetchOptions,
     });
     const machine = { grant_types: ['client_credentials'] };
     const registrations: Record<string, Record<string, unknown>> = {
@@ -107,7 +107,7 @@ describe('authenticateClient', () => {
       jwtUri: {
         ...machine,
         token_endpoint_auth_method: 'private_key_jwt',
-        jwks_uri: 'https://client.example.org/client/jwks.json',
+        jwks_uri: `${keys.origin('client.test')}/client/jwks.json`,
       },
     };
     for (const [name, body] of Object.entries(registrations)) {
@@ -285,7 +285,7 @@ describe('authenticateClient', () => {
     assert.equal(forOther.error, 'invalid_client', "one client's assertion does not authenticate another");
   });
 
-  it('verifies against a jwks_uri fetched through the injected fetcher, once', async () => {
+  it('verifies against a jwks_uri fetched through the safe fetcher, once', async () => {
     const before = keys.hits.get('/client/jwks.json') ?? 0;
     for (let i = 0; i < 2; i++) {
       const result = await authenticate({

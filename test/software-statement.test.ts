@@ -1,6 +1,6 @@
 // Software statements (RFC 7591 §2.3, DESIGN §4.1 step 8 and §6), signed with keys
 // generated here, verified with inline JWK Sets and with a JWKS URL fetched through
-// an injected OutboundFetch backed by a real local HTTP server.
+// the real safe fetcher from an HTTPS server on loopback (the test allowance of DESIGN §8).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
@@ -59,12 +59,12 @@ describe('software statements', () => {
       registrationEnabled: true,
       registration: createMemoryStore(),
       now: () => clock,
-      outboundFetch: keys.fetch,
+      fetch: keys.fetchOptions,
       softwareStatement: {
         issuers: {
           [INLINE]: { jwks: { keys: [trusted.publicJwk] } },
-          [REMOTE]: { jwks_uri: 'https://keys.remote-issuer.example/remote/jwks.json' },
-          [BROKEN]: { jwks_uri: 'https://keys.broken-issuer.example/broken/jwks.json' },
+          [REMOTE]: { jwks_uri: `${keys.origin('docs.test')}/remote/jwks.json` },
+          [BROKEN]: { jwks_uri: `${keys.origin('docs.test')}/broken/jwks.json` },
         },
         algorithms: ['ES256', 'RS256'],
       },
@@ -293,8 +293,6 @@ describe('softwareStatement configuration', () => {
       { issuers: { [INLINE]: { jwks: { keys: [publicJwk] }, jwks_uri: 'https://a.example/jwks' } } },
       { issuers: { [INLINE]: { jwks: { keys: [privateKey] } } } },
       { issuers: { [INLINE]: { jwks_uri: 'http://a.example/jwks' } } },
-      // A JWKS URL is only fetched through the safe fetcher, so one must be configured.
-      { issuers: { [INLINE]: { jwks_uri: 'https://a.example/jwks' } } },
       { issuers: { [INLINE]: { jwks: { keys: [publicJwk] } } }, required: 'yes' },
     ];
     for (const softwareStatement of bad) {

@@ -10,7 +10,6 @@
 import { createLocalJWKSet } from 'jose';
 import type { AssertionVerifier } from '../core/authenticate-client.js';
 import type { Settings } from '../core/config.js';
-import { serverError } from '../core/errors.js';
 import { DEFAULT_JWKS_CACHE_SECONDS, RemoteKeySets } from './remote-key-set.js';
 import { type KeyResolver, verifyJwt } from './verify-jwt.js';
 
@@ -26,13 +25,12 @@ export const MAX_CACHED_CLIENT_KEY_SETS = 1000;
 
 /** Builds the verifier `authenticateClient` uses for `private_key_jwt`. */
 export function createAssertionVerifier<C>(settings: Settings<C>): AssertionVerifier {
-  const remote = settings.outboundFetch
-    ? new RemoteKeySets(settings.outboundFetch, {
-        cacheSeconds: DEFAULT_JWKS_CACHE_SECONDS,
-        now: settings.now,
-        maxEntries: MAX_CACHED_CLIENT_KEY_SETS,
-      })
-    : undefined;
+  // A client's jwks_uri is fetched only through the safe fetcher (DESIGN §8).
+  const remote = new RemoteKeySets(settings.outboundFetch, {
+    cacheSeconds: DEFAULT_JWKS_CACHE_SECONDS,
+    now: settings.now,
+    maxEntries: MAX_CACHED_CLIENT_KEY_SETS,
+  });
   // Assertions are asymmetric signatures; a client's JWK Set holds only public keys.
   const defaultAlgorithms = settings.rules.signingAlgValuesSupported.filter(
     (alg) => alg !== 'none' && !alg.startsWith('HS'),
@@ -44,7 +42,6 @@ export function createAssertionVerifier<C>(settings: Settings<C>): AssertionVeri
     if (typeof metadata.jwks === 'object' && metadata.jwks !== null) {
       keys = createLocalJWKSet(metadata.jwks as Parameters<typeof createLocalJWKSet>[0]);
     } else if (typeof metadata.jwks_uri === 'string') {
-      if (!remote) throw serverError(new Error('a client with jwks_uri needs outboundFetch to authenticate'));
       keys = remote.get(metadata.jwks_uri);
     } else {
       throw new Error('the client has no registered keys');

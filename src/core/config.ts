@@ -10,7 +10,13 @@ import type { RegistrationPolicy } from './apply-policies.js';
 import { type CryptoProvider, webCrypto } from './credentials.js';
 import { ConfigurationError } from './errors.js';
 import type { RegistrarEvent } from './events.js';
-import type { OutboundFetch } from './outbound-fetch.js';
+import {
+  DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  type OutboundFetch,
+  OutboundFetchError,
+  type OutboundFetchOptions,
+} from './outbound-fetch.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import { isLoopbackHostname } from './redirect-uri.js';
 import { type RegistrationStore, STORE_CALLBACKS } from './store-contract.js';
@@ -32,6 +38,18 @@ export interface CorsOptions {
   origins?: '*' | readonly string[];
   /** Seconds a preflight answer may be cached. Default 600. */
   maxAgeSeconds?: number;
+}
+
+/** Client ID Metadata Documents (DESIGN §9, draft-ietf-oauth-client-id-metadata-document). */
+export interface ClientIdMetadataDocumentsOptions {
+  /** Resolve `https` URL client ids by fetching their documents. Default `false`. */
+  enabled?: boolean;
+  /** The shortest time a fetched document is kept, in seconds. Default 60. */
+  cacheMinSeconds?: number;
+  /** The longest time a fetched document is kept, in seconds. Default 3600. */
+  cacheMaxSeconds?: number;
+  /** The size cap for a document, in bytes. Default 5120. */
+  maxBytes?: number;
 }
 
 /** The configuration accepted by `createRegistrar` (DESIGN §3). `C` is the host's client type. */
@@ -56,6 +74,18 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   defaultScope?: string;
   subjectTypesSupported?: readonly string[];
   signingAlgValuesSupported?: readonly string[];
+  /**
+   * Key management algorithms accepted for `id_token_encrypted_response_alg`,
+   * `userinfo_encrypted_response_alg` and `request_object_encryption_alg`.
+   * Default: none, so those members are refused.
+   */
+  encryptionAlgValuesSupported?: readonly string[];
+  /** Content encryption algorithms accepted for the matching `*_enc` members; needed with the above. */
+  encryptionEncValuesSupported?: readonly string[];
+  /** Client ID Metadata Documents (DESIGN §9). Default: off. */
+  clientIdMetadataDocuments?: ClientIdMetadataDocumentsOptions;
+  /** The safe fetcher's limits (DESIGN §8). Default `{ timeoutMs: 5000, maxBytes: 65536, allowLoopback: false }`. */
+  fetch?: OutboundFetchOptions;
   /** Default: `true`, except for an `http` issuer on a loopback host. */
   requireHttps?: boolean;
   /** Peer addresses whose `X-Forwarded-Proto` and `X-Forwarded-For` headers count. */
@@ -87,11 +117,6 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
    * `touchClient` callback. Default: clients do not expire.
    */
   clientTtl?: number;
-  /**
-   * The safe fetcher of DESIGN §8, used for software-statement and client
-   * `jwks_uri` key sets. Needed when a trusted issuer has a `jwks_uri`.
-   */
-  outboundFetch?: OutboundFetch;
   /** Default `'on-update'`. */
   rotateRegistrationAccessToken?: RotationPolicy;
   /** Default 65536. */
@@ -124,6 +149,9 @@ export interface Settings<C> {
   readonly jwksUri: string;
   readonly rules: MetadataRules;
   readonly subjectTypesSupported: readonly string[];
+  readonly clientIdMetadataDocuments: Readonly<Required<ClientIdMetadataDocumentsOptions>>;
+  /** The one way out to the network (DESIGN §8), for sector identifiers, metadata documents and JWKS. */
+  readonly outboundFetch: OutboundFetch;
   readonly requireHttps: boolean;
   readonly trustedProxies: ReadonlySet<string>;
   readonly cors: Required<CorsOptions> | false;
@@ -131,7 +159,6 @@ export interface Settings<C> {
   /** Seconds of idleness before a client expires; 0: clients do not expire. */
   readonly clientTtl: number;
   readonly policies: readonly RegistrationPolicy[];
-  readonly outboundFetch: OutboundFetch | undefined;
   readonly rotateRegistrationAccessToken: RotationPolicy;
   readonly maxBodyBytes: number;
   readonly onEvent: ((event: RegistrarEvent) => void | Promise<void>) | undefined;
@@ -157,6 +184,23 @@ export const DEFAULT_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as cons
 export const DEFAULT_REGISTRATION_PATH = '/oauth/register';
 /** Default `maxBodyBytes`: 64 KiB. */
 export const DEFAULT_MAX_BODY_BYTES = 65536;
+/** Defaults of `clientIdMetadataDocuments`. */
+export const DEFAULT_CLIENT_ID_METADATA_DOCUMENTS: Readonly<Required<ClientIdMetadataDocumentsOptions>> = {
+  enabled: false,
+  cacheMinSeconds: 60,
+  cacheMaxSeconds: 3600,
+  maxBytes: 5120,
+};
+
+/** What the runtime around the core supplies: the safe fetcher lives outside the core. */
+export interface SettingsPlatform {
+  /** Builds the outbound fetcher from the resolved `fetch` options. */
+  readonly createOutboundFetch?: (options: OutboundFetchOptions) => OutboundFetch;
+}
+
+/** The fetcher of a core used without a platform: every outbound request fails closed. */
+const noOutboundFetch: OutboundFetch = () =>
+  Promise.reject(new OutboundFetchError('network', 'No outbound fetcher is configured.'));
 
 const ROTATION_POLICIES: readonly RotationPolicy[] = ['on-update', 'never', 'always'];
 
@@ -185,8 +229,69 @@ function joinPath(base: string, path: string): string {
   return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
 }
 
-/** Applies defaults and checks the configuration; throws `ConfigurationError` when it cannot work. */
-export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
+function positiveInteger(value: number, name: string, allowZero = false): number {
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new ConfigurationError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer.`);
+  }
+  return value;
+}
+
+function resolveFetchOptions(options: OutboundFetchOptions | undefined): OutboundFetchOptions {
+  const allowLoopback = options?.allowLoopback ?? false;
+  if (typeof allowLoopback !== 'boolean')
+    throw new ConfigurationError('fetch.allowLoopback must be a boolean.');
+  return {
+    ...options,
+    timeoutMs: positiveInteger(options?.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS, 'fetch.timeoutMs'),
+    maxBytes: positiveInteger(options?.maxBytes ?? DEFAULT_FETCH_MAX_BYTES, 'fetch.maxBytes'),
+    allowLoopback,
+  };
+}
+
+function resolveClientIdMetadataDocuments(
+  options: ClientIdMetadataDocumentsOptions | undefined,
+  fetchMaxBytes: number,
+): Required<ClientIdMetadataDocumentsOptions> {
+  const resolved = { ...DEFAULT_CLIENT_ID_METADATA_DOCUMENTS, ...options };
+  if (typeof resolved.enabled !== 'boolean') {
+    throw new ConfigurationError('clientIdMetadataDocuments.enabled must be a boolean.');
+  }
+  positiveInteger(resolved.cacheMinSeconds, 'clientIdMetadataDocuments.cacheMinSeconds', true);
+  positiveInteger(resolved.cacheMaxSeconds, 'clientIdMetadataDocuments.cacheMaxSeconds', true);
+  if (resolved.cacheMinSeconds > resolved.cacheMaxSeconds) {
+    throw new ConfigurationError(
+      'clientIdMetadataDocuments.cacheMinSeconds must not exceed clientIdMetadataDocuments.cacheMaxSeconds.',
+    );
+  }
+  positiveInteger(resolved.maxBytes, 'clientIdMetadataDocuments.maxBytes');
+  if (resolved.enabled && resolved.maxBytes > fetchMaxBytes) {
+    throw new ConfigurationError('clientIdMetadataDocuments.maxBytes must not exceed fetch.maxBytes.');
+  }
+  return resolved;
+}
+
+function resolveEncryption(config: RegistrarConfig<unknown>): {
+  encryptionAlgValuesSupported: readonly string[];
+  encryptionEncValuesSupported: readonly string[];
+} {
+  const algs = config.encryptionAlgValuesSupported ?? [];
+  const encs = config.encryptionEncValuesSupported ?? [];
+  // Key management without content encryption (or the reverse) cannot produce a JWE (RFC 7516 §4.1).
+  if (algs.length > 0 && encs.length === 0) {
+    throw new ConfigurationError('encryptionAlgValuesSupported needs encryptionEncValuesSupported.');
+  }
+  if (encs.length > 0 && algs.length === 0) {
+    throw new ConfigurationError('encryptionEncValuesSupported needs encryptionAlgValuesSupported.');
+  }
+  return { encryptionAlgValuesSupported: algs, encryptionEncValuesSupported: encs };
+}
+
+/**
+ * Applies defaults and checks the configuration; throws `ConfigurationError`
+ * when it cannot work. `platform` supplies what the core cannot build itself
+ * (the safe fetcher); without it every outbound fetch fails closed.
+ */
+export function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatform = {}): Settings<C> {
   if (typeof config !== 'object' || config === null)
     throw new ConfigurationError('A configuration object is required.');
   let issuerUrl: URL;
@@ -247,13 +352,16 @@ export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
   if (!Array.isArray(policies) || policies.some((policy) => typeof policy !== 'function')) {
     throw new ConfigurationError('policies must be an array of functions.');
   }
-  if (config.outboundFetch !== undefined && typeof config.outboundFetch !== 'function') {
-    throw new ConfigurationError('outboundFetch must be a function.');
-  }
   const cors =
     config.cors === false
       ? false
       : { origins: config.cors?.origins ?? '*', maxAgeSeconds: config.cors?.maxAgeSeconds ?? 600 };
+  const fetchOptions = resolveFetchOptions(config.fetch);
+  const clientIdMetadataDocuments = resolveClientIdMetadataDocuments(
+    config.clientIdMetadataDocuments,
+    fetchOptions.maxBytes as number,
+  );
+  const subjectTypesSupported = config.subjectTypesSupported ?? ['public'];
   const loopbackHttpIssuer = issuerUrl.protocol === 'http:' && isLoopbackHostname(issuerUrl.hostname);
   return {
     issuer: config.issuer,
@@ -273,15 +381,18 @@ export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
       scopesSupported: config.scopesSupported,
       defaultScope: config.defaultScope,
       extraMetadata: config.extraMetadata,
+      subjectTypesSupported,
+      ...resolveEncryption(config as RegistrarConfig<unknown>),
     },
-    subjectTypesSupported: config.subjectTypesSupported ?? ['public'],
+    subjectTypesSupported,
+    clientIdMetadataDocuments,
+    outboundFetch: platform.createOutboundFetch?.(fetchOptions) ?? noOutboundFetch,
     requireHttps: config.requireHttps ?? !loopbackHttpIssuer,
     trustedProxies: new Set(config.trustedProxies ?? []),
     cors,
     clientSecretTtl,
     clientTtl,
     policies,
-    outboundFetch: config.outboundFetch,
     rotateRegistrationAccessToken,
     maxBodyBytes,
     onEvent: config.onEvent,

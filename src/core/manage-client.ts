@@ -7,6 +7,7 @@
 
 import type { SoftwareStatementCheck } from './admission-options.js';
 import { applyPolicies } from './apply-policies.js';
+import { checkSectorIdentifier } from './check-sector-identifier.js';
 import { clientResponse } from './client-response.js';
 import type { Settings } from './config.js';
 import { hashCredential, mintSecret, verifyCredential } from './credentials.js';
@@ -194,6 +195,7 @@ export async function updateClient<C>(
     tokenPolicy: current.initial_access_token_policy,
     softwareStatement: statement.claims,
   });
+  await checkSectorIdentifier(metadata, settings.outboundFetch);
   if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
   const next: ClientRegistration = {
     ...current,

@@ -7,6 +7,7 @@
 
 import type { StatementOutcome } from './admission-options.js';
 import { applyPolicies, type MetadataPolicy } from './apply-policies.js';
+import { checkSectorIdentifier } from './check-sector-identifier.js';
 import { clientResponse } from './client-response.js';
 import type { Settings } from './config.js';
 import { hashCredential, mintClientId, mintSecret } from './credentials.js';
@@ -49,6 +50,8 @@ export async function registerClient<C>(
     tokenPolicy: admission.tokenPolicy,
     softwareStatement: statement.claims,
   });
+  // The sector identifier fetch (DESIGN §8) comes after every check that costs nothing.
+  await checkSectorIdentifier(metadata, settings.outboundFetch);
   // RFC 7591 §2.3: the statement is kept and echoed exactly as sent.
   if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
 

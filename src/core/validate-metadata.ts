@@ -11,6 +11,7 @@ import { validateJwks } from './jwks.js';
 import { isWellFormedLanguageTag, splitLanguageTag } from './language-tags.js';
 import { checkRedirectUriForClient, type ParsedRedirectUri, parseRedirectUri } from './redirect-uri.js';
 import type { ClientMetadata } from './store-contract.js';
+import { type OidcRules, validateOidcMetadata } from './validate-oidc-metadata.js';
 
 /** Members the server owns; ignored in a registration request, never honoured (RFC 7591 §3.1). */
 export const SERVER_OWNED_MEMBERS: ReadonlySet<string> = new Set([
@@ -59,7 +60,7 @@ const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 export type ExtraMetadataValidator = (value: unknown, metadata: Readonly<ClientMetadata>) => unknown;
 
 /** The server's settings that metadata is validated against (DESIGN §3). */
-export interface MetadataRules {
+export interface MetadataRules extends OidcRules {
   readonly grantTypesSupported: readonly string[];
   readonly responseTypesSupported: readonly string[];
   readonly tokenEndpointAuthMethodsSupported: readonly string[];
@@ -97,6 +98,7 @@ export function validateClientMetadata(
   scope(draft, rules);
   humanReadable(draft);
   plainLists(draft);
+  validateOidcMetadata(draft.input, draft.out, rules);
   extraMembers(draft, rules);
   return draft.out;
 }

@@ -32,8 +32,10 @@ import {
 } from '../core/manage-client.js';
 import { matchRedirectUri } from '../core/match-redirect-uri.js';
 import { registerClient } from '../core/register-client.js';
+import { createClientResolver, type ResolvedClient } from '../core/resolve-client.js';
 import type { ClientMetadata, ClientRegistration } from '../core/store-contract.js';
 import { type SweepOptions, type SweepResult, sweepExpiredClients } from '../core/sweep-expired-clients.js';
+import { createSafeFetch } from '../net/safe-fetch.js';
 import { clientAddress, rateLimitKey } from './client-address.js';
 import { readTokenRequest, type TokenRequest } from './token-request.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
@@ -50,6 +52,13 @@ export interface Registrar<C = unknown> {
   fetch(request: Request, info?: { remoteAddress?: string }): Promise<Response>;
   /** The authorization server metadata members Registrar owns (RFC 8414 §2). */
   metadata(): Record<string, unknown>;
+  /**
+   * Looks a `client_id` up for the host's authorization endpoint (DESIGN §9):
+   * a registered client from the store, or, when `clientIdMetadataDocuments`
+   * is enabled, an `https` URL resolved as a Client ID Metadata Document.
+   * Rejects with `ClientResolutionError` (a `code` to switch on).
+   */
+  resolveClient(clientId: string): Promise<ResolvedClient<unknown>>;
   /** The resolved settings. */
   readonly settings: Settings<unknown>;
   /**
@@ -73,7 +82,7 @@ const DECODER_OPTIONS = { fatal: true } as const;
 
 /** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
-  const settings = resolveSettings(config);
+  const settings = resolveSettings(config, { createOutboundFetch: createSafeFetch });
   const managementAllow = managementMethods(settings as Settings<unknown>);
   const checkInitialAccessToken = createInitialAccessTokenCheck(
     config.initialAccessToken,
@@ -280,6 +289,7 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
       return toWebResponse(response);
     },
     metadata: () => registrationMetadata(settings as Settings<unknown>),
+    resolveClient: createClientResolver(settings as Settings<unknown>),
     settings: settings as Settings<unknown>,
     async authenticateClient(request) {
       return authenticateClient(

@@ -78,15 +78,7 @@ export function environmentName(flag: string): string {
 }
 
 /** Configuration keys the file may not set: they are functions or belong to the flags. */
-const FILE_FORBIDDEN_KEYS = new Set([
-  'registration',
-  'onEvent',
-  'logger',
-  'crypto',
-  'now',
-  'policies',
-  'outboundFetch',
-]);
+const FILE_FORBIDDEN_KEYS = new Set(['registration', 'onEvent', 'logger', 'crypto', 'now', 'policies']);
 
 function readConfigFile(path: string): Record<string, unknown> {
   let parsed: unknown;
