@@ -390,3 +390,46 @@ describe('matchRedirectUri', () => {
     }
   });
 });
+
+describe('authenticateClient on a store without consumeOnce', () => {
+  it('fails closed for private_key_jwt with invalid_client, and logs why', async () => {
+    const key = await keyPair('ES256');
+    const memory = createMemoryStore();
+    const { consumeOnce: _unused, ...withoutReplayRecord } = memory;
+    const logger = memoryLogger();
+    const server = await startRegistrar({
+      registrationEnabled: true,
+      registration: withoutReplayRecord,
+      logger,
+    });
+    try {
+      const { json } = await register(server.url, {
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [key.publicJwk] },
+      });
+      const clientId = json.client_id as string;
+      const now = Math.floor(Date.now() / 1000);
+      const jwt = await new SignJWT({
+        iss: clientId,
+        sub: clientId,
+        aud: server.url,
+        jti: 'j1',
+        iat: now,
+        exp: now + 60,
+      })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid })
+        .sign(key.privateKey);
+      const error = await refusal(
+        server.registrar.authenticateClient(
+          tokenRequest(server.url, { client_assertion_type: JWT_BEARER, client_assertion: jwt }),
+        ),
+      );
+      assert.equal(error.error, 'invalid_client');
+      assert.equal(error.status, 401);
+      assert.ok(logger.records.some((record) => String(record.msg).includes('consumeOnce')));
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -175,3 +175,28 @@ describe('policy order', () => {
     );
   });
 });
+
+describe('a forced member and its language-tagged variants', () => {
+  it('replaces every tagged variant the request sent, and null removes them all', async () => {
+    const server = await startRegistrar({
+      registrationEnabled: true,
+      registration: createMemoryStore(),
+      policies: [() => ({ force: { client_name: 'Forced Name', logo_uri: null } })],
+    });
+    try {
+      const { status, json } = await register(server.url, {
+        ...GOOD,
+        'client_name#en': 'Evil EN',
+        'logo_uri#en': 'https://evil.example/l.png',
+        'tos_uri#en': 'https://client.example.org/tos',
+      });
+      assert.equal(status, 201, JSON.stringify(json));
+      assert.equal(json.client_name, 'Forced Name');
+      assert.ok(!('client_name#en' in json));
+      assert.ok(!('logo_uri#en' in json));
+      assert.equal(json['tos_uri#en'], 'https://client.example.org/tos');
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -96,6 +96,28 @@ describe('software statements', () => {
     assert.equal(((await read.json()) as Record<string, unknown>).software_statement, statement, 'stored');
   });
 
+  it('drops the JSON language-tagged variants of a member the statement sets', async () => {
+    const statement = await sign(trusted, {
+      client_name: 'Trusted App',
+      'logo_uri#fr': 'https://trusted.example/fr.png',
+    });
+    const { status, json } = await register(server.url, {
+      ...JSON_MEMBERS,
+      'client_name#en': 'Evil EN',
+      'logo_uri#en': 'https://evil.example/l.png',
+      software_statement: statement,
+    });
+    assert.equal(status, 201, JSON.stringify(json));
+    assert.equal(json.client_name, 'Trusted App');
+    assert.ok(!('client_name#en' in json), 'an untrusted variant cannot stand beside the trusted name');
+    assert.equal(json['logo_uri#fr'], 'https://trusted.example/fr.png');
+    assert.equal(
+      json['logo_uri#en'],
+      'https://evil.example/l.png',
+      'members the statement does not set stay',
+    );
+  });
+
   const refusals: { name: string; make: () => Promise<unknown>; error: string; description?: RegExp }[] = [
     {
       name: 'alg none',

@@ -22,7 +22,7 @@ import {
   unapprovedSoftwareStatement,
 } from '../core/errors.js';
 import { validateJwks } from '../core/jwks.js';
-import { FORBIDDEN_KEYS, SERVER_OWNED_MEMBERS } from '../core/validate-metadata.js';
+import { dropTaggedVariants, FORBIDDEN_KEYS, SERVER_OWNED_MEMBERS } from '../core/validate-metadata.js';
 import { createRemoteKeySet, DEFAULT_JWKS_CACHE_SECONDS, KeySetUnavailableError } from './remote-key-set.js';
 import { type KeyResolver, verifyJwt } from './verify-jwt.js';
 
@@ -173,17 +173,16 @@ export function createSoftwareStatementCheck<C>(
       throw invalidSoftwareStatement(publicReason(error), error);
     }
     // RFC 7591 §3.1.1: claims in the statement take precedence over plain JSON members.
-    for (const [member, value] of Object.entries(verified)) {
-      if (
-        JWT_REGISTERED_CLAIMS.has(member) ||
-        FORBIDDEN_KEYS.has(member) ||
-        SERVER_OWNED_MEMBERS.has(member)
-      ) {
-        continue;
-      }
-      if (member === SOFTWARE_STATEMENT) continue;
-      document[member] = value;
-    }
+    const overriding = Object.entries(verified).filter(
+      ([member]) =>
+        !JWT_REGISTERED_CLAIMS.has(member) &&
+        !FORBIDDEN_KEYS.has(member) &&
+        !SERVER_OWNED_MEMBERS.has(member) &&
+        member !== SOFTWARE_STATEMENT,
+    );
+    // The statement's value wins over every language-tagged variant of the JSON member too.
+    for (const [member] of overriding) dropTaggedVariants(document, member);
+    for (const [member, value] of overriding) document[member] = value;
     return { document, softwareStatement: statement, claims: verified };
   };
 }

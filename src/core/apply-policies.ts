@@ -10,7 +10,7 @@
 import type { Settings } from './config.js';
 import { invalidClientMetadata, RegistrationError, serverError } from './errors.js';
 import type { ClientMetadata } from './store-contract.js';
-import { FORBIDDEN_KEYS, validateClientMetadata } from './validate-metadata.js';
+import { dropTaggedVariants, FORBIDDEN_KEYS, validateClientMetadata } from './validate-metadata.js';
 
 /**
  * A policy expressed as data, so it can be stored with an initial access
@@ -104,10 +104,10 @@ function merge(
     if (FORBIDDEN_KEYS.has(member)) continue;
     if (next[member] === undefined || next[member] === null) next[member] = value;
   }
-  for (const [member, value] of Object.entries(decision.force ?? {})) {
-    if (FORBIDDEN_KEYS.has(member)) continue;
-    next[member] = value;
-  }
+  const forced = Object.entries(decision.force ?? {}).filter(([member]) => !FORBIDDEN_KEYS.has(member));
+  // A forced member replaces every language-tagged variant the request sent too.
+  for (const [member] of forced) dropTaggedVariants(next, member);
+  for (const [member, value] of forced) next[member] = value;
   return next;
 }
 

@@ -238,9 +238,11 @@ export async function authenticateClient<C>(
   } else if (presented.method === 'private_key_jwt') {
     const consume = store.consumeOnce;
     if (!consume) {
-      throw new ConfigurationError(
-        'private_key_jwt needs the consumeOnce callback to refuse replayed assertions.',
-      );
+      // Without a shared replay record an assertion could be replayed: fail closed (DESIGN §1.3).
+      settings.logger.error({
+        msg: 'private_key_jwt needs the consumeOnce callback; authentication refused',
+      });
+      return fail('consumeOnce is not configured');
     }
     let verified: VerifiedAssertion;
     try {

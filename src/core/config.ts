@@ -20,7 +20,7 @@ import {
 import type { RateLimitConfig } from './rate-limit.js';
 import { isLoopbackHostname } from './redirect-uri.js';
 import { type RegistrationStore, STORE_CALLBACKS } from './store-contract.js';
-import type { ExtraMetadataValidator, MetadataRules } from './validate-metadata.js';
+import { checkScope, type ExtraMetadataValidator, type MetadataRules } from './validate-metadata.js';
 
 /** Where private details go: causes of errors, store refusals, event handler failures. */
 export interface Logger {
@@ -294,6 +294,15 @@ function resolveEncryption(config: RegistrarConfig<unknown>): {
 export function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatform = {}): Settings<C> {
   if (typeof config !== 'object' || config === null)
     throw new ConfigurationError('A configuration object is required.');
+  if (config.defaultScope !== undefined) {
+    try {
+      checkScope(config.defaultScope, config.scopesSupported);
+    } catch {
+      throw new ConfigurationError(
+        'defaultScope must be well-formed scope tokens (RFC 6749 §3.3), each in scopesSupported when that is set.',
+      );
+    }
+  }
   let issuerUrl: URL;
   try {
     issuerUrl = new URL(config.issuer);

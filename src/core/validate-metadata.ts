@@ -45,6 +45,8 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 /** Most redirect URIs one client may register. */
 export const MAX_REDIRECT_URIS = 100;
+/** Most language-tagged variants accepted per member; keeps a request cheap to check and to store. */
+export const MAX_LANGUAGE_VARIANTS = 100;
 /** Longest `scope` value, in characters. */
 export const MAX_SCOPE_LENGTH = 8192;
 /** Token endpoint authentication methods that use a shared secret, so a secret is issued. */
@@ -106,6 +108,8 @@ export function validateClientMetadata(
 function prepare(document: Record<string, unknown>): Draft {
   const input: Record<string, unknown> = Object.create(null);
   const tagged = new Map<string, Map<string, unknown>>();
+  // Lower-cased tags seen per member, to refuse case-only duplicates in one pass.
+  const seenTags = new Map<string, Map<string, string>>();
   for (const [key, value] of Object.entries(document)) {
     if (value === null || FORBIDDEN_KEYS.has(key) || SERVER_OWNED_MEMBERS.has(key)) continue;
     const { member, tag } = splitLanguageTag(key);
@@ -118,17 +122,23 @@ function prepare(document: Record<string, unknown>): Draft {
       throw invalidClientMetadata(`${key} carries a language tag that is not a well-formed BCP 47 tag.`);
     }
     let variants = tagged.get(member);
-    if (!variants) {
+    let tags = seenTags.get(member);
+    if (!variants || !tags) {
       variants = new Map();
+      tags = new Map();
       tagged.set(member, variants);
+      seenTags.set(member, tags);
     }
-    for (const existing of variants.keys()) {
-      if (splitLanguageTag(existing).tag?.toLowerCase() === tag.toLowerCase()) {
-        throw invalidClientMetadata(
-          `${existing} and ${key} name the same language; send each language once.`,
-        );
-      }
+    const existing = tags.get(tag.toLowerCase());
+    if (existing !== undefined) {
+      throw invalidClientMetadata(`${existing} and ${key} name the same language; send each language once.`);
     }
+    if (variants.size >= MAX_LANGUAGE_VARIANTS) {
+      throw invalidClientMetadata(
+        `${member} has more than ${MAX_LANGUAGE_VARIANTS} language-tagged variants.`,
+      );
+    }
+    tags.set(tag.toLowerCase(), key);
     variants.set(key, value);
   }
   return { input, tagged, out: Object.create(null) };
@@ -287,21 +297,28 @@ function scope(draft: Draft, rules: MetadataRules): void {
     if (rules.defaultScope !== undefined) out.scope = rules.defaultScope;
     return;
   }
-  const value = string(input.scope, 'scope');
+  out.scope = checkScope(string(input.scope, 'scope'), rules.scopesSupported);
+}
+
+/**
+ * Checks a scope value: RFC 6749 §3.3 tokens separated by single spaces, at
+ * most 8 KiB, each token in `scopesSupported` when that is set. Returns it.
+ */
+export function checkScope(value: string, scopesSupported: readonly string[] | undefined): string {
   if (value.length > MAX_SCOPE_LENGTH) {
     throw invalidClientMetadata(`scope is longer than ${MAX_SCOPE_LENGTH} characters.`);
   }
   if (!SCOPE.test(value)) {
     throw invalidClientMetadata('scope must be scope tokens separated by single spaces (RFC 6749 §3.3).');
   }
-  if (rules.scopesSupported) {
+  if (scopesSupported) {
     for (const token of value.split(' ')) {
-      if (!rules.scopesSupported.includes(token)) {
+      if (!scopesSupported.includes(token)) {
         throw invalidClientMetadata(`scope contains "${token}", which this server does not offer.`);
       }
     }
   }
-  out.scope = value;
+  return value;
 }
 
 /** An absolute `https` URL; `allowHttp` also admits `http` (human-readable pages). */
@@ -352,5 +369,17 @@ function extraMembers(draft: Draft, rules: MetadataRules): void {
       if (error instanceof RegistrationError) throw error;
       throw invalidClientMetadata(`${member} is not valid.`, error);
     }
+  }
+}
+
+/**
+ * Removes every language-tagged variant of `member` (`client_name#en`, …)
+ * from `document`: used when a policy or a software statement sets the member,
+ * so a variant the request sent cannot stand beside the value that overrides it.
+ */
+export function dropTaggedVariants(document: Record<string, unknown>, member: string): void {
+  if (!LANGUAGE_TAGGED_MEMBERS.has(member)) return;
+  for (const key of Object.keys(document)) {
+    if (splitLanguageTag(key).member === member && key !== member) delete document[key];
   }
 }

@@ -225,7 +225,19 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     }
   }
 
-  async function local(method: string, pathname: string): Promise<RegistrarResponse | null> {
+  /** Discovery follows the `cors` setting like Registrar's own endpoints. */
+  function discoveryCors(origin: string | undefined): Record<string, string> {
+    const { cors } = registrar.settings;
+    if (cors === false || origin === undefined) return {};
+    if (cors.origins === '*') return { 'access-control-allow-origin': '*' };
+    return cors.origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+  }
+
+  async function local(
+    method: string,
+    pathname: string,
+    origin: string | undefined,
+  ): Promise<RegistrarResponse | null> {
     if (pathname === '/healthz') {
       if (method !== 'GET' && method !== 'HEAD') return null;
       return health();
@@ -233,7 +245,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     if (discoveryPaths.has(pathname) && (method === 'GET' || method === 'HEAD')) {
       return {
         status: 200,
-        headers: { ...JSON_HEADERS, 'access-control-allow-origin': '*' },
+        headers: { ...JSON_HEADERS, ...discoveryCors(origin) },
         body: discovery,
       };
     }
@@ -242,7 +254,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
 
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<number> {
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
-    const response = (await local(req.method ?? 'GET', pathname)) ??
+    const response = (await local(req.method ?? 'GET', pathname, req.headers.origin)) ??
       (await registrar.handle(fromNodeRequest(req))) ?? {
         status: 404,
         headers: JSON_HEADERS,
