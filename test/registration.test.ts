@@ -354,6 +354,29 @@ describe('POST /oauth/register', () => {
       },
       { name: 'jwks without keys', body: { ...GOOD, jwks: {} }, error: 'invalid_client_metadata' },
       {
+        name: 'a jwks kty of constructor',
+        body: { ...GOOD, jwks: { keys: [{ kty: 'constructor' }] } },
+        error: 'invalid_client_metadata',
+      },
+      {
+        name: 'a jwks kty of __proto__',
+        body: { ...GOOD, jwks: { keys: [{ kty: '__proto__' }] } },
+        error: 'invalid_client_metadata',
+      },
+      {
+        name: 'a jwks kty of toString',
+        body: { ...GOOD, jwks: { keys: [{ kty: 'toString' }] } },
+        error: 'invalid_client_metadata',
+      },
+      {
+        name: 'more than 100 language variants of one member',
+        body: {
+          ...GOOD,
+          ...Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`client_name#x-v${i}`, `name ${i}`])),
+        },
+        error: 'invalid_client_metadata',
+      },
+      {
         name: 'both jwks and jwks_uri',
         body: {
           ...GOOD,

@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { redactUrl } from '../src/server/open-store.js';
 import { runCommand, startServe } from './helpers/cli.js';
 import { register } from './helpers/http.js';
 
@@ -315,5 +316,54 @@ describe('registrar clients', () => {
       after.map((entry) => entry.client_id),
       [second.client_id],
     );
+  });
+});
+
+describe('what reaches a terminal or a log', () => {
+  it('escapes control characters a client put in its name when listing clients', async () => {
+    const database = join(dir, 'escape.db');
+    const server = await startServe(['--port', '0', '--store', `sqlite:${database}`]);
+    try {
+      const forged = 'x\u001b[31mRED\nADMIN_CLIENT\t2020-01-01\tnone\tTrusted';
+      assert.equal((await register(server.url, { ...METADATA, client_name: forged })).status, 201);
+    } finally {
+      await server.stop();
+    }
+    const list = runCommand(['clients', 'list'], { env: { REGISTRAR_STORE: `sqlite:${database}` } });
+    assert.equal(list.status, 0);
+    assert.ok(!list.stdout.includes('\u001b'), 'no raw escape sequence');
+    assert.equal(list.stdout.trim().split('\n').length, 2, 'a header and one row: no forged row');
+    assert.ok(list.stdout.includes('\\u001b[31mRED\\nADMIN_CLIENT'), 'the name is shown escaped');
+  });
+
+  it('keeps connection parameters and passwords of the store URL out of the log', () => {
+    assert.equal(
+      redactUrl('postgres://app:hunter2@db.internal:5432/clients?password=s3cret&sslpassword=k3y'),
+      'postgres://app:***@db.internal:5432/clients',
+    );
+  });
+
+  it('serves discovery without CORS headers when cors is false', async () => {
+    const config = join(dir, 'no-cors.json');
+    writeFileSync(config, JSON.stringify({ cors: false }));
+    const server = await startServe(['--port', '0', '--store', 'memory:', '--config', config]);
+    try {
+      const response = await fetch(`${server.url}/.well-known/oauth-authorization-server`, {
+        headers: { origin: 'https://app.example' },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('access-control-allow-origin'), null);
+    } finally {
+      await server.stop();
+    }
+    const open = await startServe(['--port', '0', '--store', 'memory:']);
+    try {
+      const response = await fetch(`${open.url}/.well-known/oauth-authorization-server`, {
+        headers: { origin: 'https://app.example' },
+      });
+      assert.equal(response.headers.get('access-control-allow-origin'), '*');
+    } finally {
+      await open.stop();
+    }
   });
 });

@@ -86,6 +86,36 @@ describe('configuration forms', () => {
     );
   });
 
+  it('throws a configuration error for a defaultScope the server would refuse', () => {
+    const registerClient = () => ({ ok: true as const, client: 'c' });
+    for (const bad of [
+      { defaultScope: 'admin', scopesSupported: ['read'] },
+      { defaultScope: 'read  write' },
+      { defaultScope: 'a"b' },
+    ]) {
+      assert.throws(
+        () =>
+          createRegistrar({
+            issuer: 'https://as.example.com',
+            registrationEnabled: true,
+            registerClient,
+            ...bad,
+          }),
+        (error: unknown) => error instanceof ConfigurationError && /defaultScope/.test(error.message),
+        JSON.stringify(bad),
+      );
+    }
+    assert.ok(
+      createRegistrar({
+        issuer: 'https://as.example.com',
+        registrationEnabled: true,
+        registerClient,
+        defaultScope: 'read',
+        scopesSupported: ['read'],
+      }),
+    );
+  });
+
   it('throws a configuration error for a flat key that is not a function', () => {
     assert.throws(
       () =>

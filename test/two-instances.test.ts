@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { POSTGRES_MIGRATIONS } from '../src/store/sql/postgres-migrations.js';
 import { type ServeProcess, startServe } from './helpers/cli.js';
 import { dropSchema, POSTGRES_URL, REDIS_URL, sql, uniqueName } from './helpers/services.js';
 
@@ -89,10 +90,12 @@ describe('two registrar serve instances on one PostgreSQL and one Redis', () => 
 
   it('both instances migrated the shared schema once and run on different ports', async () => {
     assert.notEqual(a.url, b.url);
-    const versions = await sql<{ version: number }>(`SELECT version FROM "${schema}".registrar_migrations`);
+    const versions = await sql<{ version: number }>(
+      `SELECT version FROM "${schema}".registrar_migrations ORDER BY version`,
+    );
     assert.deepEqual(
       versions.map((row) => row.version),
-      [1],
+      POSTGRES_MIGRATIONS.map((migration) => migration.version),
     );
     for (const instance of [a, b]) {
       assert.equal((await call(instance, '/healthz', '198.51.100.1')).status, 200);

@@ -69,6 +69,20 @@ function readBody(message: IncomingMessage, limit: number): Promise<Uint8Array |
   });
 }
 
+/** A host name, IPv4 address or bracketed IPv6 address, with an optional port (RFC 9110 §7.2). */
+const AUTHORITY = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/** The path and query of a request target; an absolute-form target (RFC 9112 §3.2.2) loses its authority. */
+function originForm(target: string): string {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return '/';
+  }
+}
+
 /**
  * Wraps a Node request; the URL scheme is `https` when the socket is TLS.
  * `target` is the request target (path and query) when a framework has
@@ -76,10 +90,13 @@ function readBody(message: IncomingMessage, limit: number): Promise<Uint8Array |
  */
 export function fromNodeRequest(message: IncomingMessage, target = message.url ?? '/'): RegistrarRequest {
   const encrypted = (message.socket as TLSSocket).encrypted === true;
-  const host = message.headers.host ?? 'localhost';
+  // The Host header is the client's to write: only a plain authority may enter the URL, or a
+  // header such as "x/oauth/register?" would move the path that routing sees.
+  const hostHeader = message.headers.host;
+  const host = hostHeader !== undefined && AUTHORITY.test(hostHeader) ? hostHeader : 'localhost';
   return {
     method: (message.method ?? 'GET').toUpperCase(),
-    url: `${encrypted ? 'https' : 'http'}://${host}${target}`,
+    url: `${encrypted ? 'https' : 'http'}://${host}${originForm(target)}`,
     header: (name) => {
       const value = message.headers[name.toLowerCase()];
       if (value === undefined) return null;

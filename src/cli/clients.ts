@@ -23,6 +23,16 @@ export function describeClient(registration: ClientRegistration): Record<string,
   };
 }
 
+/**
+ * A client-chosen value made safe for a terminal: control characters (escape
+ * sequences, tabs, newlines that would forge a row) are shown escaped.
+ */
+function printable(value: unknown): string {
+  const text = String(value);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
+}
+
 function isoDate(seconds: number | undefined): string {
   return seconds === undefined ? '-' : new Date(seconds * 1000).toISOString();
 }
@@ -54,8 +64,8 @@ export async function clientsCommand(
           [
             client.client_id,
             isoDate(client.client_id_issued_at),
-            String(client.metadata.token_endpoint_auth_method ?? '-'),
-            String(client.metadata.client_name ?? '-'),
+            printable(client.metadata.token_endpoint_auth_method ?? '-'),
+            printable(client.metadata.client_name ?? '-'),
           ].join('\t'),
         );
       }

@@ -11,6 +11,8 @@ import { resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
 import { clientsCommand } from './clients.js';
 import { migrateCommand } from './migrate.js';
+import { sweepCommand } from './sweep.js';
+import { tokensCommand } from './tokens.js';
 
 const USAGE = `Usage: registrar <command> [options]
 
@@ -20,6 +22,11 @@ Commands:
   clients show ID       show one client
   clients delete ID     delete one client
   migrate               apply pending database migrations (PostgreSQL)
+  tokens create         create an initial access token; prints it once
+                        [--expires-in 7d] [--uses N] [--label TEXT] [--policy JSON]
+  tokens list           list initial access tokens (never the tokens or their hashes)
+  tokens revoke ID      delete an initial access token
+  sweep                 remove expired clients
 
 Options (each also an environment variable REGISTRAR_<NAME>):
   --port PORT           listen port (4000)
@@ -32,7 +39,11 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --rate-limit RULE     registrations per client address: COUNT/SECONDSs (60/60s) or off
   --redis URL           share rate limits through Redis (redis://HOST:6379)
   --config FILE         JSON file of library configuration keys
-  --json                machine-readable output (clients list)
+  --initial-access-token TOKEN
+                        serve: registration requires this token (or a stored one)
+  --require-initial-access-token
+                        serve: registration requires a stored token
+  --json                machine-readable output (clients list, tokens, sweep)
   --help                this text
 `;
 
@@ -65,13 +76,21 @@ async function main(argv: string[]): Promise<number> {
       });
       return 0;
     }
-    case 'clients': {
+    case 'clients':
+    case 'tokens':
+    case 'sweep': {
       const opened = await openStore(options.store, {
         poolSize: options.pgPoolSize,
         schema: options.pgSchema,
       });
       try {
-        return await clientsCommand(opened.store, options.positionals, options, { out, err });
+        if (command === 'clients') {
+          return await clientsCommand(opened.store, options.positionals, options, { out, err });
+        }
+        if (command === 'tokens') {
+          return await tokensCommand(opened.store, options.positionals, options, { out, err });
+        }
+        return await sweepCommand(opened.store, options, { out, err }, process.stderr);
       } finally {
         await opened.store.close();
       }

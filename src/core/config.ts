@@ -5,13 +5,22 @@
  * @module
  */
 
+import type { InitialAccessTokenOption, SoftwareStatementOptions } from './admission-options.js';
+import type { RegistrationPolicy } from './apply-policies.js';
 import { type CryptoProvider, webCrypto } from './credentials.js';
 import { ConfigurationError } from './errors.js';
 import type { RegistrarEvent } from './events.js';
+import {
+  DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  type OutboundFetch,
+  OutboundFetchError,
+  type OutboundFetchOptions,
+} from './outbound-fetch.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import { isLoopbackHostname } from './redirect-uri.js';
 import { type RegistrationStore, STORE_CALLBACKS } from './store-contract.js';
-import type { ExtraMetadataValidator, MetadataRules } from './validate-metadata.js';
+import { checkScope, type ExtraMetadataValidator, type MetadataRules } from './validate-metadata.js';
 
 /** Where private details go: causes of errors, store refusals, event handler failures. */
 export interface Logger {
@@ -29,6 +38,18 @@ export interface CorsOptions {
   origins?: '*' | readonly string[];
   /** Seconds a preflight answer may be cached. Default 600. */
   maxAgeSeconds?: number;
+}
+
+/** Client ID Metadata Documents (DESIGN §9, draft-ietf-oauth-client-id-metadata-document). */
+export interface ClientIdMetadataDocumentsOptions {
+  /** Resolve `https` URL client ids by fetching their documents. Default `false`. */
+  enabled?: boolean;
+  /** The shortest time a fetched document is kept, in seconds. Default 60. */
+  cacheMinSeconds?: number;
+  /** The longest time a fetched document is kept, in seconds. Default 3600. */
+  cacheMaxSeconds?: number;
+  /** The size cap for a document, in bytes. Default 5120. */
+  maxBytes?: number;
 }
 
 /** The configuration accepted by `createRegistrar` (DESIGN §3). `C` is the host's client type. */
@@ -53,6 +74,18 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   defaultScope?: string;
   subjectTypesSupported?: readonly string[];
   signingAlgValuesSupported?: readonly string[];
+  /**
+   * Key management algorithms accepted for `id_token_encrypted_response_alg`,
+   * `userinfo_encrypted_response_alg` and `request_object_encryption_alg`.
+   * Default: none, so those members are refused.
+   */
+  encryptionAlgValuesSupported?: readonly string[];
+  /** Content encryption algorithms accepted for the matching `*_enc` members; needed with the above. */
+  encryptionEncValuesSupported?: readonly string[];
+  /** Client ID Metadata Documents (DESIGN §9). Default: off. */
+  clientIdMetadataDocuments?: ClientIdMetadataDocumentsOptions;
+  /** The safe fetcher's limits (DESIGN §8). Default `{ timeoutMs: 5000, maxBytes: 65536, allowLoopback: false }`. */
+  fetch?: OutboundFetchOptions;
   /** Default: `true`, except for an `http` issuer on a loopback host. */
   requireHttps?: boolean;
   /** Peer addresses whose `X-Forwarded-Proto` and `X-Forwarded-For` headers count. */
@@ -69,6 +102,21 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   extraMetadata?: Record<string, ExtraMetadataValidator>;
   /** Seconds until a client secret expires; 0 (default) means never. */
   clientSecretTtl?: number;
+  /**
+   * Require an initial access token to register (RFC 7591 §3): a static
+   * token, a verifier function, or `{ token?, verify?, stored? }`. Default:
+   * none (open registration).
+   */
+  initialAccessToken?: InitialAccessTokenOption;
+  /** Trusted software-statement issuers (RFC 7591 §2.3). Default: statements are ignored. */
+  softwareStatement?: SoftwareStatementOptions;
+  /** Host policies run after validation on every registration and update (DESIGN §4.1 step 10). */
+  policies?: readonly RegistrationPolicy[];
+  /**
+   * Seconds a client may go unused before it expires (DESIGN §7); needs the
+   * `touchClient` callback. Default: clients do not expire.
+   */
+  clientTtl?: number;
   /** Default `'on-update'`. */
   rotateRegistrationAccessToken?: RotationPolicy;
   /** Default 65536. */
@@ -101,10 +149,16 @@ export interface Settings<C> {
   readonly jwksUri: string;
   readonly rules: MetadataRules;
   readonly subjectTypesSupported: readonly string[];
+  readonly clientIdMetadataDocuments: Readonly<Required<ClientIdMetadataDocumentsOptions>>;
+  /** The one way out to the network (DESIGN §8), for sector identifiers, metadata documents and JWKS. */
+  readonly outboundFetch: OutboundFetch;
   readonly requireHttps: boolean;
   readonly trustedProxies: ReadonlySet<string>;
   readonly cors: Required<CorsOptions> | false;
   readonly clientSecretTtl: number;
+  /** Seconds of idleness before a client expires; 0: clients do not expire. */
+  readonly clientTtl: number;
+  readonly policies: readonly RegistrationPolicy[];
   readonly rotateRegistrationAccessToken: RotationPolicy;
   readonly maxBodyBytes: number;
   readonly onEvent: ((event: RegistrarEvent) => void | Promise<void>) | undefined;
@@ -130,6 +184,23 @@ export const DEFAULT_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as cons
 export const DEFAULT_REGISTRATION_PATH = '/oauth/register';
 /** Default `maxBodyBytes`: 64 KiB. */
 export const DEFAULT_MAX_BODY_BYTES = 65536;
+/** Defaults of `clientIdMetadataDocuments`. */
+export const DEFAULT_CLIENT_ID_METADATA_DOCUMENTS: Readonly<Required<ClientIdMetadataDocumentsOptions>> = {
+  enabled: false,
+  cacheMinSeconds: 60,
+  cacheMaxSeconds: 3600,
+  maxBytes: 5120,
+};
+
+/** What the runtime around the core supplies: the safe fetcher lives outside the core. */
+export interface SettingsPlatform {
+  /** Builds the outbound fetcher from the resolved `fetch` options. */
+  readonly createOutboundFetch?: (options: OutboundFetchOptions) => OutboundFetch;
+}
+
+/** The fetcher of a core used without a platform: every outbound request fails closed. */
+const noOutboundFetch: OutboundFetch = () =>
+  Promise.reject(new OutboundFetchError('network', 'No outbound fetcher is configured.'));
 
 const ROTATION_POLICIES: readonly RotationPolicy[] = ['on-update', 'never', 'always'];
 
@@ -158,10 +229,80 @@ function joinPath(base: string, path: string): string {
   return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
 }
 
-/** Applies defaults and checks the configuration; throws `ConfigurationError` when it cannot work. */
-export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
+function positiveInteger(value: number, name: string, allowZero = false): number {
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new ConfigurationError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer.`);
+  }
+  return value;
+}
+
+function resolveFetchOptions(options: OutboundFetchOptions | undefined): OutboundFetchOptions {
+  const allowLoopback = options?.allowLoopback ?? false;
+  if (typeof allowLoopback !== 'boolean')
+    throw new ConfigurationError('fetch.allowLoopback must be a boolean.');
+  return {
+    ...options,
+    timeoutMs: positiveInteger(options?.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS, 'fetch.timeoutMs'),
+    maxBytes: positiveInteger(options?.maxBytes ?? DEFAULT_FETCH_MAX_BYTES, 'fetch.maxBytes'),
+    allowLoopback,
+  };
+}
+
+function resolveClientIdMetadataDocuments(
+  options: ClientIdMetadataDocumentsOptions | undefined,
+  fetchMaxBytes: number,
+): Required<ClientIdMetadataDocumentsOptions> {
+  const resolved = { ...DEFAULT_CLIENT_ID_METADATA_DOCUMENTS, ...options };
+  if (typeof resolved.enabled !== 'boolean') {
+    throw new ConfigurationError('clientIdMetadataDocuments.enabled must be a boolean.');
+  }
+  positiveInteger(resolved.cacheMinSeconds, 'clientIdMetadataDocuments.cacheMinSeconds', true);
+  positiveInteger(resolved.cacheMaxSeconds, 'clientIdMetadataDocuments.cacheMaxSeconds', true);
+  if (resolved.cacheMinSeconds > resolved.cacheMaxSeconds) {
+    throw new ConfigurationError(
+      'clientIdMetadataDocuments.cacheMinSeconds must not exceed clientIdMetadataDocuments.cacheMaxSeconds.',
+    );
+  }
+  positiveInteger(resolved.maxBytes, 'clientIdMetadataDocuments.maxBytes');
+  if (resolved.enabled && resolved.maxBytes > fetchMaxBytes) {
+    throw new ConfigurationError('clientIdMetadataDocuments.maxBytes must not exceed fetch.maxBytes.');
+  }
+  return resolved;
+}
+
+function resolveEncryption(config: RegistrarConfig<unknown>): {
+  encryptionAlgValuesSupported: readonly string[];
+  encryptionEncValuesSupported: readonly string[];
+} {
+  const algs = config.encryptionAlgValuesSupported ?? [];
+  const encs = config.encryptionEncValuesSupported ?? [];
+  // Key management without content encryption (or the reverse) cannot produce a JWE (RFC 7516 §4.1).
+  if (algs.length > 0 && encs.length === 0) {
+    throw new ConfigurationError('encryptionAlgValuesSupported needs encryptionEncValuesSupported.');
+  }
+  if (encs.length > 0 && algs.length === 0) {
+    throw new ConfigurationError('encryptionEncValuesSupported needs encryptionAlgValuesSupported.');
+  }
+  return { encryptionAlgValuesSupported: algs, encryptionEncValuesSupported: encs };
+}
+
+/**
+ * Applies defaults and checks the configuration; throws `ConfigurationError`
+ * when it cannot work. `platform` supplies what the core cannot build itself
+ * (the safe fetcher); without it every outbound fetch fails closed.
+ */
+export function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatform = {}): Settings<C> {
   if (typeof config !== 'object' || config === null)
     throw new ConfigurationError('A configuration object is required.');
+  if (config.defaultScope !== undefined) {
+    try {
+      checkScope(config.defaultScope, config.scopesSupported);
+    } catch {
+      throw new ConfigurationError(
+        'defaultScope must be well-formed scope tokens (RFC 6749 §3.3), each in scopesSupported when that is set.',
+      );
+    }
+  }
   let issuerUrl: URL;
   try {
     issuerUrl = new URL(config.issuer);
@@ -208,10 +349,28 @@ export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
   if (!Number.isInteger(clientSecretTtl) || clientSecretTtl < 0) {
     throw new ConfigurationError('clientSecretTtl must be a non-negative integer number of seconds.');
   }
+  const clientTtl = config.clientTtl ?? 0;
+  if (!Number.isInteger(clientTtl) || clientTtl < 0) {
+    throw new ConfigurationError('clientTtl must be a non-negative integer number of seconds.');
+  }
+  if (clientTtl > 0 && !store.touchClient) {
+    // Without touchClient a use could never renew a client, so every client would die at its TTL.
+    throw new ConfigurationError('clientTtl needs a touchClient callback to renew clients on use.');
+  }
+  const policies = config.policies ?? [];
+  if (!Array.isArray(policies) || policies.some((policy) => typeof policy !== 'function')) {
+    throw new ConfigurationError('policies must be an array of functions.');
+  }
   const cors =
     config.cors === false
       ? false
       : { origins: config.cors?.origins ?? '*', maxAgeSeconds: config.cors?.maxAgeSeconds ?? 600 };
+  const fetchOptions = resolveFetchOptions(config.fetch);
+  const clientIdMetadataDocuments = resolveClientIdMetadataDocuments(
+    config.clientIdMetadataDocuments,
+    fetchOptions.maxBytes as number,
+  );
+  const subjectTypesSupported = config.subjectTypesSupported ?? ['public'];
   const loopbackHttpIssuer = issuerUrl.protocol === 'http:' && isLoopbackHostname(issuerUrl.hostname);
   return {
     issuer: config.issuer,
@@ -231,12 +390,18 @@ export function resolveSettings<C>(config: RegistrarConfig<C>): Settings<C> {
       scopesSupported: config.scopesSupported,
       defaultScope: config.defaultScope,
       extraMetadata: config.extraMetadata,
+      subjectTypesSupported,
+      ...resolveEncryption(config as RegistrarConfig<unknown>),
     },
-    subjectTypesSupported: config.subjectTypesSupported ?? ['public'],
+    subjectTypesSupported,
+    clientIdMetadataDocuments,
+    outboundFetch: platform.createOutboundFetch?.(fetchOptions) ?? noOutboundFetch,
     requireHttps: config.requireHttps ?? !loopbackHttpIssuer,
     trustedProxies: new Set(config.trustedProxies ?? []),
     cors,
     clientSecretTtl,
+    clientTtl,
+    policies,
     rotateRegistrationAccessToken,
     maxBodyBytes,
     onEvent: config.onEvent,

@@ -17,6 +17,15 @@ export function registrationMetadata(settings: Settings<unknown>): Record<string
   if (settings.rules.scopesSupported) members.scopes_supported = [...settings.rules.scopesSupported];
   members.subject_types_supported = [...settings.subjectTypesSupported];
   members.id_token_signing_alg_values_supported = [...settings.rules.signingAlgValuesSupported];
+  const { encryptionAlgValuesSupported: algs = [], encryptionEncValuesSupported: encs = [] } = settings.rules;
+  if (algs.length > 0) {
+    // OpenID Connect Discovery §3: one pair of lists per object that can be encrypted.
+    for (const object of ['id_token', 'userinfo', 'request_object']) {
+      members[`${object}_encryption_alg_values_supported`] = [...algs];
+      members[`${object}_encryption_enc_values_supported`] = [...encs];
+    }
+  }
+  if (settings.clientIdMetadataDocuments.enabled) members.client_id_metadata_document_supported = true;
   return members;
 }
 

@@ -89,6 +89,19 @@ export function invalidToken(cause?: unknown): RegistrationError {
   });
 }
 
+/**
+ * 401 `invalid_client`: client authentication at the token endpoint failed
+ * (RFC 6749 §5.2). One description for every cause. When the client tried
+ * HTTP Basic, the answer carries a Basic challenge (`realm` given).
+ */
+export function invalidClient(basicRealm?: string, cause?: unknown): RegistrationError {
+  const headers: Record<string, string> =
+    basicRealm === undefined
+      ? {}
+      : { 'www-authenticate': `Basic realm="${basicRealm.replace(/["\\]/g, '')}"` };
+  return new RegistrationError(401, 'invalid_client', 'Client authentication failed.', { headers, cause });
+}
+
 /** 403 `access_denied`: the store refused a deletion (RFC 7592 §2.3). */
 export function accessDenied(description: string, cause?: unknown): RegistrationError {
   return new RegistrationError(403, 'access_denied', description, { cause });

@@ -38,7 +38,7 @@ export function validateJwks(value: unknown): unknown {
     }
     const jwk = key as Record<string, unknown>;
     const kty = jwk.kty;
-    if (typeof kty !== 'string' || !(kty in REQUIRED_PUBLIC_MEMBERS)) {
+    if (typeof kty !== 'string' || !Object.hasOwn(REQUIRED_PUBLIC_MEMBERS, kty)) {
       throw invalidClientMetadata(
         `jwks.keys[${index}] has an unsupported or missing "kty"; use RSA, EC or OKP.`,
       );

@@ -5,6 +5,9 @@
  * @module
  */
 
+import type { SoftwareStatementCheck } from './admission-options.js';
+import { applyPolicies } from './apply-policies.js';
+import { checkSectorIdentifier } from './check-sector-identifier.js';
 import { clientResponse } from './client-response.js';
 import type { Settings } from './config.js';
 import { hashCredential, mintSecret, verifyCredential } from './credentials.js';
@@ -30,6 +33,16 @@ export interface AuthenticatedClient<C> {
   readonly tokenHash: string;
   /** The token as presented. */
   readonly token: string;
+  /** The registration read while checking expiry, when the store can read one. */
+  readonly registration?: ClientRegistration | undefined;
+}
+
+/**
+ * Whether a client is past its `expires_at` (DESIGN §7) at `now` (Unix
+ * seconds): dead for management and authentication until the sweep removes it.
+ */
+export function isClientExpired(registration: ClientRegistration, now: number): boolean {
+  return registration.expires_at !== undefined && now >= registration.expires_at;
 }
 
 /** Which management methods the configured callbacks support, in `Allow` order. */
@@ -74,13 +87,27 @@ export async function authenticateManagement<C>(
   if (!readHash) return failed('clientRegistrationAccessTokenHash is not configured');
   if (storedHash === null || storedHash === undefined) return failed('no token hash stored');
   if (!matches) return failed('token mismatch');
-  return { clientId, client, tokenHash: storedHash as string, token };
+  let registration: ClientRegistration | null | undefined;
+  const read = store.clientRegistration;
+  if (read) {
+    registration = await callStore('clientRegistration', () => read(client));
+    if (registration === null || registration === undefined) return failed('unknown client');
+    if (isClientExpired(registration, Math.floor(settings.now() / 1000))) return failed('client expired');
+  }
+  return {
+    clientId,
+    client,
+    tokenHash: storedHash as string,
+    token,
+    registration: registration ?? undefined,
+  };
 }
 
 async function loadRegistration<C>(
   settings: Settings<C>,
   auth: AuthenticatedClient<C>,
 ): Promise<ClientRegistration> {
+  if (auth.registration) return auth.registration;
   const read = settings.store.clientRegistration;
   if (!read) throw new TypeError('clientRegistration is not configured');
   const registration = await callStore('clientRegistration', () => read(auth.client));
@@ -129,12 +156,14 @@ export async function readClient<C>(
 
 /**
  * PUT (RFC 7592 §2.2): the body replaces the metadata whole. Checks the
- * framing members, validates as for registration, then swaps atomically.
+ * framing members, verifies a software statement with `checkStatement`,
+ * validates and applies policies as for registration, then swaps atomically.
  */
 export async function updateClient<C>(
   settings: Settings<C>,
   auth: AuthenticatedClient<C>,
   document: Record<string, unknown>,
+  checkStatement?: SoftwareStatementCheck,
 ): Promise<Record<string, unknown>> {
   const { crypto } = settings;
   if (document.client_id === undefined || document.client_id === null) {
@@ -157,7 +186,17 @@ export async function updateClient<C>(
       (await verifyCredential(crypto, presentedSecret, current.client_secret_hash));
     if (!matches) throw invalidRequest('client_secret does not match the current client secret.');
   }
-  const metadata = validateClientMetadata(document, settings.rules);
+  const statement = checkStatement ? await checkStatement(document) : { document };
+  const metadata = await applyPolicies(settings, {
+    operation: 'update',
+    clientId: auth.clientId,
+    document: statement.document,
+    metadata: validateClientMetadata(statement.document, settings.rules),
+    tokenPolicy: current.initial_access_token_policy,
+    softwareStatement: statement.claims,
+  });
+  await checkSectorIdentifier(metadata, settings.outboundFetch);
+  if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
   const next: ClientRegistration = {
     ...current,
     metadata,

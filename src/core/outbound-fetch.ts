@@ -28,6 +28,35 @@ export interface OutboundRequestOptions {
 /** Fetches an `https` URL safely, or rejects with `OutboundFetchError`. */
 export type OutboundFetch = (url: string, options?: OutboundRequestOptions) => Promise<OutboundResponse>;
 
+/** One address a host name resolved to. */
+export interface ResolvedAddress {
+  readonly address: string;
+  /** 4 or 6. */
+  readonly family: number;
+}
+
+/** Resolves a host name to every address it has; the default uses the system resolver. */
+export type HostResolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
+
+/** The `fetch` configuration key (DESIGN §3): the safe fetcher's limits. */
+export interface OutboundFetchOptions {
+  /** The time cap for a whole request (resolution, connection, TLS, body), in milliseconds. Default 5000. */
+  readonly timeoutMs?: number;
+  /** The size cap for a response body, in bytes. Default 65536. */
+  readonly maxBytes?: number;
+  /** Lets loopback addresses (`127.0.0.0/8`, `::1`) through. For tests only. Default `false`. */
+  readonly allowLoopback?: boolean;
+  /** Certificate authorities (PEM) to trust instead of the system's. For tests only. */
+  readonly ca?: string | readonly string[];
+  /** A resolver in place of the system's. For tests only. */
+  readonly resolve?: HostResolver;
+}
+
+/** Default `fetch.timeoutMs`. */
+export const DEFAULT_FETCH_TIMEOUT_MS = 5000;
+/** Default `fetch.maxBytes`: 64 KiB. */
+export const DEFAULT_FETCH_MAX_BYTES = 65536;
+
 /** Why an outbound fetch was refused or failed. */
 export type OutboundFetchFailure =
   | 'invalid_url'
@@ -47,4 +76,23 @@ export class OutboundFetchError extends Error {
     this.name = 'OutboundFetchError';
     this.reason = reason;
   }
+}
+
+/** Public phrases for each failure: they never name an address, a port or a peer's own words. */
+const FAILURE_PHRASES: Readonly<Record<OutboundFetchFailure, string>> = {
+  invalid_url: 'the URL is not valid',
+  not_https: 'the URL does not use https',
+  forbidden_address: 'its host is not a publicly reachable address',
+  dns_failure: 'its host name could not be resolved',
+  timeout: 'the request timed out',
+  too_large: 'the response is larger than allowed',
+  network: 'the connection failed',
+};
+
+/**
+ * A phrase safe to put in an `error_description` for a failed fetch. The
+ * error's own message stays private (it may name addresses).
+ */
+export function describeFetchFailure(error: unknown): string {
+  return error instanceof OutboundFetchError ? FAILURE_PHRASES[error.reason] : 'the request failed';
 }

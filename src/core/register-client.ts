@@ -5,6 +5,9 @@
  * @module
  */
 
+import type { StatementOutcome } from './admission-options.js';
+import { applyPolicies, type MetadataPolicy } from './apply-policies.js';
+import { checkSectorIdentifier } from './check-sector-identifier.js';
 import { clientResponse } from './client-response.js';
 import type { Settings } from './config.js';
 import { hashCredential, mintClientId, mintSecret } from './credentials.js';
@@ -14,14 +17,43 @@ import { callStore, checkWriteResult } from './store-calls.js';
 import type { ClientRegistration } from './store-contract.js';
 import { SECRET_AUTH_METHODS, validateClientMetadata } from './validate-metadata.js';
 
-/** Registers one client from a parsed request document and returns the 201 body. */
+/** What admission (DESIGN §6) decided about a registration request. */
+export interface RegistrationAdmission {
+  /** The data policy of the initial access token; stored with the client. */
+  readonly tokenPolicy?: MetadataPolicy | undefined;
+  /**
+   * Called once, just before the client is persisted, so a request refused
+   * for its metadata does not spend a stored token's use; throws to refuse.
+   */
+  readonly claim?: (() => Promise<void>) | undefined;
+}
+
+/**
+ * Registers one client and returns the 201 body. `statement` is the outcome
+ * of the software-statement step: the request members (claims merged over
+ * them) and the statement to echo.
+ */
 export async function registerClient<C>(
   settings: Settings<C>,
-  document: Record<string, unknown>,
+  statement: StatementOutcome,
+  admission: RegistrationAdmission = {},
 ): Promise<Record<string, unknown>> {
   const { crypto, store } = settings;
+  const { document } = statement;
   // Step 9: metadata validation (DESIGN §5).
-  const metadata = validateClientMetadata(document, settings.rules);
+  const validated = validateClientMetadata(document, settings.rules);
+  // Step 10: the token's policy, then the host's.
+  const metadata = await applyPolicies(settings, {
+    operation: 'register',
+    document,
+    metadata: validated,
+    tokenPolicy: admission.tokenPolicy,
+    softwareStatement: statement.claims,
+  });
+  // The sector identifier fetch (DESIGN §8) comes after every check that costs nothing.
+  await checkSectorIdentifier(metadata, settings.outboundFetch);
+  // RFC 7591 §2.3: the statement is kept and echoed exactly as sent.
+  if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
 
   // Step 11: mint credentials; only their hashes reach the store.
   const issuedAt = Math.floor(settings.now() / 1000);
@@ -31,6 +63,8 @@ export async function registerClient<C>(
     client_secret_expires_at: 0,
     metadata,
   };
+  if (settings.clientTtl > 0) registration.expires_at = issuedAt + settings.clientTtl;
+  if (admission.tokenPolicy !== undefined) registration.initial_access_token_policy = admission.tokenPolicy;
   let clientSecret: string | undefined;
   if (SECRET_AUTH_METHODS.has(metadata.token_endpoint_auth_method as string)) {
     clientSecret = mintSecret(crypto);
@@ -45,6 +79,7 @@ export async function registerClient<C>(
   }
   const register = store.registerClient;
   if (!register) throw new TypeError('registerClient is not configured');
+  await admission.claim?.();
   const result = checkWriteResult(
     'registerClient',
     await callStore('registerClient', () => register(registration)),

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { MetadataPolicy } from './apply-policies.js';
+
 /** Validated client metadata, keyed by the RFC member names (RFC 7591 §2, OpenID Connect Registration §2). */
 export type ClientMetadata = Record<string, unknown>;
 
@@ -28,6 +30,11 @@ export interface ClientRegistration {
   expires_at?: number;
   /** Unix seconds of the last proven use (DESIGN §7). */
   last_used_at?: number;
+  /**
+   * The policy of the stored initial access token the client registered
+   * with; applied again on every update so a PUT cannot undo it.
+   */
+  initial_access_token_policy?: MetadataPolicy;
   /** The complete validated metadata, defaults filled in, language-tagged variants kept. */
   metadata: ClientMetadata;
 }
@@ -79,8 +86,14 @@ export interface RegistrationStore<C = ClientRegistration> {
   unregisterClient?(client: C): Promise<StoreDeleteResult<C>> | StoreDeleteResult<C>;
   /** Renew `last_used_at` on proven use (DESIGN §7). */
   touchClient?(clientId: string, at: number): Promise<void> | void;
-  /** Remove up to `limit` clients whose `expires_at` is before `now` (Unix seconds); returns how many were removed. */
-  sweepExpired?(now: number, limit: number): Promise<number> | number;
+  /**
+   * Remove up to `limit` clients whose `expires_at` is before `now` (Unix
+   * seconds); returns how many were removed. A store should also call
+   * `onExpired` once with the id of each client this call removed (and only
+   * those), so Registrar can emit `client.expired` events (DESIGN §7); a
+   * store that does not still works, and its removals go unnamed.
+   */
+  sweepExpired?(now: number, limit: number, onExpired?: (clientId: string) => void): Promise<number> | number;
   /** `true` the first time `key` is seen (until `expiresAt`, Unix seconds), `false` after. */
   consumeOnce?(key: string, expiresAt: number): Promise<boolean> | boolean;
 }
@@ -97,3 +110,79 @@ export const STORE_CALLBACKS = [
   'sweepExpired',
   'consumeOnce',
 ] as const;
+
+/**
+ * A stored initial access token (RFC 7591 §3). The token itself is never
+ * stored: `token_hash` is its `sha256:` hash.
+ */
+export interface InitialAccessTokenRecord {
+  /** A public identifier for listing and revoking; not the token. */
+  id: string;
+  /** `sha256:` + base64url SHA-256 of the token. */
+  token_hash: string;
+  /** Unix seconds. */
+  created_at: number;
+  /** Unix seconds from which the token no longer works; absent: never expires. */
+  expires_at?: number;
+  /** How many registrations the token allows; absent: unlimited. */
+  max_uses?: number;
+  /** How many registrations it has been used for. */
+  uses: number;
+  /** Applied to every client the token registers, at registration and on each update. */
+  policy?: MetadataPolicy;
+  /** A note for administrators (whom the token was given to). */
+  label?: string;
+}
+
+/**
+ * Optional store capability: initial access tokens kept in the store
+ * (`registrar tokens create`, `initialAccessToken: { stored: true }`). A store
+ * that has it implements all five methods; `hasInitialAccessTokens` tells.
+ * Registrar looks tokens up by hash: a SHA-256 of 256 random bits leaks
+ * nothing useful through an index lookup's timing.
+ */
+export interface InitialAccessTokenStore {
+  /** Persist a new token; ids and hashes are fresh random values. */
+  createInitialAccessToken(record: InitialAccessTokenRecord): Promise<void> | void;
+  /** The token with this hash, expired or used up or not; `null` when there is none. */
+  findInitialAccessToken(
+    tokenHash: string,
+  ): Promise<InitialAccessTokenRecord | null> | InitialAccessTokenRecord | null;
+  /**
+   * Count one use, atomically across concurrent callers and instances:
+   * succeed (`true`) only when the token exists, `now` (Unix seconds) is
+   * before its `expires_at`, and its `uses` are below `max_uses`. Of N
+   * concurrent calls on a token with one use left, exactly one succeeds.
+   */
+  consumeInitialAccessToken(tokenHash: string, now: number): Promise<boolean> | boolean;
+  /** Every stored token, oldest first. */
+  listInitialAccessTokens(): Promise<InitialAccessTokenRecord[]> | InitialAccessTokenRecord[];
+  /** Delete a token by id; `true` when this call removed it. */
+  revokeInitialAccessToken(id: string): Promise<boolean> | boolean;
+}
+
+/** The names of the `InitialAccessTokenStore` methods. */
+export const INITIAL_ACCESS_TOKEN_CALLBACKS = [
+  'createInitialAccessToken',
+  'findInitialAccessToken',
+  'consumeInitialAccessToken',
+  'listInitialAccessTokens',
+  'revokeInitialAccessToken',
+] as const;
+
+/**
+ * Whether a stored token can register one more client at `now` (Unix
+ * seconds): not expired (`expires_at` is the first second it no longer
+ * works) and not used up.
+ */
+export function isInitialAccessTokenUsable(record: InitialAccessTokenRecord, now: number): boolean {
+  if (record.expires_at !== undefined && now >= record.expires_at) return false;
+  return record.max_uses === undefined || record.uses < record.max_uses;
+}
+
+/** Whether `store` implements the initial-access-token capability. */
+export function hasInitialAccessTokens(store: unknown): store is InitialAccessTokenStore {
+  if (typeof store !== 'object' || store === null) return false;
+  const methods = store as Record<string, unknown>;
+  return INITIAL_ACCESS_TOKEN_CALLBACKS.every((name) => typeof methods[name] === 'function');
+}

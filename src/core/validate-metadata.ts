@@ -11,6 +11,7 @@ import { validateJwks } from './jwks.js';
 import { isWellFormedLanguageTag, splitLanguageTag } from './language-tags.js';
 import { checkRedirectUriForClient, type ParsedRedirectUri, parseRedirectUri } from './redirect-uri.js';
 import type { ClientMetadata } from './store-contract.js';
+import { type OidcRules, validateOidcMetadata } from './validate-oidc-metadata.js';
 
 /** Members the server owns; ignored in a registration request, never honoured (RFC 7591 §3.1). */
 export const SERVER_OWNED_MEMBERS: ReadonlySet<string> = new Set([
@@ -44,6 +45,8 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 /** Most redirect URIs one client may register. */
 export const MAX_REDIRECT_URIS = 100;
+/** Most language-tagged variants accepted per member; keeps a request cheap to check and to store. */
+export const MAX_LANGUAGE_VARIANTS = 100;
 /** Longest `scope` value, in characters. */
 export const MAX_SCOPE_LENGTH = 8192;
 /** Token endpoint authentication methods that use a shared secret, so a secret is issued. */
@@ -59,7 +62,7 @@ const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 export type ExtraMetadataValidator = (value: unknown, metadata: Readonly<ClientMetadata>) => unknown;
 
 /** The server's settings that metadata is validated against (DESIGN §3). */
-export interface MetadataRules {
+export interface MetadataRules extends OidcRules {
   readonly grantTypesSupported: readonly string[];
   readonly responseTypesSupported: readonly string[];
   readonly tokenEndpointAuthMethodsSupported: readonly string[];
@@ -97,6 +100,7 @@ export function validateClientMetadata(
   scope(draft, rules);
   humanReadable(draft);
   plainLists(draft);
+  validateOidcMetadata(draft.input, draft.out, rules);
   extraMembers(draft, rules);
   return draft.out;
 }
@@ -104,6 +108,8 @@ export function validateClientMetadata(
 function prepare(document: Record<string, unknown>): Draft {
   const input: Record<string, unknown> = Object.create(null);
   const tagged = new Map<string, Map<string, unknown>>();
+  // Lower-cased tags seen per member, to refuse case-only duplicates in one pass.
+  const seenTags = new Map<string, Map<string, string>>();
   for (const [key, value] of Object.entries(document)) {
     if (value === null || FORBIDDEN_KEYS.has(key) || SERVER_OWNED_MEMBERS.has(key)) continue;
     const { member, tag } = splitLanguageTag(key);
@@ -116,17 +122,23 @@ function prepare(document: Record<string, unknown>): Draft {
       throw invalidClientMetadata(`${key} carries a language tag that is not a well-formed BCP 47 tag.`);
     }
     let variants = tagged.get(member);
-    if (!variants) {
+    let tags = seenTags.get(member);
+    if (!variants || !tags) {
       variants = new Map();
+      tags = new Map();
       tagged.set(member, variants);
+      seenTags.set(member, tags);
     }
-    for (const existing of variants.keys()) {
-      if (splitLanguageTag(existing).tag?.toLowerCase() === tag.toLowerCase()) {
-        throw invalidClientMetadata(
-          `${existing} and ${key} name the same language; send each language once.`,
-        );
-      }
+    const existing = tags.get(tag.toLowerCase());
+    if (existing !== undefined) {
+      throw invalidClientMetadata(`${existing} and ${key} name the same language; send each language once.`);
     }
+    if (variants.size >= MAX_LANGUAGE_VARIANTS) {
+      throw invalidClientMetadata(
+        `${member} has more than ${MAX_LANGUAGE_VARIANTS} language-tagged variants.`,
+      );
+    }
+    tags.set(tag.toLowerCase(), key);
     variants.set(key, value);
   }
   return { input, tagged, out: Object.create(null) };
@@ -285,21 +297,28 @@ function scope(draft: Draft, rules: MetadataRules): void {
     if (rules.defaultScope !== undefined) out.scope = rules.defaultScope;
     return;
   }
-  const value = string(input.scope, 'scope');
+  out.scope = checkScope(string(input.scope, 'scope'), rules.scopesSupported);
+}
+
+/**
+ * Checks a scope value: RFC 6749 §3.3 tokens separated by single spaces, at
+ * most 8 KiB, each token in `scopesSupported` when that is set. Returns it.
+ */
+export function checkScope(value: string, scopesSupported: readonly string[] | undefined): string {
   if (value.length > MAX_SCOPE_LENGTH) {
     throw invalidClientMetadata(`scope is longer than ${MAX_SCOPE_LENGTH} characters.`);
   }
   if (!SCOPE.test(value)) {
     throw invalidClientMetadata('scope must be scope tokens separated by single spaces (RFC 6749 §3.3).');
   }
-  if (rules.scopesSupported) {
+  if (scopesSupported) {
     for (const token of value.split(' ')) {
-      if (!rules.scopesSupported.includes(token)) {
+      if (!scopesSupported.includes(token)) {
         throw invalidClientMetadata(`scope contains "${token}", which this server does not offer.`);
       }
     }
   }
-  out.scope = value;
+  return value;
 }
 
 /** An absolute `https` URL; `allowHttp` also admits `http` (human-readable pages). */
@@ -350,5 +369,17 @@ function extraMembers(draft: Draft, rules: MetadataRules): void {
       if (error instanceof RegistrationError) throw error;
       throw invalidClientMetadata(`${member} is not valid.`, error);
     }
+  }
+}
+
+/**
+ * Removes every language-tagged variant of `member` (`client_name#en`, …)
+ * from `document`: used when a policy or a software statement sets the member,
+ * so a variant the request sent cannot stand beside the value that overrides it.
+ */
+export function dropTaggedVariants(document: Record<string, unknown>, member: string): void {
+  if (!LANGUAGE_TAGGED_MEMBERS.has(member)) return;
+  for (const key of Object.keys(document)) {
+    if (splitLanguageTag(key).member === member && key !== member) delete document[key];
   }
 }

@@ -6,7 +6,11 @@
  * @module
  */
 
+import { createAssertionVerifier } from '../admission/client-assertion.js';
+import { createInitialAccessTokenCheck } from '../admission/initial-access-token.js';
 import { createRateLimits } from '../admission/rate-limits.js';
+import { createSoftwareStatementCheck } from '../admission/software-statement.js';
+import { authenticateClient, type ClientAuthentication } from '../core/authenticate-client.js';
 import { type RegistrarConfig, resolveSettings, type Settings } from '../core/config.js';
 import { registrationMetadata } from '../core/discovery.js';
 import {
@@ -26,13 +30,19 @@ import {
   readClient,
   updateClient,
 } from '../core/manage-client.js';
+import { matchRedirectUri } from '../core/match-redirect-uri.js';
 import { registerClient } from '../core/register-client.js';
+import { createClientResolver, type ResolvedClient } from '../core/resolve-client.js';
+import type { ClientMetadata, ClientRegistration } from '../core/store-contract.js';
+import { type SweepOptions, type SweepResult, sweepExpiredClients } from '../core/sweep-expired-clients.js';
+import { createSafeFetch } from '../net/safe-fetch.js';
 import { clientAddress, rateLimitKey } from './client-address.js';
+import { readTokenRequest, type TokenRequest } from './token-request.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
 
-/** A mounted Registrar. */
-export interface Registrar {
+/** A mounted Registrar. `C` is the host's client type. */
+export interface Registrar<C = unknown> {
   /**
    * Answers a request for one of Registrar's endpoints, or resolves to `null`
    * when the path is not Registrar's (so an adapter can pass it on).
@@ -42,8 +52,28 @@ export interface Registrar {
   fetch(request: Request, info?: { remoteAddress?: string }): Promise<Response>;
   /** The authorization server metadata members Registrar owns (RFC 8414 §2). */
   metadata(): Record<string, unknown>;
+  /**
+   * Looks a `client_id` up for the host's authorization endpoint (DESIGN §9):
+   * a registered client from the store, or, when `clientIdMetadataDocuments`
+   * is enabled, an `https` URL resolved as a Client ID Metadata Document.
+   * Rejects with `ClientResolutionError` (a `code` to switch on).
+   */
+  resolveClient(clientId: string): Promise<ResolvedClient<unknown>>;
   /** The resolved settings. */
   readonly settings: Settings<unknown>;
+  /**
+   * Authenticates the client of a request to the host's token endpoint
+   * (DESIGN §10). Resolves to the client, or rejects with a
+   * `RegistrationError` to answer with (`invalid_client`, 401).
+   */
+  authenticateClient(request: Request | TokenRequest): Promise<ClientAuthentication<C>>;
+  /** Whether `requested` is one of the client's redirect URIs (exact; any port on loopback, RFC 8252 §7.3). */
+  matchRedirectUri(client: ClientRegistration | ClientMetadata, requested: string): boolean;
+  /**
+   * Removes expired clients (DESIGN §7) and emits `client.expired` for each;
+   * for a host to schedule. Needs the store's `sweepExpired`.
+   */
+  sweep(options?: SweepOptions): Promise<SweepResult>;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -51,9 +81,16 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 const DECODER_OPTIONS = { fatal: true } as const;
 
 /** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
-export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
-  const settings = resolveSettings(config);
+export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
+  const settings = resolveSettings(config, { createOutboundFetch: createSafeFetch });
   const managementAllow = managementMethods(settings as Settings<unknown>);
+  const checkInitialAccessToken = createInitialAccessTokenCheck(
+    config.initialAccessToken,
+    settings,
+    config.registration,
+  );
+  const checkSoftwareStatement = createSoftwareStatementCheck(config.softwareStatement, settings);
+  const verifyAssertion = createAssertionVerifier(settings);
   const rateLimits = createRateLimits(config.rateLimit, settings.logger);
 
   function baseHeaders(request: RegistrarRequest): Record<string, string> {
@@ -146,11 +183,18 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     return rateLimitKey(clientAddress(request, settings.trustedProxies));
   }
 
-  function bearerToken(request: RegistrarRequest): string {
+  /** The bearer token of the Authorization header (RFC 6750 §2.1), or `null`; never the query or body. */
+  function bearerFrom(request: RegistrarRequest): string | null {
     const authorization = request.header('authorization');
     const match = authorization === null ? null : BEARER.exec(authorization);
-    if (!match) throw missingToken('A registration access token is required in the Authorization header.');
-    return match[1] as string;
+    return match ? (match[1] as string) : null;
+  }
+
+  function bearerToken(request: RegistrarRequest): string {
+    const token = bearerFrom(request);
+    if (token === null)
+      throw missingToken('A registration access token is required in the Authorization header.');
+    return token;
   }
 
   async function registration(request: RegistrarRequest): Promise<RegistrarResponse> {
@@ -162,11 +206,13 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
     requireHttps(request);
     // Step 3: rate limit, before anything costs more than a counter.
     await rateLimits.admitRegistration(addressKey(request));
-    // Step 4 (initial access token) belongs to admission (DESIGN §6).
+    // Step 4: the initial access token (RFC 7591 §3).
+    const admission = checkInitialAccessToken ? await checkInitialAccessToken(bearerFrom(request)) : {};
     // Steps 5 to 7.
     const document = await readJsonObject(request);
-    // Step 8 (software statement) belongs to admission (DESIGN §6); steps 9 to 13 follow.
-    const body = await registerClient(settings, document);
+    // Step 8: the software statement (RFC 7591 §2.3); steps 9 to 13 follow.
+    const statement = await checkSoftwareStatement(document);
+    const body = await registerClient(settings, statement, admission);
     return json(request, 201, body);
   }
 
@@ -198,7 +244,11 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
       case 'GET':
         return json(request, 200, await readClient(settings, auth));
       case 'PUT':
-        return json(request, 200, await updateClient(settings, auth, await readJsonObject(request)));
+        return json(
+          request,
+          200,
+          await updateClient(settings, auth, await readJsonObject(request), checkSoftwareStatement),
+        );
       default:
         await deleteClient(settings, auth);
         return { status: 204, headers: baseHeaders(request), body: null };
@@ -239,6 +289,16 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar {
       return toWebResponse(response);
     },
     metadata: () => registrationMetadata(settings as Settings<unknown>),
+    resolveClient: createClientResolver(settings as Settings<unknown>),
     settings: settings as Settings<unknown>,
+    async authenticateClient(request) {
+      return authenticateClient(
+        settings,
+        await readTokenRequest(request, settings.maxBodyBytes),
+        verifyAssertion,
+      );
+    },
+    matchRedirectUri,
+    sweep: (options) => sweepExpiredClients(settings, options),
   };
 }

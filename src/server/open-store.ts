@@ -36,6 +36,8 @@ export function redactUrl(spec: string): string {
   try {
     const url = new URL(spec);
     if (url.password !== '') url.password = '***';
+    // Connection parameters may carry credentials too (password, sslpassword, sslkey): none is logged.
+    url.search = '';
     return url.toString();
   } catch {
     return `${spec.split(':', 1)[0]}://(unparsable)`;

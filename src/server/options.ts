@@ -23,6 +23,12 @@ export const FLAGS = {
   'rate-limit': { type: 'string' },
   redis: { type: 'string' },
   config: { type: 'string' },
+  'initial-access-token': { type: 'string' },
+  'require-initial-access-token': { type: 'boolean' },
+  'expires-in': { type: 'string' },
+  uses: { type: 'string' },
+  label: { type: 'string' },
+  policy: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -48,6 +54,18 @@ export interface CommandOptions {
   readonly redis: string | undefined;
   readonly json: boolean;
   readonly help: boolean;
+  /** `serve`: a static initial access token registration then requires. */
+  readonly initialAccessToken: string | undefined;
+  /** `serve`: require a token even without a static one (stored tokens only). */
+  readonly requireInitialAccessToken: boolean;
+  /** `tokens create`: lifetime, `3600`, `90s`, `12h`, `7d`. */
+  readonly expiresIn: string | undefined;
+  /** `tokens create`: how many registrations the token allows. */
+  readonly uses: string | undefined;
+  /** `tokens create`: a note for administrators. */
+  readonly label: string | undefined;
+  /** `tokens create`: a JSON policy `{ "defaults": {...}, "force": {...} }`. */
+  readonly policy: string | undefined;
   /** Library configuration keys from the `--config` file (data only, no functions). */
   readonly config: Record<string, unknown>;
   /** Positional arguments after the command. */
@@ -121,6 +139,12 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     redis: pick('redis') as string | undefined,
     json: pick('json') === true,
     help: pick('help') === true,
+    initialAccessToken: pick('initial-access-token') as string | undefined,
+    requireInitialAccessToken: pick('require-initial-access-token') === true,
+    expiresIn: pick('expires-in') as string | undefined,
+    uses: pick('uses') as string | undefined,
+    label: pick('label') as string | undefined,
+    policy: pick('policy') as string | undefined,
     config,
     positionals,
   };

@@ -10,10 +10,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fromNodeRequest, nodeCrypto, writeNodeResponse } from '../adapters/node.js';
 import { createRedisRateLimiter, type RedisRateLimiter } from '../admission/redis-rate-limiter.js';
+import type { InitialAccessTokenOption } from '../core/admission-options.js';
 import type { Logger, RegistrarConfig } from '../core/config.js';
 import { discoveryDocument, wellKnownPath } from '../core/discovery.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { RateLimitConfig } from '../core/rate-limit.js';
+import { hasInitialAccessTokens } from '../core/store-contract.js';
 import { createRegistrar, type Registrar } from '../http/registrar.js';
 import type { RegistrarResponse } from '../http/types.js';
 import type { MigrationResult } from '../store/postgres.js';
@@ -37,6 +39,25 @@ export function jsonLogger(write: { out: (line: string) => void; err: (line: str
     info: (record) => write.out(line('info', record)),
     warn: (record) => write.err(line('warn', record)),
     error: (record) => write.err(line('error', record)),
+  };
+}
+
+/**
+ * The `initialAccessToken` setting of `registrar serve`: `--initial-access-token`
+ * or `--require-initial-access-token` make registration need a token, and then
+ * tokens made with `registrar tokens create` are accepted too whenever the store
+ * keeps them; without either flag the config file's setting stands.
+ */
+export function serveInitialAccessToken(
+  options: CommandOptions,
+  store: unknown,
+): InitialAccessTokenOption | undefined {
+  if (options.initialAccessToken === undefined && !options.requireInitialAccessToken) {
+    return options.config.initialAccessToken as InitialAccessTokenOption | undefined;
+  }
+  return {
+    ...(options.initialAccessToken === undefined ? {} : { token: options.initialAccessToken }),
+    stored: options.requireInitialAccessToken || hasInitialAccessTokens(store),
   };
 }
 
@@ -134,6 +155,7 @@ function rateLimitSettings(
 /** Starts `registrar serve` with resolved options. */
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
   const opened = await openMigratedStore(options, logger);
+  const initialAccessToken = serveInitialAccessToken(options, opened.store);
   const server = createServer();
   server.keepAliveTimeout = 5000;
   try {
@@ -158,6 +180,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     const { rateLimit: _fileRateLimit, ...libraryConfig } = options.config;
     registrar = createRegistrar({
       ...(libraryConfig as Partial<RegistrarConfig<unknown>>),
+      ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
       issuer,
       registrationEnabled: true,
       registration: opened.store,
@@ -202,7 +225,19 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     }
   }
 
-  async function local(method: string, pathname: string): Promise<RegistrarResponse | null> {
+  /** Discovery follows the `cors` setting like Registrar's own endpoints. */
+  function discoveryCors(origin: string | undefined): Record<string, string> {
+    const { cors } = registrar.settings;
+    if (cors === false || origin === undefined) return {};
+    if (cors.origins === '*') return { 'access-control-allow-origin': '*' };
+    return cors.origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+  }
+
+  async function local(
+    method: string,
+    pathname: string,
+    origin: string | undefined,
+  ): Promise<RegistrarResponse | null> {
     if (pathname === '/healthz') {
       if (method !== 'GET' && method !== 'HEAD') return null;
       return health();
@@ -210,7 +245,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     if (discoveryPaths.has(pathname) && (method === 'GET' || method === 'HEAD')) {
       return {
         status: 200,
-        headers: { ...JSON_HEADERS, 'access-control-allow-origin': '*' },
+        headers: { ...JSON_HEADERS, ...discoveryCors(origin) },
         body: discovery,
       };
     }
@@ -219,7 +254,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
 
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<number> {
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
-    const response = (await local(req.method ?? 'GET', pathname)) ??
+    const response = (await local(req.method ?? 'GET', pathname, req.headers.origin)) ??
       (await registrar.handle(fromNodeRequest(req))) ?? {
         status: 404,
         headers: JSON_HEADERS,
@@ -259,10 +294,14 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   if (opened.kind === 'memory') {
     logger.warn({ msg: 'the memory store keeps nothing across restarts; use it for development only' });
   }
-  logger.warn({
-    msg: 'open registration: anyone who can reach this server can register a client',
-    registration_endpoint: registrar.settings.registrationEndpoint,
-  });
+  if (initialAccessToken === undefined) {
+    logger.warn({
+      msg: 'open registration: anyone who can reach this server can register a client',
+      registration_endpoint: registrar.settings.registrationEndpoint,
+    });
+  } else {
+    logger.info({ msg: 'registration requires an initial access token' });
+  }
 
   let closing: Promise<void> | undefined;
   return {

@@ -9,15 +9,25 @@ export { StoreUnavailableError } from '../core/errors.js';
 export type {
   ClientMetadata,
   ClientRegistration,
+  InitialAccessTokenRecord,
+  InitialAccessTokenStore,
   RegistrationStore,
   StoreDeleteResult,
   StoreFailure,
   StoreSuccess,
   StoreWriteResult,
 } from '../core/store-contract.js';
-export { STORE_CALLBACKS } from '../core/store-contract.js';
+export {
+  hasInitialAccessTokens,
+  isInitialAccessTokenUsable,
+  STORE_CALLBACKS,
+} from '../core/store-contract.js';
 
-import type { ClientRegistration, RegistrationStore } from '../core/store-contract.js';
+import type {
+  ClientRegistration,
+  InitialAccessTokenStore,
+  RegistrationStore,
+} from '../core/store-contract.js';
 
 /** One page of a store listing, for administration. */
 export interface ClientPage {
@@ -41,6 +51,12 @@ export interface BundledStore extends Required<RegistrationStore<ClientRegistrat
   /** Releases connections and file handles. */
   close(): Promise<void>;
 }
+
+/**
+ * A bundled store that also keeps initial access tokens (the memory and
+ * SQLite stores do).
+ */
+export type BundledStoreWithTokens = BundledStore & InitialAccessTokenStore;
 
 /**
  * The new `expires_at` after a use at `at`: the client keeps the same idle

@@ -6,18 +6,21 @@
  */
 
 import type {
-  BundledStore,
+  BundledStoreWithTokens,
   ClientPage,
   ClientRegistration,
+  InitialAccessTokenRecord,
   StoreDeleteResult,
   StoreWriteResult,
 } from './contract.js';
-import { renewedExpiry } from './contract.js';
+import { isInitialAccessTokenUsable, renewedExpiry } from './contract.js';
 
 /** Creates an empty in-memory store. Nothing survives the process. */
-export function createMemoryStore(): BundledStore {
+export function createMemoryStore(): BundledStoreWithTokens {
   const clients = new Map<string, ClientRegistration>();
   const once = new Map<string, number>();
+  /** Initial access tokens by hash, in creation order. */
+  const tokens = new Map<string, InitialAccessTokenRecord>();
   const copy = (registration: ClientRegistration): ClientRegistration => structuredClone(registration);
 
   return {
@@ -60,16 +63,17 @@ export function createMemoryStore(): BundledStore {
       stored.last_used_at = at;
       if (expiresAt !== undefined) stored.expires_at = expiresAt;
     },
-    async sweepExpired(now, limit) {
-      let removed = 0;
+    async sweepExpired(now, limit, onExpired) {
+      const removed: string[] = [];
       for (const [clientId, registration] of clients) {
-        if (removed >= limit) break;
+        if (removed.length >= limit) break;
         if (registration.expires_at !== undefined && registration.expires_at < now) {
           clients.delete(clientId);
-          removed++;
+          removed.push(clientId);
         }
       }
-      return removed;
+      for (const clientId of removed) onExpired?.(clientId);
+      return removed.length;
     },
     async consumeOnce(key, expiresAt) {
       const now = Math.floor(Date.now() / 1000);
@@ -80,6 +84,29 @@ export function createMemoryStore(): BundledStore {
       }
       once.set(key, expiresAt);
       return true;
+    },
+    async createInitialAccessToken(record) {
+      tokens.set(record.token_hash, structuredClone(record));
+    },
+    async findInitialAccessToken(tokenHash) {
+      const found = tokens.get(tokenHash);
+      return found ? structuredClone(found) : null;
+    },
+    async consumeInitialAccessToken(tokenHash, now) {
+      // No await between the check and the increment: atomic within the process.
+      const found = tokens.get(tokenHash);
+      if (!found || !isInitialAccessTokenUsable(found, now)) return false;
+      found.uses++;
+      return true;
+    },
+    async listInitialAccessTokens() {
+      return [...tokens.values()].map((record) => structuredClone(record));
+    },
+    async revokeInitialAccessToken(id) {
+      for (const [hash, record] of tokens) {
+        if (record.id === id) return tokens.delete(hash);
+      }
+      return false;
     },
     async listClients(options = {}): Promise<ClientPage> {
       const limit = options.limit ?? 100;
@@ -94,6 +121,7 @@ export function createMemoryStore(): BundledStore {
     async close() {
       clients.clear();
       once.clear();
+      tokens.clear();
     },
   };
 }

@@ -15,7 +15,12 @@
 import pg from 'pg';
 import { consoleLogger, type Logger } from '../core/config.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
-import type { BundledStore, ClientPage, ClientRegistration } from './contract.js';
+import type {
+  BundledStoreWithTokens,
+  ClientPage,
+  ClientRegistration,
+  InitialAccessTokenRecord,
+} from './contract.js';
 import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
 
 /** Options for `createPostgresStore`. */
@@ -54,8 +59,8 @@ export interface MigrationStatus {
   readonly pending: number[];
 }
 
-/** A bundled store with migrations. */
-export interface PostgresStore extends BundledStore {
+/** A bundled store with migrations; it also keeps initial access tokens. */
+export interface PostgresStore extends BundledStoreWithTokens {
   /**
    * Applies pending migrations under an advisory lock, so instances starting
    * together apply each migration exactly once.
@@ -71,6 +76,31 @@ interface ClientRow {
   registration_access_token_hash: string | null;
   expires_at: string | null;
   last_used_at: string | null;
+}
+
+interface TokenRow {
+  id: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string | null;
+  max_uses: number | null;
+  uses: number;
+  policy: NonNullable<InitialAccessTokenRecord['policy']> | null;
+  label: string | null;
+}
+
+function tokenFromRow(row: TokenRow): InitialAccessTokenRecord {
+  const record: InitialAccessTokenRecord = {
+    id: row.id,
+    token_hash: row.token_hash,
+    created_at: Number(row.created_at),
+    uses: row.uses,
+  };
+  if (row.expires_at !== null) record.expires_at = Number(row.expires_at);
+  if (row.max_uses !== null) record.max_uses = row.max_uses;
+  if (row.policy !== null) record.policy = row.policy;
+  if (row.label !== null) record.label = row.label;
+  return record;
 }
 
 /** A schema name used unquoted in error messages and quoted in SQL; kept to plain identifiers. */
@@ -171,6 +201,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const clients = `"${schema}".registrar_clients`;
   const once = `"${schema}".registrar_once`;
   const migrations = `"${schema}".registrar_migrations`;
+  const tokens = `"${schema}".registrar_initial_access_tokens`;
+  const tokenColumns = 'id, token_hash, created_at, expires_at, max_uses, uses, policy, label';
   const columns = 'client_id, registration, registration_access_token_hash, expires_at, last_used_at';
   let closed = false;
 
@@ -284,19 +316,22 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         [clientId, at],
       );
     },
-    async sweepExpired(now, limit) {
+    async sweepExpired(now, limit, onExpired) {
       // SKIP LOCKED: sweeps running on several instances at once share the work
-      // instead of waiting on each other's rows.
-      const { rowCount } = await query(
+      // instead of waiting on each other's rows. RETURNING names exactly the
+      // clients this statement removed, for the client.expired events.
+      const { rows } = await query<{ client_id: string }>(
         `DELETE FROM ${clients} WHERE client_id IN (
            SELECT client_id FROM ${clients}
             WHERE expires_at IS NOT NULL AND expires_at < $1
             ORDER BY expires_at
             LIMIT $2
-            FOR UPDATE SKIP LOCKED)`,
+            FOR UPDATE SKIP LOCKED)
+         RETURNING client_id`,
         [now, limit],
       );
-      return rowCount ?? 0;
+      for (const row of rows) onExpired?.(row.client_id);
+      return rows.length;
     },
     async consumeOnce(key, expiresAt) {
       const now = Math.floor(Date.now() / 1000);
@@ -313,6 +348,44 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           [now],
         );
       }
+      return rowCount === 1;
+    },
+    async createInitialAccessToken(record) {
+      await query(`INSERT INTO ${tokens} (${tokenColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        record.id,
+        record.token_hash,
+        record.created_at,
+        record.expires_at ?? null,
+        record.max_uses ?? null,
+        record.uses,
+        record.policy === undefined ? null : JSON.stringify(record.policy),
+        record.label ?? null,
+      ]);
+    },
+    async findInitialAccessToken(tokenHash) {
+      const { rows } = await query<TokenRow>(`SELECT ${tokenColumns} FROM ${tokens} WHERE token_hash = $1`, [
+        tokenHash,
+      ]);
+      return rows[0] ? tokenFromRow(rows[0]) : null;
+    },
+    async consumeInitialAccessToken(tokenHash, now) {
+      // One statement: the row lock makes the check and the increment one step, so
+      // concurrent uses on any number of instances never exceed max_uses.
+      const { rowCount } = await query(
+        `UPDATE ${tokens} SET uses = uses + 1
+          WHERE token_hash = $1
+            AND (expires_at IS NULL OR expires_at > $2)
+            AND (max_uses IS NULL OR uses < max_uses)`,
+        [tokenHash, now],
+      );
+      return rowCount === 1;
+    },
+    async listInitialAccessTokens() {
+      const { rows } = await query<TokenRow>(`SELECT ${tokenColumns} FROM ${tokens} ORDER BY created_at, id`);
+      return rows.map(tokenFromRow);
+    },
+    async revokeInitialAccessToken(id) {
+      const { rowCount } = await query(`DELETE FROM ${tokens} WHERE id = $1`, [id]);
       return rowCount === 1;
     },
     async listClients(options = {}): Promise<ClientPage> {

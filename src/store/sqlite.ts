@@ -14,7 +14,12 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../core/errors.js';
-import type { BundledStore, ClientPage, ClientRegistration } from './contract.js';
+import type {
+  BundledStoreWithTokens,
+  ClientPage,
+  ClientRegistration,
+  InitialAccessTokenRecord,
+} from './contract.js';
 import { renewedExpiry } from './contract.js';
 import { SQLITE_MIGRATIONS } from './sql/sqlite-migrations.js';
 
@@ -37,6 +42,32 @@ interface ClientRow {
   registration_access_token_hash: string | null;
   expires_at: number | null;
   last_used_at: number | null;
+}
+
+interface TokenRow {
+  id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: number;
+  policy: string | null;
+  label: string | null;
+}
+
+function tokenFromRow(row: TokenRow): InitialAccessTokenRecord {
+  const record: InitialAccessTokenRecord = {
+    id: row.id,
+    token_hash: row.token_hash,
+    created_at: row.created_at,
+    uses: row.uses,
+  };
+  if (row.expires_at !== null) record.expires_at = row.expires_at;
+  if (row.max_uses !== null) record.max_uses = row.max_uses;
+  if (row.policy !== null)
+    record.policy = JSON.parse(row.policy) as NonNullable<InitialAccessTokenRecord['policy']>;
+  if (row.label !== null) record.label = row.label;
+  return record;
 }
 
 /** SQLite result codes that mean "cannot reach the data now", not "bad request". */
@@ -116,7 +147,7 @@ function startCheckpointer(db: Database.Database, filename: string, busyTimeoutM
 }
 
 /** Opens (creating and migrating when needed) a SQLite store. */
-export function createSqliteStore(options: SqliteStoreOptions): BundledStore {
+export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWithTokens {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const db = new Database(options.filename);
   db.pragma('journal_mode = WAL');
@@ -153,6 +184,25 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStore {
      ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE registrar_once.expires_at < @now`,
   );
   const pruneOnce = db.prepare('DELETE FROM registrar_once WHERE expires_at < ?');
+  const insertToken = db.prepare(
+    `INSERT INTO registrar_initial_access_tokens (id, token_hash, created_at, expires_at, max_uses, uses, policy, label)
+     VALUES (@id, @token_hash, @created_at, @expires_at, @max_uses, @uses, @policy, @label)`,
+  );
+  const tokenColumns = 'id, token_hash, created_at, expires_at, max_uses, uses, policy, label';
+  const selectToken = db.prepare<[string], TokenRow>(
+    `SELECT ${tokenColumns} FROM registrar_initial_access_tokens WHERE token_hash = ?`,
+  );
+  // One statement: the check and the increment cannot be split by another writer, in this process or another.
+  const consumeToken = db.prepare(
+    `UPDATE registrar_initial_access_tokens SET uses = uses + 1
+      WHERE token_hash = @token_hash
+        AND (expires_at IS NULL OR expires_at > @now)
+        AND (max_uses IS NULL OR uses < max_uses)`,
+  );
+  const listTokens = db.prepare<[], TokenRow>(
+    `SELECT ${tokenColumns} FROM registrar_initial_access_tokens ORDER BY created_at, id`,
+  );
+  const revokeToken = db.prepare<[string]>('DELETE FROM registrar_initial_access_tokens WHERE id = ?');
   const list = db.prepare<[string, number], ClientRow & { client_id: string }>(
     `SELECT client_id, ${columns} FROM registrar_clients WHERE client_id > ? ORDER BY client_id LIMIT ?`,
   );
@@ -180,8 +230,10 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStore {
   }
 
   const sweep = db.transaction((now: number, limit: number) => {
-    let removed = 0;
-    for (const row of expired.all(now, limit)) removed += remove.run(row.client_id).changes;
+    const removed: string[] = [];
+    for (const row of expired.all(now, limit)) {
+      if (remove.run(row.client_id).changes === 1) removed.push(row.client_id);
+    }
     return removed;
   });
 
@@ -225,14 +277,44 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStore {
           .immediate(),
       );
     },
-    async sweepExpired(now, limit) {
-      return guard(() => sweep.immediate(now, limit));
+    async sweepExpired(now, limit, onExpired) {
+      const removed = guard(() => sweep.immediate(now, limit));
+      // Reported after the commit, so a throwing callback cannot roll the sweep back.
+      for (const clientId of removed) onExpired?.(clientId);
+      return removed.length;
     },
     async consumeOnce(key, expiresAt) {
       const now = Math.floor(Date.now() / 1000);
       const { changes } = guard(() => claimOnce.run({ key, expires_at: expiresAt, now }));
       if (changes === 1 && Math.random() < 0.01) guard(() => pruneOnce.run(now));
       return changes === 1;
+    },
+    async createInitialAccessToken(record) {
+      guard(() =>
+        insertToken.run({
+          id: record.id,
+          token_hash: record.token_hash,
+          created_at: record.created_at,
+          expires_at: record.expires_at ?? null,
+          max_uses: record.max_uses ?? null,
+          uses: record.uses,
+          policy: record.policy === undefined ? null : JSON.stringify(record.policy),
+          label: record.label ?? null,
+        }),
+      );
+    },
+    async findInitialAccessToken(tokenHash) {
+      const row = guard(() => selectToken.get(tokenHash));
+      return row ? tokenFromRow(row) : null;
+    },
+    async consumeInitialAccessToken(tokenHash, now) {
+      return guard(() => consumeToken.run({ token_hash: tokenHash, now })).changes === 1;
+    },
+    async listInitialAccessTokens() {
+      return guard(() => listTokens.all()).map(tokenFromRow);
+    },
+    async revokeInitialAccessToken(id) {
+      return guard(() => revokeToken.run(id)).changes === 1;
     },
     async listClients(options = {}): Promise<ClientPage> {
       const limit = options.limit ?? 100;

@@ -13,7 +13,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { ClientRegistration, RegistrationStore } from '../core/store-contract.js';
+import {
+  type ClientRegistration,
+  hasInitialAccessTokens,
+  type InitialAccessTokenRecord,
+  type RegistrationStore,
+} from '../core/store-contract.js';
 
 /** What the factory gives the kit: a fresh store and how to release it. */
 export interface StoreUnderTest<C> {
@@ -292,11 +297,102 @@ export function storeConformance<C>(
       const read = await required(store.clientRegistration, 'clientRegistration').call(store, touched);
       assert.equal(read?.last_used_at, now);
       assert.ok((read?.expires_at ?? 0) > now, 'a use renews the idle window');
-      const removed = await store.sweepExpired.call(store, now, 1000);
+      const reported: string[] = [];
+      const removed = await store.sweepExpired.call(store, now, 1000, (clientId) => reported.push(clientId));
       assert.ok(removed >= 1);
       assert.equal(await load(stale.attrs.client_id), null);
       assert.ok(await load(fresh.attrs.client_id));
       assert.ok(await load(lasting.attrs.client_id));
+      // Naming the removed clients is optional; a store that names them names exactly those.
+      if (reported.length > 0) {
+        assert.equal(reported.length, removed, 'every removed client is named once');
+        assert.ok(reported.includes(stale.attrs.client_id));
+        assert.ok(!reported.includes(fresh.attrs.client_id) && !reported.includes(lasting.attrs.client_id));
+      }
+    });
+
+    it('sweeps at most limit clients per call', async () => {
+      if (!store.sweepExpired) return;
+      const now = Math.floor(Date.now() / 1000);
+      for (let i = 0; i < 3; i++) {
+        await register(sampleRegistration({ client_id_issued_at: now - 100, expires_at: now - 10 }));
+      }
+      assert.equal(await store.sweepExpired.call(store, now, 2), 2);
+      assert.ok((await store.sweepExpired.call(store, now, 1000)) >= 1);
+      assert.equal(await store.sweepExpired.call(store, now, 1000), 0);
+    });
+
+    describe('initial access tokens (optional capability)', () => {
+      function sampleToken(overrides: Partial<InitialAccessTokenRecord> = {}): InitialAccessTokenRecord {
+        return {
+          id: randomBytes(12).toString('base64url'),
+          token_hash: fakeHash(),
+          created_at: Math.floor(Date.now() / 1000),
+          uses: 0,
+          ...overrides,
+        };
+      }
+
+      it('creates, finds by hash, lists and revokes a token', async () => {
+        if (!hasInitialAccessTokens(store)) return;
+        const record = sampleToken({
+          expires_at: Math.floor(Date.now() / 1000) + 3600,
+          max_uses: 5,
+          label: 'partner A',
+          policy: { force: { scope: 'read' }, defaults: { client_name: 'Partner' } },
+        });
+        await store.createInitialAccessToken(record);
+        assert.deepEqual(await store.findInitialAccessToken(record.token_hash), record);
+        assert.equal(await store.findInitialAccessToken(fakeHash()), null);
+        const listed = await store.listInitialAccessTokens();
+        assert.deepEqual(
+          listed.find((entry) => entry.id === record.id),
+          record,
+        );
+        assert.equal(await store.revokeInitialAccessToken(record.id), true);
+        assert.equal(await store.findInitialAccessToken(record.token_hash), null);
+        assert.equal(await store.revokeInitialAccessToken(record.id), false);
+      });
+
+      it(`counts uses atomically: ${concurrency} concurrent uses of a 3-use token, exactly 3 succeed`, async () => {
+        if (!hasInitialAccessTokens(store)) return;
+        const tokens = store;
+        const record = sampleToken({ max_uses: 3 });
+        await tokens.createInitialAccessToken(record);
+        const now = Math.floor(Date.now() / 1000);
+        const results = await Promise.all(
+          Array.from({ length: concurrency }, () => tokens.consumeInitialAccessToken(record.token_hash, now)),
+        );
+        assert.equal(results.filter((result) => result === true).length, 3);
+        assert.equal((await store.findInitialAccessToken(record.token_hash))?.uses, 3);
+        assert.equal(await store.consumeInitialAccessToken(record.token_hash, now), false);
+      });
+
+      it('never counts a use of an expired or unknown token; an unlimited token keeps working', async () => {
+        if (!hasInitialAccessTokens(store)) return;
+        const now = Math.floor(Date.now() / 1000);
+        const expired = sampleToken({ expires_at: now });
+        const unlimited = sampleToken();
+        await store.createInitialAccessToken(expired);
+        await store.createInitialAccessToken(unlimited);
+        assert.equal(await store.consumeInitialAccessToken(expired.token_hash, now), false);
+        assert.equal((await store.findInitialAccessToken(expired.token_hash))?.uses, 0);
+        assert.equal(await store.consumeInitialAccessToken(fakeHash(), now), false);
+        for (let i = 0; i < 5; i++)
+          assert.equal(await store.consumeInitialAccessToken(unlimited.token_hash, now), true);
+        assert.equal((await store.findInitialAccessToken(unlimited.token_hash))?.uses, 5);
+      });
+
+      it("keeps a client's initial_access_token_policy", async () => {
+        if (!hasInitialAccessTokens(store)) return;
+        const { attrs } = await register(
+          sampleRegistration({ initial_access_token_policy: { force: { scope: 'read' } } }),
+        );
+        const client = await load(attrs.client_id);
+        assert.ok(client);
+        const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+        assert.deepEqual(read?.initial_access_token_policy, { force: { scope: 'read' } });
+      });
     });
   });
 }

@@ -45,4 +45,21 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX registrar_once_expires_at ON registrar_once (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'initial access tokens',
+    // Only the token's hash is stored; it is unique, and the index every lookup uses.
+    sql: `
+      CREATE TABLE registrar_initial_access_tokens (
+        id text COLLATE "C" PRIMARY KEY,
+        token_hash text NOT NULL UNIQUE,
+        created_at bigint NOT NULL,
+        expires_at bigint,
+        max_uses integer,
+        uses integer NOT NULL DEFAULT 0,
+        policy json,
+        label text
+      );
+    `,
+  },
 ];

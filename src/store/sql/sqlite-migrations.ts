@@ -21,4 +21,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      expires_at INTEGER NOT NULL
    );
    CREATE INDEX registrar_once_expires_at ON registrar_once (expires_at);`,
+  `CREATE TABLE registrar_initial_access_tokens (
+     id TEXT PRIMARY KEY NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     max_uses INTEGER,
+     uses INTEGER NOT NULL DEFAULT 0,
+     policy TEXT,
+     label TEXT
+   );`,
 ];

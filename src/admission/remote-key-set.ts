@@ -1,0 +1,124 @@
+/**
+ * JWK Sets fetched from a URL (a trusted issuer's `jwks_uri`, a client's
+ * `jwks_uri`), only ever through the safe fetcher of DESIGN §8, and cached.
+ *
+ * @module
+ */
+
+import { createLocalJWKSet, errors, type LocalJWKSet } from 'jose';
+import type { OutboundFetch } from '../core/outbound-fetch.js';
+import type { KeyResolver } from './verify-jwt.js';
+
+/** Largest JWK Set accepted, in bytes. */
+export const MAX_JWKS_BYTES = 65536;
+/** Default seconds a fetched set is reused. */
+export const DEFAULT_JWKS_CACHE_SECONDS = 600;
+/** Seconds before an unknown `kid` may trigger a fetch ahead of the cache expiry (key rotation). */
+export const JWKS_COOLDOWN_SECONDS = 30;
+
+/** The key set could not be fetched or is not a JWK Set. The message is private. */
+export class KeySetUnavailableError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KeySetUnavailableError';
+  }
+}
+
+/** Options of a remote key set. */
+export interface RemoteKeySetOptions {
+  /** Seconds a fetched set is reused. */
+  readonly cacheSeconds: number;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+}
+
+/**
+ * A key resolver for the JWK Set at `url`. The set is fetched on first use,
+ * reused for `cacheSeconds`, fetched again early (at most every 30 seconds)
+ * when no key matches a header, and kept when a later fetch fails. Concurrent
+ * callers share one fetch.
+ */
+export function createRemoteKeySet(
+  fetch: OutboundFetch,
+  url: string,
+  options: RemoteKeySetOptions,
+): KeyResolver {
+  let cached: { fetchedAt: number; keys: LocalJWKSet } | undefined;
+  let pending: Promise<LocalJWKSet> | undefined;
+  const seconds = () => options.now() / 1000;
+
+  async function download(): Promise<LocalJWKSet> {
+    let response: Awaited<ReturnType<OutboundFetch>>;
+    try {
+      response = await fetch(url, {
+        accept: 'application/jwk-set+json, application/json',
+        maxBytes: MAX_JWKS_BYTES,
+      });
+    } catch (error) {
+      throw new KeySetUnavailableError(`fetching the JWK Set at ${url} failed`, { cause: error });
+    }
+    if (response.status !== 200) {
+      throw new KeySetUnavailableError(`the JWK Set at ${url} answered ${response.status}`);
+    }
+    try {
+      const keys = createLocalJWKSet(
+        JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(response.body)),
+      );
+      cached = { fetchedAt: seconds(), keys };
+      return keys;
+    } catch (error) {
+      throw new KeySetUnavailableError(`the document at ${url} is not a JWK Set`, { cause: error });
+    }
+  }
+
+  async function refresh(): Promise<LocalJWKSet> {
+    pending ??= download().finally(() => {
+      pending = undefined;
+    });
+    try {
+      return await pending;
+    } catch (error) {
+      // A set fetched before still verifies what it verified; a failed refresh does not discard it.
+      if (cached) return cached.keys;
+      throw error;
+    }
+  }
+
+  return async (header, token) => {
+    const keys =
+      cached === undefined || seconds() - cached.fetchedAt >= options.cacheSeconds
+        ? await refresh()
+        : cached.keys;
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      const stale = cached !== undefined && seconds() - cached.fetchedAt >= JWKS_COOLDOWN_SECONDS;
+      if (!(error instanceof errors.JWKSNoMatchingKey) || !stale) throw error;
+      return (await refresh())(header, token);
+    }
+  };
+}
+
+/** Remote key sets by URL, at most `maxEntries` of them (the oldest is dropped first). */
+export class RemoteKeySets {
+  readonly #sets = new Map<string, KeyResolver>();
+
+  constructor(
+    private readonly fetch: OutboundFetch,
+    private readonly options: RemoteKeySetOptions & { readonly maxEntries: number },
+  ) {}
+
+  /** The resolver for `url`, created on first use. */
+  get(url: string): KeyResolver {
+    let set = this.#sets.get(url);
+    if (set === undefined) {
+      if (this.#sets.size >= this.options.maxEntries) {
+        const oldest = this.#sets.keys().next().value;
+        if (oldest !== undefined) this.#sets.delete(oldest);
+      }
+      set = createRemoteKeySet(this.fetch, url, this.options);
+      this.#sets.set(url, set);
+    }
+    return set;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Software statements (RFC 7591 §2.3, §3.1.1; DESIGN §4.1 step 8 and §6): a
+ * JWS from a trusted issuer whose claims become client metadata, taking
+ * precedence over the JSON members, and which is echoed unmodified.
+ *
+ * @module
+ */
+
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors } from 'jose';
+import type {
+  SoftwareStatementCheck,
+  SoftwareStatementOptions,
+  StatementOutcome,
+  TrustedIssuer,
+} from '../core/admission-options.js';
+import type { Settings } from '../core/config.js';
+import {
+  ConfigurationError,
+  invalidSoftwareStatement,
+  RegistrationError,
+  temporarilyUnavailable,
+  unapprovedSoftwareStatement,
+} from '../core/errors.js';
+import { validateJwks } from '../core/jwks.js';
+import { dropTaggedVariants, FORBIDDEN_KEYS, SERVER_OWNED_MEMBERS } from '../core/validate-metadata.js';
+import { createRemoteKeySet, DEFAULT_JWKS_CACHE_SECONDS, KeySetUnavailableError } from './remote-key-set.js';
+import { type KeyResolver, verifyJwt } from './verify-jwt.js';
+
+/** JWT claims about the statement itself (RFC 7519 §4.1); never client metadata. */
+export const JWT_REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'nbf',
+  'iat',
+  'jti',
+]);
+
+/** The member that carries the statement (RFC 7591 §2.3). */
+export const SOFTWARE_STATEMENT = 'software_statement';
+
+function issuerKeys<C>(
+  iss: string,
+  issuer: TrustedIssuer,
+  settings: Settings<C>,
+  cacheSeconds: number,
+): KeyResolver {
+  if (typeof issuer !== 'object' || issuer === null) {
+    throw new ConfigurationError(`softwareStatement.issuers["${iss}"] must be an object.`);
+  }
+  const hasJwks = 'jwks' in issuer && issuer.jwks !== undefined;
+  const hasUri = 'jwks_uri' in issuer && issuer.jwks_uri !== undefined;
+  if (hasJwks === hasUri) {
+    throw new ConfigurationError(
+      `softwareStatement.issuers["${iss}"] needs exactly one of jwks and jwks_uri.`,
+    );
+  }
+  if (hasJwks) {
+    try {
+      validateJwks(issuer.jwks);
+      return createLocalJWKSet(issuer.jwks as Parameters<typeof createLocalJWKSet>[0]);
+    } catch (error) {
+      const detail = error instanceof RegistrationError ? error.description : 'it is not a JWK Set';
+      throw new ConfigurationError(`softwareStatement.issuers["${iss}"].jwks is unusable: ${detail}`);
+    }
+  }
+  const uri = (issuer as { jwks_uri: unknown }).jwks_uri;
+  let url: URL | undefined;
+  try {
+    url = typeof uri === 'string' ? new URL(uri) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || url.protocol !== 'https:') {
+    throw new ConfigurationError(`softwareStatement.issuers["${iss}"].jwks_uri must be an https URL.`);
+  }
+  // Fetched only through the safe fetcher (DESIGN §8).
+  return createRemoteKeySet(settings.outboundFetch, uri as string, { cacheSeconds, now: settings.now });
+}
+
+function publicReason(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return 'The software statement has expired.';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') {
+    return 'The software statement is not yet valid.';
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
+    return 'The software statement signature does not verify with the issuer keys.';
+  }
+  return 'The software statement is not a valid signed JWT.';
+}
+
+/**
+ * Builds the step-8 check from the `softwareStatement` setting. Without the
+ * setting, statements are ignored (RFC 7591 §3.1.1 lets a server that does
+ * not support them do so): the member is dropped like any unknown one.
+ * Throws `ConfigurationError` when the setting cannot work.
+ */
+export function createSoftwareStatementCheck<C>(
+  options: SoftwareStatementOptions | undefined,
+  settings: Settings<C>,
+): SoftwareStatementCheck {
+  if (options === undefined) return async (document) => ({ document });
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('softwareStatement must be an object with "issuers".');
+  }
+  const { issuers, required = false, jwksCacheSeconds = DEFAULT_JWKS_CACHE_SECONDS } = options;
+  if (typeof issuers !== 'object' || issuers === null || Object.keys(issuers).length === 0) {
+    throw new ConfigurationError('softwareStatement.issuers must name at least one trusted issuer.');
+  }
+  if (typeof required !== 'boolean')
+    throw new ConfigurationError('softwareStatement.required must be a boolean.');
+  if (!Number.isInteger(jwksCacheSeconds) || jwksCacheSeconds <= 0) {
+    throw new ConfigurationError('softwareStatement.jwksCacheSeconds must be a positive integer.');
+  }
+  const algorithms = [...(options.algorithms ?? settings.rules.signingAlgValuesSupported)];
+  for (const alg of algorithms) {
+    // An unsigned statement proves nothing; a symmetric one would need a shared secret, not a JWK Set of public keys.
+    if (typeof alg !== 'string' || alg === 'none' || alg.startsWith('HS')) {
+      throw new ConfigurationError(`softwareStatement.algorithms cannot include "${String(alg)}".`);
+    }
+  }
+  const trusted = new Map<string, KeyResolver>();
+  for (const [iss, issuer] of Object.entries(issuers)) {
+    trusted.set(iss, issuerKeys(iss, issuer, settings, jwksCacheSeconds));
+  }
+
+  return async (input): Promise<StatementOutcome> => {
+    const document: Record<string, unknown> = Object.create(null);
+    Object.assign(document, input);
+    const statement = document[SOFTWARE_STATEMENT];
+    delete document[SOFTWARE_STATEMENT];
+    if (statement === undefined || statement === null) {
+      if (required) throw invalidSoftwareStatement('A software_statement is required to register.');
+      return { document };
+    }
+    if (typeof statement !== 'string' || statement.split('.').length !== 3) {
+      throw invalidSoftwareStatement('software_statement must be a signed JWT in compact serialization.');
+    }
+    let alg: unknown;
+    let claims: Record<string, unknown>;
+    try {
+      alg = decodeProtectedHeader(statement).alg;
+      claims = decodeJwt(statement);
+    } catch (error) {
+      throw invalidSoftwareStatement(
+        'software_statement must be a signed JWT in compact serialization.',
+        error,
+      );
+    }
+    if (typeof alg !== 'string' || alg === 'none' || !algorithms.includes(alg)) {
+      throw invalidSoftwareStatement(
+        `The software statement algorithm is not one of ${algorithms.join(', ')}.`,
+      );
+    }
+    const iss = claims.iss;
+    if (typeof iss !== 'string' || iss === '') {
+      throw invalidSoftwareStatement('The software statement must carry an "iss" claim (RFC 7591 §2.3).');
+    }
+    const keys = trusted.get(iss);
+    if (keys === undefined) {
+      throw unapprovedSoftwareStatement('The software statement issuer is not trusted by this server.');
+    }
+    let verified: Record<string, unknown>;
+    try {
+      verified = await verifyJwt(statement, keys, {
+        algorithms,
+        issuer: iss,
+        currentDate: new Date(settings.now()),
+      });
+    } catch (error) {
+      if (error instanceof KeySetUnavailableError) throw temporarilyUnavailable(error);
+      throw invalidSoftwareStatement(publicReason(error), error);
+    }
+    // RFC 7591 §3.1.1: claims in the statement take precedence over plain JSON members.
+    const overriding = Object.entries(verified).filter(
+      ([member]) =>
+        !JWT_REGISTERED_CLAIMS.has(member) &&
+        !FORBIDDEN_KEYS.has(member) &&
+        !SERVER_OWNED_MEMBERS.has(member) &&
+        member !== SOFTWARE_STATEMENT,
+    );
+    // The statement's value wins over every language-tagged variant of the JSON member too.
+    for (const [member] of overriding) dropTaggedVariants(document, member);
+    for (const [member, value] of overriding) document[member] = value;
+    return { document, softwareStatement: statement, claims: verified };
+  };
+}

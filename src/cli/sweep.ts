@@ -1,0 +1,39 @@
+/**
+ * `registrar sweep`: removes expired clients (DESIGN §7) from the store,
+ * with a progress line on a terminal when it takes longer than a second.
+ *
+ * @module
+ */
+
+import { sweepStore } from '../core/sweep-expired-clients.js';
+import type { BundledStore } from '../store/contract.js';
+import { type ProgressStream, startProgress } from './progress.js';
+import type { CommandOutput } from './tokens.js';
+
+/** Runs the sweep; resolves to the exit code. */
+export async function sweepCommand(
+  store: BundledStore,
+  options: { readonly json: boolean },
+  output: CommandOutput,
+  terminal: ProgressStream,
+): Promise<number> {
+  const progress = startProgress(terminal, (removed) => `sweeping: ${removed} expired clients removed`);
+  const clientIds: string[] = [];
+  let result: Awaited<ReturnType<typeof sweepStore>>;
+  try {
+    result = await sweepStore(store, Math.floor(Date.now() / 1000), {
+      onProgress: (removed) => progress.update(removed),
+      onExpired: (ids) => {
+        clientIds.push(...ids);
+      },
+    });
+  } finally {
+    progress.done();
+  }
+  if (options.json) {
+    output.out(JSON.stringify({ removed: result.removed, client_ids: clientIds }));
+  } else {
+    output.out(`Removed ${result.removed} expired client${result.removed === 1 ? '' : 's'}.`);
+  }
+  return 0;
+}

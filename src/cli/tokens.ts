@@ -1,0 +1,156 @@
+/**
+ * `registrar tokens create|list|revoke`: initial access tokens kept in the
+ * store (RFC 7591 §3). A created token is printed once; the store keeps only
+ * its hash.
+ *
+ * @module
+ */
+
+import { nodeCrypto } from '../adapters/node.js';
+import { metadataPolicyProblem } from '../core/apply-policies.js';
+import { hashCredential, mintSecret } from '../core/credentials.js';
+import { base64url } from '../core/encoding.js';
+import { ConfigurationError } from '../core/errors.js';
+import {
+  hasInitialAccessTokens,
+  type InitialAccessTokenRecord,
+  type InitialAccessTokenStore,
+} from '../core/store-contract.js';
+
+/** Where a command writes. */
+export interface CommandOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** The options `tokens` reads. */
+export interface TokenCommandOptions {
+  readonly json: boolean;
+  readonly expiresIn: string | undefined;
+  readonly uses: string | undefined;
+  readonly label: string | undefined;
+  readonly policy: string | undefined;
+}
+
+const DURATION = /^(\d+)([smhd]?)$/;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds in `3600`, `90s`, `30m`, `12h` or `7d`. */
+export function parseDuration(value: string): number {
+  const match = DURATION.exec(value.trim());
+  const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number) : Number.NaN;
+  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new ConfigurationError(
+      `--expires-in "${value}" is not a duration such as 3600, 90s, 30m, 12h or 7d.`,
+    );
+  }
+  return seconds;
+}
+
+function isoDate(seconds: number | undefined): string {
+  return seconds === undefined ? '-' : new Date(seconds * 1000).toISOString();
+}
+
+/** A record as an administrator sees it: everything but the hash. */
+export function describeToken(record: InitialAccessTokenRecord): Record<string, unknown> {
+  const { token_hash: _hash, ...rest } = record;
+  return rest;
+}
+
+async function create(store: InitialAccessTokenStore, options: TokenCommandOptions, output: CommandOutput) {
+  const now = Math.floor(Date.now() / 1000);
+  const record: InitialAccessTokenRecord = {
+    id: base64url(nodeCrypto.randomBytes(12)),
+    token_hash: '',
+    created_at: now,
+    uses: 0,
+  };
+  if (options.expiresIn !== undefined) record.expires_at = now + parseDuration(options.expiresIn);
+  if (options.uses !== undefined) {
+    const uses = Number(options.uses);
+    if (!Number.isSafeInteger(uses) || uses <= 0) {
+      throw new ConfigurationError('--uses must be a positive integer.');
+    }
+    record.max_uses = uses;
+  }
+  if (options.label !== undefined) record.label = options.label;
+  if (options.policy !== undefined) {
+    let policy: unknown;
+    try {
+      policy = JSON.parse(options.policy);
+    } catch {
+      throw new ConfigurationError('--policy must be JSON: {"defaults": {...}, "force": {...}}.');
+    }
+    const problem = metadataPolicyProblem(policy);
+    if (problem !== null) throw new ConfigurationError(`--policy: ${problem}.`);
+    record.policy = policy as NonNullable<InitialAccessTokenRecord['policy']>;
+  }
+  const token = mintSecret(nodeCrypto);
+  record.token_hash = await hashCredential(nodeCrypto, token);
+  await store.createInitialAccessToken(record);
+  if (options.json) {
+    output.out(JSON.stringify({ token, ...describeToken(record) }, null, 2));
+  } else {
+    // The token alone on stdout, so `TOKEN=$(registrar tokens create)` captures it.
+    output.out(token);
+  }
+  output.err(
+    `Created initial access token ${record.id} (expires ${isoDate(record.expires_at)}, ` +
+      `${record.max_uses === undefined ? 'unlimited' : record.max_uses} uses). ` +
+      'It is shown only now: the store keeps only its hash.',
+  );
+  return 0;
+}
+
+/** Runs one `tokens` subcommand; resolves to the exit code. */
+export async function tokensCommand(
+  store: unknown,
+  args: readonly string[],
+  options: TokenCommandOptions,
+  output: CommandOutput,
+): Promise<number> {
+  if (!hasInitialAccessTokens(store)) {
+    output.err('This store does not keep initial access tokens.');
+    return 1;
+  }
+  const [action, id] = args;
+  switch (action) {
+    case 'create':
+      return create(store, options, output);
+    case 'list': {
+      const records = await store.listInitialAccessTokens();
+      if (options.json) {
+        output.out(JSON.stringify(records.map(describeToken), null, 2));
+        return 0;
+      }
+      output.out(['id', 'created_at', 'expires_at', 'uses', 'label'].join('\t'));
+      for (const record of records) {
+        output.out(
+          [
+            record.id,
+            isoDate(record.created_at),
+            isoDate(record.expires_at),
+            `${record.uses}/${record.max_uses ?? '-'}`,
+            record.label ?? '-',
+          ].join('\t'),
+        );
+      }
+      return 0;
+    }
+    case 'revoke': {
+      if (id === undefined) {
+        output.err('Usage: registrar tokens revoke ID');
+        return 2;
+      }
+      if (!(await store.revokeInitialAccessToken(id))) {
+        output.err(`No initial access token ${id}.`);
+        return 1;
+      }
+      output.out(`Revoked initial access token ${id}.`);
+      return 0;
+    }
+    default:
+      output.err('Usage: registrar tokens create|list|revoke');
+      return 2;
+  }
+}
