@@ -70,13 +70,15 @@ function assertEchoes(answer: Answer, document: Json): void {
   assert.equal(json.token_endpoint_auth_method, verdict.authMethod);
   assert.deepEqual(json.grant_types, verdict.grantTypes);
   assert.deepEqual(json.response_types, verdict.responseTypes);
+  assert.equal(json.id_token_signed_response_alg, verdict.idTokenSignedResponseAlg);
+  assert.equal(json.require_auth_time, verdict.requireAuthTime);
   for (const [member, value] of Object.entries(document)) {
     const tagged = member.split('#', 1)[0] as string;
     if (member.includes('#') && !(TAGGABLE as readonly string[]).includes(tagged)) continue;
     if ((SERVER_OWNED as readonly string[]).includes(member)) continue;
     if (member.startsWith('x_')) assert.ok(!(member in json), `unknown member ${member} is not echoed`);
-    else if (member === 'redirect_uris')
-      assert.deepEqual(json.redirect_uris, value === null ? undefined : [...new Set(value as string[])]);
+    else if (member === 'redirect_uris' || member === 'post_logout_redirect_uris')
+      assert.deepEqual(json[member], value === null ? undefined : [...new Set(value as string[])]);
     else if (
       value !== null &&
       !['client_secret', 'client_id', 'grant_types', 'response_types'].includes(member)

@@ -2,11 +2,14 @@
 // violation of DESIGN §5, and free mixtures, all drawn from the labelled values of the oracle.
 import fc from 'fast-check';
 import {
+  ENCRYPTION_MEMBERS,
+  HTTPS_ONLY_URLS,
   HUMAN_URLS,
   JWKS,
   JWKS_URIS,
   judge,
   LANGUAGE_TAGS,
+  LOGOUT_URLS,
   type MetadataErrorCode,
   type OracleSettings,
   REDIRECT_URIS,
@@ -136,6 +139,22 @@ export const validDocument: fc.Arbitrary<Document> = fc
     softwareVersion: optional(fc.string({ maxLength: 10 })),
     signingAlg: optional(fc.constantFrom(...FUZZ_SETTINGS.signingAlgs)),
     unknown: unknownMembers,
+    oidc: fc.record({
+      subject_type: optional(fc.constant('public')),
+      id_token_signed_response_alg: optional(fc.constantFrom(...FUZZ_SETTINGS.signingAlgs, 'none')),
+      userinfo_signed_response_alg: optional(fc.constantFrom(...FUZZ_SETTINGS.signingAlgs)),
+      request_object_signing_alg: optional(fc.constantFrom(...FUZZ_SETTINGS.signingAlgs)),
+      default_max_age: optional(fc.nat({ max: 86_400 })),
+      require_auth_time: optional(fc.boolean()),
+      default_acr_values: optional(fc.array(fc.string({ maxLength: 12 }), { maxLength: 2 })),
+      initiate_login_uri: optional(fc.constantFrom(...labelled(HTTPS_ONLY_URLS, true))),
+      request_uris: optional(fc.subarray(labelled(HTTPS_ONLY_URLS, true))),
+      backchannel_logout_uri: optional(fc.constantFrom(...labelled(LOGOUT_URLS, true))),
+      frontchannel_logout_uri: optional(fc.constantFrom(...labelled(LOGOUT_URLS, true))),
+      backchannel_logout_session_required: optional(fc.boolean()),
+      frontchannel_logout_session_required: optional(fc.boolean()),
+    }),
+    logoutPick: fc.nat(),
   })
   .chain((parts) => {
     const [grants] = parts.grants;
@@ -167,6 +186,10 @@ export const validDocument: fc.Arbitrary<Document> = fc
     set('software_id', parts.softwareId);
     set('software_version', parts.softwareVersion);
     set('token_endpoint_auth_signing_alg', parts.signingAlg);
+    for (const [member, value] of Object.entries(parts.oidc)) set(member, value);
+    // Post-logout redirect URIs obey the redirect URI rules, so they come from the same valid list.
+    if (parts.logoutPick % 3 === 0)
+      set('post_logout_redirect_uris', parts.redirects.slice(parts.logoutPick % 2));
     return document;
   })
   .filter((document) => judge(document, FUZZ_SETTINGS).codes.size === 0);
@@ -317,6 +340,72 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
       ...d,
       contacts: choose(['ops@example.org', [1], [null], { a: 'b' }], pick),
     }),
+  'an unsupported subject_type': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      subject_type: choose(['pairwise', 'other', 42], pick),
+    }),
+  'an unsigned ID token from the authorization endpoint': (d) => {
+    if (!judge(d, FUZZ_SETTINGS).responseTypes.some((type) => type.split(' ').includes('id_token')))
+      return null;
+    return redirectMetadata('invalid_client_metadata', { ...d, id_token_signed_response_alg: 'none' });
+  },
+  'a refused OpenID Connect signing alg': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      [choose(
+        ['id_token_signed_response_alg', 'userinfo_signed_response_alg', 'request_object_signing_alg'],
+        pick,
+      )]: choose(['HS256', 'rs256', 42], pick >> 2),
+    }),
+  'an encryption member on a server without encryption': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      [choose(ENCRYPTION_MEMBERS, pick)]: choose(['RSA-OAEP', 'A128CBC-HS256'], pick >> 3),
+    }),
+  'a refused default_max_age': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', { ...d, default_max_age: choose([-1, 1.5, '60'], pick) }),
+  'a require_auth_time that is not a boolean': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', { ...d, require_auth_time: choose(['yes', 1], pick) }),
+  'default_acr_values that are not strings': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      default_acr_values: choose(['urn:acr:1', [1]], pick),
+    }),
+  'a refused initiate_login_uri': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      initiate_login_uri: choose(labelled(HTTPS_ONLY_URLS, false), pick),
+    }),
+  'refused request_uris': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      request_uris: choose(
+        ['https://client.example.org/login', ...labelled(HTTPS_ONLY_URLS, false).map((uri) => [uri])],
+        pick,
+      ),
+    }),
+  'a refused post-logout redirect URI': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      post_logout_redirect_uris: choose(
+        [choose(BAD_REDIRECTS, pick >> 2), [choose(BAD_REDIRECTS, pick >> 2)]],
+        pick,
+      ),
+    }),
+  'a refused logout URI': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      [choose(['backchannel_logout_uri', 'frontchannel_logout_uri'], pick)]: choose(
+        [...labelled(LOGOUT_URLS, false), 7],
+        pick >> 1,
+      ),
+    }),
+  'a session_required member that is not a boolean': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      [choose(['backchannel_logout_session_required', 'frontchannel_logout_session_required'], pick)]: 'true',
+    }),
   'a software_id or software_version that is not a string': (d, pick) =>
     redirectMetadata('invalid_client_metadata', {
       ...d,
@@ -378,6 +467,14 @@ export const mixedDocument: fc.Arbitrary<Document> = fc
       client_id: rarely(fc.jsonValue({ maxDepth: 1 })),
       client_secret: rarely(fc.constantFrom('chosen-by-the-client', 42)),
       registration_access_token: rarely(fc.constant('chosen-by-the-client')),
+      subject_type: rarely(fc.constantFrom('public', 'pairwise')),
+      id_token_signed_response_alg: rarely(fc.constantFrom('RS256', 'none', 'HS256')),
+      id_token_encrypted_response_enc: rarely(fc.constant('A128CBC-HS256')),
+      default_max_age: rarely(fc.constantFrom(0, 3600, -5, 2.5)),
+      require_auth_time: rarely(fc.constantFrom(true, 'no')),
+      request_uris: rarely(fc.subarray([...HTTPS_ONLY_URLS.keys()], { maxLength: 2 })),
+      post_logout_redirect_uris: rarely(fc.array(fc.constantFrom(...REDIRECT_URIS.keys()), { maxLength: 2 })),
+      backchannel_logout_uri: rarely(fc.constantFrom(...LOGOUT_URLS.keys())),
       nulled: rarely(fc.constantFrom('redirect_uris', 'grant_types', 'scope', 'jwks', 'application_type')),
     }),
   )

@@ -144,6 +144,37 @@ export const JWKS_URIS: ReadonlyMap<unknown, boolean> = new Map<unknown, boolean
   [42, false],
 ]);
 
+/** `initiate_login_uri` and `request_uris` entries: `https` only (OpenID Connect Registration §2). */
+export const HTTPS_ONLY_URLS: ReadonlyMap<string, boolean> = new Map([
+  ['https://client.example.org/login', true],
+  ['https://client.example.org/request.jwt?id=7', true],
+  ['http://client.example.org/login', false],
+  ['http://127.0.0.1:9000/login', false],
+  ['javascript:alert(1)', false],
+  ['not a url', false],
+]);
+
+/** Logout URIs: `https`, or `http` on a loopback host, never a fragment. */
+export const LOGOUT_URLS: ReadonlyMap<string, boolean> = new Map([
+  ['https://client.example.org/logout', true],
+  ['http://127.0.0.1:9000/logout', true],
+  ['http://localhost/logout', true],
+  ['http://client.example.org/logout', false],
+  ['https://client.example.org/logout#now', false],
+  ['ftp://client.example.org/logout', false],
+  ['logout', false],
+]);
+
+/** The encryption members; this server offers no encryption, so each is refused (DESIGN §3). */
+export const ENCRYPTION_MEMBERS = [
+  'id_token_encrypted_response_alg',
+  'id_token_encrypted_response_enc',
+  'userinfo_encrypted_response_alg',
+  'userinfo_encrypted_response_enc',
+  'request_object_encryption_alg',
+  'request_object_encryption_enc',
+] as const;
+
 /** The members language tags apply to (RFC 7591 §2.2). */
 export const TAGGABLE = ['client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const;
 /** Members the server owns; a registration request's are ignored (RFC 7591 §3.1). */
@@ -173,6 +204,8 @@ export interface Verdict {
   readonly authMethod: string;
   readonly grantTypes: readonly string[];
   readonly responseTypes: readonly string[];
+  readonly idTokenSignedResponseAlg: unknown;
+  readonly requireAuthTime: unknown;
 }
 
 const isStringArray = (value: unknown): value is string[] =>
@@ -304,12 +337,72 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
   for (const member of ['software_id', 'software_version']) {
     if (get(member) !== undefined && typeof get(member) !== 'string') metadataError();
   }
+
+  // The OpenID Connect rows (OpenID Connect Registration §2); sector_identifier_uri is not generated.
+  const subjectType = get('subject_type');
+  if (subjectType !== undefined && subjectType !== 'public') metadataError();
+  const idTokenAlg = get('id_token_signed_response_alg') ?? 'RS256';
+  const idTokenFromAuthorization = responseTypes.some((type) => tokensOf(type).has('id_token'));
+  if (idTokenAlg === 'none') {
+    if (idTokenFromAuthorization) metadataError();
+  } else if (typeof idTokenAlg !== 'string' || !settings.signingAlgs.includes(idTokenAlg)) {
+    metadataError();
+  }
+  for (const member of ['userinfo_signed_response_alg', 'request_object_signing_alg']) {
+    const alg = get(member);
+    if (alg !== undefined && (typeof alg !== 'string' || !settings.signingAlgs.includes(alg)))
+      metadataError();
+  }
+  if (ENCRYPTION_MEMBERS.some((member) => get(member) !== undefined)) metadataError();
+  const maxAge = get('default_max_age');
+  if (maxAge !== undefined && !(typeof maxAge === 'number' && Number.isInteger(maxAge) && maxAge >= 0)) {
+    metadataError();
+  }
+  const requireAuthTime = get('require_auth_time') ?? false;
+  if (typeof requireAuthTime !== 'boolean') metadataError();
+  if (get('default_acr_values') !== undefined && !isStringArray(get('default_acr_values'))) metadataError();
+  const loginUri = get('initiate_login_uri');
+  if (loginUri !== undefined && (typeof loginUri !== 'string' || !lookup(HTTPS_ONLY_URLS, loginUri, 'URL'))) {
+    metadataError();
+  }
+  const requestUris = get('request_uris');
+  if (
+    requestUris !== undefined &&
+    (!isStringArray(requestUris) || requestUris.some((uri) => !lookup(HTTPS_ONLY_URLS, uri, 'URL')))
+  ) {
+    metadataError();
+  }
+  const logoutRedirects = get('post_logout_redirect_uris');
+  if (logoutRedirects !== undefined) {
+    if (!isStringArray(logoutRedirects)) metadataError();
+    else {
+      // The redirect URI rules, answered with invalid_client_metadata (DESIGN §5).
+      const logoutKinds = logoutRedirects.map((uri) => lookup(REDIRECT_URIS, uri, 'redirect URI'));
+      if (
+        logoutKinds.includes('bad') ||
+        (applicationType !== 'native' && logoutKinds.includes('private-use')) ||
+        (applicationType === 'web' && usesImplicit && logoutKinds.some((kind) => kind !== 'https'))
+      ) {
+        metadataError();
+      }
+    }
+  }
+  for (const member of ['backchannel_logout_uri', 'frontchannel_logout_uri']) {
+    const value = get(member);
+    if (value !== undefined && (typeof value !== 'string' || !lookup(LOGOUT_URLS, value, member)))
+      metadataError();
+  }
+  for (const member of ['backchannel_logout_session_required', 'frontchannel_logout_session_required']) {
+    if (get(member) !== undefined && typeof get(member) !== 'boolean') metadataError();
+  }
   return {
     codes,
     applicationType,
     authMethod: typeof method === 'string' ? method : '',
     grantTypes,
     responseTypes,
+    idTokenSignedResponseAlg: idTokenAlg,
+    requireAuthTime,
   };
 }
 
