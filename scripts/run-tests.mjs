@@ -9,8 +9,9 @@
 // never skips silently. `postgres-server` means the suite stops and starts this
 // machine's PostgreSQL; such suites run alone, after all the others.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function find(dir) {
@@ -81,16 +82,34 @@ if (missing.size > 0) {
 
 const alone = runnable.filter((file) => needs.get(file).includes('postgres-server'));
 const together = runnable.filter((file) => !alone.includes(file));
+// Each batch also writes TAP to a file, so the run can end with one line that counts every batch.
+const tapDir = mkdtempSync(join(tmpdir(), 'registrar-tests-'));
+const totals = { pass: 0, fail: 0, skipped: 0 };
 let status = 0;
-for (const batch of [together, ...alone.map((file) => [file])]) {
+for (const [index, batch] of [together, ...alone.map((file) => [file])].entries()) {
   if (batch.length === 0) continue;
+  const tap = join(tapDir, `batch-${index}.tap`);
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', ...batch],
-    {
-      stdio: 'inherit',
-    },
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...batch,
+    ],
+    { stdio: 'inherit' },
   );
   if (result.status !== 0) status = result.status ?? 1;
+  const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  for (const name of Object.keys(totals)) {
+    const match = new RegExp(`^# ${name} (\\d+)$`, 'm').exec(summary);
+    totals[name] += match ? Number(match[1]) : 0;
+  }
 }
+rmSync(tapDir, { recursive: true, force: true });
+console.log(`total: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped`);
 process.exit(ci && missing.size > 0 ? 1 : status);
