@@ -634,6 +634,17 @@ describe('rules that need more grant and response types', () => {
       const ok = await register(extra.url, { ...GOOD, tenant: 'acme', other: 'dropped' });
       assert.equal(ok.json.tenant, 'acme');
       assert.ok(!('other' in ok.json));
+      // A member that shares its name with an Object.prototype member is still the host's member.
+      const named = await startRegistrar({
+        registrationEnabled: true,
+        registration: createMemoryStore(),
+        extraMetadata: { toString: (value: unknown) => String(value) },
+      });
+      try {
+        assert.equal((await register(named.url, { ...GOOD, toString: 'kept' })).json.toString, 'kept');
+      } finally {
+        await named.close();
+      }
       const bad = await register(extra.url, { ...GOOD, tenant: 'ACME!' });
       assert.equal(bad.json.error, 'invalid_client_metadata');
       assert.ok(!(bad.json.error_description as string).includes('internal detail'));

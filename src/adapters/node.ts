@@ -5,6 +5,7 @@
  * @module
  */
 
+import * as nodeCryptoModule from 'node:crypto';
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -33,13 +34,20 @@ function pooledRandomBytes(length: number): Uint8Array {
   return bytes;
 }
 
+// The one-shot `crypto.hash` (Node 20.12 and later) takes half the time of a `Hash` object.
+const oneShotHash = (
+  nodeCryptoModule as { hash?: (algorithm: string, data: string, outputEncoding: 'buffer') => Buffer }
+).hash;
+
 /**
  * A `CryptoProvider` on `node:crypto`: synchronous hashing, and randomness drawn from the CSPRNG
  * in pooled blocks; faster than Web Crypto on Node.
  */
 export const nodeCrypto: CryptoProvider = {
   randomBytes: pooledRandomBytes,
-  sha256: (value) => createHash('sha256').update(value, 'utf8').digest(),
+  sha256: oneShotHash
+    ? (value) => oneShotHash('sha256', value, 'buffer')
+    : (value) => createHash('sha256').update(value, 'utf8').digest(),
 };
 
 function readBody(message: IncomingMessage, limit: number): Promise<Uint8Array | null> {

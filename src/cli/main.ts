@@ -6,6 +6,7 @@
  */
 
 import { ConfigurationError } from '../core/errors.js';
+import { createLineWriter } from '../server/line-writer.js';
 import { openStore } from '../server/open-store.js';
 import { resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
@@ -63,10 +64,12 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'serve': {
-      const running = await serve(options, jsonLogger({ out, err }));
+      // One line per request: batched per turn of the event loop, not one write each.
+      const log = createLineWriter(process.stdout, (flush) => process.on('exit', flush));
+      const running = await serve(options, jsonLogger({ out: log, err }));
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
-          out(
+          log(
             JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'shutting down', signal }),
           );
           running.close().then(resolve, resolve);

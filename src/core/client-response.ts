@@ -37,7 +37,7 @@ export function clientResponse(
     body.client_secret_expires_at = registration.client_secret_expires_at;
   }
   for (const [member, value] of Object.entries(registration.metadata)) {
-    if (!(member in body)) body[member] = value;
+    if (!Object.hasOwn(body, member)) body[member] = value;
   }
   if (credentials.registrationAccessToken !== undefined) {
     body.registration_access_token = credentials.registrationAccessToken;

