@@ -24,6 +24,15 @@ describe('encoding', () => {
     }
   });
 
+  it('encodes every byte value at every position of a three-byte group', () => {
+    for (let offset = 0; offset < 3; offset++) {
+      for (let high = 0; high < 256; high += 17) {
+        const bytes = Buffer.from(Array.from({ length: 256 + offset }, (_, i) => (i * 7 + high) & 255));
+        assert.equal(base64url(bytes.subarray(offset)), bytes.subarray(offset).toString('base64url'));
+      }
+    }
+  });
+
   it('compares strings', () => {
     assert.equal(constantTimeEqual('abc', 'abc'), true);
     assert.equal(constantTimeEqual('abc', 'abd'), false);

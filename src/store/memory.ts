@@ -43,59 +43,79 @@ function copyJson<T>(value: T): T {
   return object as T;
 }
 
+/**
+ * A client as the store keeps it: its JSON text, so the heap holds one string per client rather
+ * than a tree of objects the garbage collector must trace, and the members the store itself reads.
+ */
+interface StoredClient {
+  readonly json: string;
+  readonly tokenHash: string | undefined;
+  readonly expiresAt: number | undefined;
+}
+
+function storedClient(registration: ClientRegistration): StoredClient {
+  return {
+    json: JSON.stringify(registration),
+    tokenHash: registration.registration_access_token_hash,
+    expiresAt: registration.expires_at,
+  };
+}
+
+const parseClient = (stored: StoredClient): ClientRegistration => JSON.parse(stored.json) as ClientRegistration;
+
 /** Creates an empty in-memory store. Nothing survives the process. */
 export function createMemoryStore(): BundledStoreWithTokens {
-  const clients = new Map<string, ClientRegistration>();
+  const clients = new Map<string, StoredClient>();
   const once = new Map<string, number>();
   /** Initial access tokens by hash, in creation order. */
   const tokens = new Map<string, InitialAccessTokenRecord>();
-  const copy = copyJson<ClientRegistration>;
 
   return {
     async registerClient(attrs): Promise<StoreWriteResult<ClientRegistration>> {
       if (clients.has(attrs.client_id)) return { ok: false, reason: 'duplicate client_id' };
-      clients.set(attrs.client_id, copy(attrs));
-      // The caller's own object is its client: the store keeps a copy no caller can reach.
+      clients.set(attrs.client_id, storedClient(attrs));
+      // The caller's own object is its client: the store keeps text no caller can reach.
       return { ok: true, client: attrs };
     },
     async loadClient(clientId) {
       const found = clients.get(clientId);
-      return found ? copy(found) : null;
+      return found ? parseClient(found) : null;
     },
     async clientRegistrationAccessTokenHash(client) {
       return client.registration_access_token_hash ?? null;
     },
     async clientRegistration(client) {
       const found = clients.get(client.client_id);
-      return found ? copy(found) : null;
+      return found ? parseClient(found) : null;
     },
     async updateClient(client, attrs, expectedTokenHash): Promise<StoreWriteResult<ClientRegistration>> {
       const stored = clients.get(client.client_id);
       if (!stored) return { ok: false, reason: 'not_found' };
-      if (stored.registration_access_token_hash !== expectedTokenHash)
-        return { ok: false, reason: 'conflict' };
-      const next = copy({ ...attrs, client_id: client.client_id });
+      if (stored.tokenHash !== expectedTokenHash) return { ok: false, reason: 'conflict' };
+      const next = storedClient({ ...attrs, client_id: client.client_id });
       clients.set(client.client_id, next);
-      return { ok: true, client: copy(next) };
+      return { ok: true, client: parseClient(next) };
     },
     async unregisterClient(client): Promise<StoreDeleteResult<ClientRegistration>> {
       const stored = clients.get(client.client_id);
       if (!stored) return { ok: false, reason: 'not_found' };
       clients.delete(client.client_id);
-      return { ok: true, client: stored };
+      return { ok: true, client: parseClient(stored) };
     },
     async touchClient(clientId, at) {
       const stored = clients.get(clientId);
       if (!stored) return;
-      const expiresAt = renewedExpiry(stored, at);
-      stored.last_used_at = at;
-      if (expiresAt !== undefined) stored.expires_at = expiresAt;
+      const registration = parseClient(stored);
+      const expiresAt = renewedExpiry(registration, at);
+      registration.last_used_at = at;
+      if (expiresAt !== undefined) registration.expires_at = expiresAt;
+      clients.set(clientId, storedClient(registration));
     },
     async sweepExpired(now, limit, onExpired) {
       const removed: string[] = [];
-      for (const [clientId, registration] of clients) {
+      for (const [clientId, { expiresAt }] of clients) {
         if (removed.length >= limit) break;
-        if (registration.expires_at !== undefined && registration.expires_at < now) {
+        if (expiresAt !== undefined && expiresAt < now) {
           clients.delete(clientId);
           removed.push(clientId);
         }
@@ -142,7 +162,7 @@ export function createMemoryStore(): BundledStoreWithTokens {
         .filter((id) => options.after === undefined || id > options.after)
         .sort();
       const page = ids.slice(0, limit);
-      const result: ClientPage = { clients: page.map((id) => copy(clients.get(id) as ClientRegistration)) };
+      const result: ClientPage = { clients: page.map((id) => parseClient(clients.get(id) as StoredClient)) };
       return ids.length > limit ? { ...result, next: page[page.length - 1] as string } : result;
     },
     async ping() {},
