@@ -54,6 +54,15 @@ export async function throughput(): Promise<ThroughputRow[]> {
       : []),
     ['oidc-provider', target('oidc-provider.mjs'), []],
   ];
+  // BENCH_BASELINE: the `dist/cli/main.js` of another build (an earlier commit, say), measured in
+  // the same rounds on the memory and SQLite stores, so a change is judged against its baseline.
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline) {
+    specs.push(
+      ['Baseline, memory', baseline, registrar('memory:')],
+      ['Baseline, SQLite', baseline, registrar(`sqlite:${join(dir, 'baseline.db')}`)],
+    );
+  }
   const only = process.env.BENCH_TARGETS?.split(',');
   const selected = only ? specs.filter(([name]) => only.some((part) => name.includes(part))) : specs;
   const targets: Target[] = [];
