@@ -61,7 +61,8 @@ function storedClient(registration: ClientRegistration): StoredClient {
   };
 }
 
-const parseClient = (stored: StoredClient): ClientRegistration => JSON.parse(stored.json) as ClientRegistration;
+const parseClient = (stored: StoredClient): ClientRegistration =>
+  JSON.parse(stored.json) as ClientRegistration;
 
 /** Creates an empty in-memory store. Nothing survives the process. */
 export function createMemoryStore(): BundledStoreWithTokens {
