@@ -16,34 +16,6 @@ import type {
 import { isInitialAccessTokenUsable, renewedExpiry } from './contract.js';
 
 /**
- * A deep copy of a JSON value (every record the store keeps is one), about six times faster than
- * `structuredClone` on a registration. A `__proto__` member is copied as a member, never as a prototype.
- */
-function copyJson<T>(value: T): T {
-  if (typeof value !== 'object' || value === null) return value;
-  if (Array.isArray(value)) {
-    const array = new Array(value.length);
-    for (let i = 0; i < value.length; i++) array[i] = copyJson(value[i]);
-    return array as T;
-  }
-  const object: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const member = copyJson((value as Record<string, unknown>)[key]);
-    if (key === '__proto__') {
-      Object.defineProperty(object, key, {
-        value: member,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      object[key] = member;
-    }
-  }
-  return object as T;
-}
-
-/**
  * A client as the store keeps it: its JSON text, so the heap holds one string per client rather
  * than a tree of objects the garbage collector must trace, and the members the store itself reads.
  */
@@ -135,11 +107,11 @@ export function createMemoryStore(): BundledStoreWithTokens {
       return true;
     },
     async createInitialAccessToken(record) {
-      tokens.set(record.token_hash, copyJson(record));
+      tokens.set(record.token_hash, structuredClone(record));
     },
     async findInitialAccessToken(tokenHash) {
       const found = tokens.get(tokenHash);
-      return found ? copyJson(found) : null;
+      return found ? structuredClone(found) : null;
     },
     async consumeInitialAccessToken(tokenHash, now) {
       // No await between the check and the increment: atomic within the process.
@@ -149,7 +121,7 @@ export function createMemoryStore(): BundledStoreWithTokens {
       return true;
     },
     async listInitialAccessTokens() {
-      return [...tokens.values()].map((record) => copyJson(record));
+      return [...tokens.values()].map((record) => structuredClone(record));
     },
     async revokeInitialAccessToken(id) {
       for (const [hash, record] of tokens) {
