@@ -1,9 +1,9 @@
 // Part 2: RFC 7592 GET latency with few and with very many stored clients, in interleaved rounds.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, numberFromEnv } from './lib/env.js';
-import { concatLatencies, type LoadResult, percentile, runLoad, unexpectedAnswers } from './lib/load.js';
+import { type Measured, measureInterleaved } from './lib/rounds.js';
 import {
   BENCH_POSTGRES_URL,
   benchSchema,
@@ -14,18 +14,12 @@ import {
   seedPostgres,
   seedSqlite,
 } from './lib/seed.js';
-import { REGISTRAR_MAIN, startTarget, type Target } from './lib/target.js';
+import { REGISTRAR_MAIN, startTarget, type Target, unlimitedConfig } from './lib/target.js';
 
 /** One measured database. */
-export interface ManagementRow {
+export interface ManagementRow extends Measured {
   readonly name: string;
   readonly clients: number;
-  readonly requestsPerSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly cpuMicrosPerRequest: number;
-  /** Answers other than the expected status, with their statuses. */
-  readonly unexpected: string;
   readonly seedSeconds: number;
 }
 
@@ -48,13 +42,8 @@ function sampler(count: number) {
 export async function management(): Promise<ManagementRow[]> {
   const small = numberFromEnv('BENCH_SMALL_CLIENTS', 1_000);
   const large = numberFromEnv('BENCH_LARGE_CLIENTS', 1_000_000);
-  const rounds = numberFromEnv('BENCH_ROUNDS', 3);
-  const warmupSeconds = numberFromEnv('BENCH_WARMUP_SECONDS', 2);
-  const seconds = numberFromEnv('BENCH_SECONDS', 5);
-  const connections = numberFromEnv('BENCH_CONNECTIONS', 10);
   const dir = mkdtempSync(join(tmpdir(), 'registrar-bench-management-'));
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ rateLimit: false }));
+  const config = unlimitedConfig(dir);
   const databases: { name: string; clients: number; args: string[]; seedSeconds: number }[] = [];
   const schemas: string[] = [];
   const targets: Target[] = [];
@@ -76,9 +65,7 @@ export async function management(): Promise<ManagementRow[]> {
         seedSeconds,
       });
     }
-    if (!stores.includes('postgres')) {
-      // Left out on request.
-    } else if (await postgresReachable()) {
+    if (stores.includes('postgres') && (await postgresReachable())) {
       for (const clients of [small, large]) {
         const schema = benchSchema(`management_${clients}`);
         schemas.push(schema);
@@ -91,7 +78,7 @@ export async function management(): Promise<ManagementRow[]> {
           seedSeconds,
         });
       }
-    } else {
+    } else if (stores.includes('postgres')) {
       process.stderr.write(`PostgreSQL does not answer at ${BENCH_POSTGRES_URL}: its rows are left out\n`);
     }
     for (const [index, database] of databases.entries()) {
@@ -104,40 +91,18 @@ export async function management(): Promise<ManagementRow[]> {
         ),
       );
     }
-    const windows = new Map<string, { load: LoadResult; cpu: number }[]>();
-    for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < targets.length; i++) {
-        const server = targets[(i + round) % targets.length] as Target;
-        const database = databases.find((entry) => entry.name === server.name);
-        const spec = { method: 'GET', path: '/', setupRequest: sampler(database?.clients ?? 1) } as const;
-        await runLoad(server.url, spec, { seconds: warmupSeconds, connections, expectedStatus: 200 });
-        const cpuBefore = server.cpuMicros();
-        const load = await runLoad(server.url, spec, { seconds, connections, expectedStatus: 200 });
-        const cpu = server.cpuMicros() - cpuBefore;
-        windows.set(server.name, [...(windows.get(server.name) ?? []), { load, cpu }]);
-        process.stderr.write(
-          `round ${round + 1}/${rounds} ${server.name}: ${format(load.responses / load.seconds)} req/s\n`,
-        );
-      }
-    }
-    return databases.map((database) => {
-      const list = windows.get(database.name) ?? [];
-      const responses = list.reduce((sum, w) => sum + w.load.responses, 0);
-      const latencies = concatLatencies(list.map((w) => w.load.latencies));
-      return {
-        name: database.name,
-        clients: database.clients,
-        requestsPerSecond: responses / list.reduce((sum, w) => sum + w.load.seconds, 0),
-        p50: percentile(latencies, 0.5),
-        p99: percentile(latencies, 0.99),
-        cpuMicrosPerRequest: list.reduce((sum, w) => sum + w.cpu, 0) / responses,
-        unexpected: unexpectedAnswers(
-          list.map((w) => w.load),
-          200,
-        ),
-        seedSeconds: database.seedSeconds,
-      };
-    });
+    const clientsOf = new Map(databases.map((database) => [database.name, database.clients]));
+    const measured = await measureInterleaved(
+      targets,
+      (server) => ({ method: 'GET', path: '/', setupRequest: sampler(clientsOf.get(server.name) ?? 1) }),
+      200,
+    );
+    return databases.map((database) => ({
+      name: database.name,
+      clients: database.clients,
+      seedSeconds: database.seedSeconds,
+      ...(measured.get(database.name) as Measured),
+    }));
   } finally {
     await Promise.all(targets.map((server) => server.stop()));
     for (const schema of schemas) await dropPostgresSchema(schema);

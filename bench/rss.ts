@@ -1,13 +1,13 @@
 // Part 3: the server's resident memory while it registers many clients on SQLite. A server that
 // keeps something per client in process memory grows with every registration; one that does not
 // stays flat once its caches are warm.
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { BENCH_BODY } from './lib/document.js';
 import { format, numberFromEnv } from './lib/env.js';
-import { REGISTRAR_MAIN, startTarget } from './lib/target.js';
+import { REGISTRAR_MAIN, startTarget, unlimitedConfig } from './lib/target.js';
 
 /** RSS after a given number of registrations. */
 export interface RssSample {
@@ -25,13 +25,12 @@ export interface RssRun {
   readonly seconds: number;
 }
 
-/** Registers BENCH_RSS_REGISTRATIONS clients (default 100,000) and samples the server's RSS every second. */
+/** Registers BENCH_RSS_REGISTRATIONS clients (default 100,000) and samples the server's RSS four times a second. */
 export async function rss(): Promise<RssRun> {
   const total = numberFromEnv('BENCH_RSS_REGISTRATIONS', 100_000);
   const connections = numberFromEnv('BENCH_CONNECTIONS', 10);
   const dir = mkdtempSync(join(tmpdir(), 'registrar-bench-rss-'));
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ rateLimit: false }));
+  const config = unlimitedConfig(dir);
   const database = join(dir, 'rss.db');
   const server = await startTarget(
     'Registrar, SQLite',

@@ -1,39 +1,26 @@
 // Part 1: registrations per second, latency and server CPU per request, for every target under
 // the same load, in interleaved rounds.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_BODY } from './lib/document.js';
-import { format, numberFromEnv } from './lib/env.js';
-import { concatLatencies, type LoadResult, percentile, runLoad, unexpectedAnswers } from './lib/load.js';
+import { format } from './lib/env.js';
+import { type Measured, measureInterleaved } from './lib/rounds.js';
 import { BENCH_POSTGRES_URL, benchSchema, dropPostgresSchema, postgresReachable } from './lib/seed.js';
-import { REGISTRAR_MAIN, startTarget, type Target } from './lib/target.js';
+import { REGISTRAR_MAIN, startTarget, type Target, unlimitedConfig } from './lib/target.js';
 
 const target = (file: string) => fileURLToPath(new URL(`./targets/${file}`, import.meta.url));
 
-/** The aggregate of every measured window of one target. */
-export interface ThroughputRow {
+/** The measured load of one target. */
+export interface ThroughputRow extends Measured {
   readonly name: string;
-  readonly requestsPerSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly cpuMicrosPerRequest: number;
-  /** Answers other than the expected status, with their statuses. */
-  readonly unexpected: string;
-  readonly errors: number;
 }
 
 /** Runs the throughput comparison and returns one row per target. */
 export async function throughput(): Promise<ThroughputRow[]> {
-  const rounds = numberFromEnv('BENCH_ROUNDS', 3);
-  const warmupSeconds = numberFromEnv('BENCH_WARMUP_SECONDS', 2);
-  const seconds = numberFromEnv('BENCH_SECONDS', 5);
-  const connections = numberFromEnv('BENCH_CONNECTIONS', 10);
   const dir = mkdtempSync(join(tmpdir(), 'registrar-bench-'));
-  // One address sends every request, so the per-address rate limits are off, as behind a proxy pool.
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ rateLimit: false }));
+  const config = unlimitedConfig(dir);
   const registrar = (store: string) => ['serve', '--port', '0', '--store', store, '--config', config];
   const schema = benchSchema('throughput');
   const postgres = await postgresReachable();
@@ -70,42 +57,9 @@ export async function throughput(): Promise<ThroughputRow[]> {
     for (const [index, [name, script, args]] of selected.entries()) {
       targets.push(await startTarget(name, script, args, join(dir, `target-${index}.log`)));
     }
-    const windows = new Map<string, { load: LoadResult; cpu: number }[]>();
     const load = { method: 'POST', path: '/oauth/register', body: BENCH_BODY } as const;
-    for (let round = 0; round < rounds; round++) {
-      // Rotate the order every round so no target always runs first or last.
-      const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
-      for (const server of order) {
-        await runLoad(server.url, load, { seconds: warmupSeconds, connections, expectedStatus: 201 });
-        const cpuBefore = server.cpuMicros();
-        const result = await runLoad(server.url, load, { seconds, connections, expectedStatus: 201 });
-        const cpu = server.cpuMicros() - cpuBefore;
-        const list = windows.get(server.name) ?? [];
-        list.push({ load: result, cpu });
-        windows.set(server.name, list);
-        process.stderr.write(
-          `round ${round + 1}/${rounds} ${server.name}: ${format(result.responses / result.seconds)} req/s\n`,
-        );
-      }
-    }
-    return targets.map((server) => {
-      const list = windows.get(server.name) ?? [];
-      const responses = list.reduce((sum, w) => sum + w.load.responses, 0);
-      const duration = list.reduce((sum, w) => sum + w.load.seconds, 0);
-      const latencies = concatLatencies(list.map((w) => w.load.latencies));
-      return {
-        name: server.name,
-        requestsPerSecond: responses / duration,
-        p50: percentile(latencies, 0.5),
-        p99: percentile(latencies, 0.99),
-        cpuMicrosPerRequest: list.reduce((sum, w) => sum + w.cpu, 0) / responses,
-        unexpected: unexpectedAnswers(
-          list.map((w) => w.load),
-          201,
-        ),
-        errors: list.reduce((sum, w) => sum + w.load.errors, 0),
-      };
-    });
+    const measured = await measureInterleaved(targets, () => load, 201);
+    return targets.map((server) => ({ name: server.name, ...(measured.get(server.name) as Measured) }));
   } finally {
     await Promise.all(targets.map((server) => server.stop()));
     if (postgres) await dropPostgresSchema(schema);

@@ -1,12 +1,23 @@
 // A server under test, in a child process of its own so its CPU time and memory are its own.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The `registrar` command as `npm start` runs it: compiled by `npm run build`, run by plain Node. */
 export const REGISTRAR_MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/**
+ * Writes the config file every bench server starts with and returns its path: the per-address rate
+ * limits are off, because one address sends every request, as behind a proxy pool.
+ */
+export function unlimitedConfig(dir: string): string {
+  const path = join(dir, 'config.json');
+  writeFileSync(path, JSON.stringify({ rateLimit: false }));
+  return path;
+}
 
 /** Compiles src/ to dist/ so the servers run the code users run, with no loader in between. */
 export function buildRegistrar(): void {
