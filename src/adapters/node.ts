@@ -11,6 +11,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { TLSSocket } from 'node:tls';
 import type { CryptoProvider } from '../core/credentials.js';
 import type { Registrar } from '../http/registrar.js';
+import { NOT_FOUND } from '../http/responses.js';
 import type { RegistrarRequest, RegistrarResponse } from '../http/types.js';
 
 /** Bytes drawn from the CSPRNG at a time by `nodeCrypto.randomBytes`. */
@@ -140,11 +141,7 @@ export function toNodeListener(
       (response) => {
         if (response) return writeNodeResponse(res, response);
         if (next) return next(req, res);
-        writeNodeResponse(res, {
-          status: 404,
-          headers: { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' },
-          body: JSON.stringify({ error: 'invalid_request', error_description: 'No such endpoint.' }),
-        });
+        writeNodeResponse(res, NOT_FOUND);
       },
       (error: unknown) => {
         // handle() answers every failure itself; this is the last line for a broken socket.

@@ -11,7 +11,7 @@ import { createLocalJWKSet } from 'jose';
 import type { AssertionVerifier } from '../core/authenticate-client.js';
 import type { Settings } from '../core/config.js';
 import { DEFAULT_JWKS_CACHE_SECONDS, RemoteKeySets } from './remote-key-set.js';
-import { type KeyResolver, verifyJwt } from './verify-jwt.js';
+import { isAsymmetricAlgorithm, type KeyResolver, verifyJwt } from './verify-jwt.js';
 
 /**
  * Longest assertion lifetime accepted, in seconds from now to `exp`. Each
@@ -32,9 +32,7 @@ export function createAssertionVerifier<C>(settings: Settings<C>): AssertionVeri
     maxEntries: MAX_CACHED_CLIENT_KEY_SETS,
   });
   // Assertions are asymmetric signatures; a client's JWK Set holds only public keys.
-  const defaultAlgorithms = settings.rules.signingAlgValuesSupported.filter(
-    (alg) => alg !== 'none' && !alg.startsWith('HS'),
-  );
+  const defaultAlgorithms = settings.rules.signingAlgValuesSupported.filter(isAsymmetricAlgorithm);
 
   return async (registration, assertion) => {
     const { metadata, client_id: clientId } = registration;

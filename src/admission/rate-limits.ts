@@ -19,16 +19,11 @@ import {
   type RateLimitConfig,
   type RateLimitDecision,
   type RateLimiter,
-  type RateLimitRule,
 } from '../core/rate-limit.js';
 import { createMemoryRateLimiter } from './memory-rate-limiter.js';
 
 /** The limits a Registrar applies; each throws a `RegistrationError` when it refuses. */
 export interface RateLimits {
-  /** The resolved registration rule, or `null` when registrations are not limited. */
-  readonly registrations: RateLimitRule | null;
-  /** The resolved management-failure rule, or `null` when they are not limited. */
-  readonly managementFailures: RateLimitRule | null;
   /** Counts a registration attempt from `address` (DESIGN §4.1 step 3); 429 past the limit. */
   admitRegistration(address: string): Promise<void>;
   /** 429 when `address` has already failed management authentication too often. */
@@ -80,8 +75,6 @@ export function createRateLimits(config: RateLimitConfig | false | undefined, lo
   }
 
   return {
-    registrations,
-    managementFailures,
     async admitRegistration(address) {
       if (!registrations) return;
       const decision = await ask(() => limiter.consume(`registration:${address}`, registrations));

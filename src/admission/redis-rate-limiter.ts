@@ -114,7 +114,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     const args = [
       String(rule.limit),
       String(rule.windowSeconds * 1000),
-      randomBytes(9).toString('base64url'),
+      // A unique member for the window's sorted set; a check records nothing, so it needs none.
+      record ? randomBytes(9).toString('base64url') : '',
       record ? '1' : '0',
     ];
     let reply: unknown;

@@ -6,6 +6,7 @@
  */
 
 import { createLocalJWKSet, errors, type LocalJWKSet } from 'jose';
+import { decodeUtf8 } from '../core/encoding.js';
 import type { OutboundFetch } from '../core/outbound-fetch.js';
 import type { KeyResolver } from './verify-jwt.js';
 
@@ -61,9 +62,7 @@ export function createRemoteKeySet(
       throw new KeySetUnavailableError(`the JWK Set at ${url} answered ${response.status}`);
     }
     try {
-      const keys = createLocalJWKSet(
-        JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(response.body)),
-      );
+      const keys = createLocalJWKSet(JSON.parse(decodeUtf8(response.body)));
       cached = { fetchedAt: seconds(), keys };
       return keys;
     } catch (error) {

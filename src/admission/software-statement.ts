@@ -24,7 +24,7 @@ import {
 import { validateJwks } from '../core/jwks.js';
 import { dropTaggedVariants, FORBIDDEN_KEYS, SERVER_OWNED_MEMBERS } from '../core/validate-metadata.js';
 import { createRemoteKeySet, DEFAULT_JWKS_CACHE_SECONDS, KeySetUnavailableError } from './remote-key-set.js';
-import { type KeyResolver, verifyJwt } from './verify-jwt.js';
+import { isAsymmetricAlgorithm, type KeyResolver, verifyJwt } from './verify-jwt.js';
 
 /** JWT claims about the statement itself (RFC 7519 §4.1); never client metadata. */
 export const JWT_REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
@@ -115,8 +115,7 @@ export function createSoftwareStatementCheck<C>(
   }
   const algorithms = [...(options.algorithms ?? settings.rules.signingAlgValuesSupported)];
   for (const alg of algorithms) {
-    // An unsigned statement proves nothing; a symmetric one would need a shared secret, not a JWK Set of public keys.
-    if (typeof alg !== 'string' || alg === 'none' || alg.startsWith('HS')) {
+    if (typeof alg !== 'string' || !isAsymmetricAlgorithm(alg)) {
       throw new ConfigurationError(`softwareStatement.algorithms cannot include "${String(alg)}".`);
     }
   }

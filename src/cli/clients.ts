@@ -5,12 +5,7 @@
  */
 
 import type { BundledStore, ClientRegistration } from '../store/contract.js';
-
-/** Where a command writes. */
-export interface Output {
-  out(line: string): void;
-  err(line: string): void;
-}
+import { isoDate, type Output } from './output.js';
 
 /** A registration as an administrator sees it: metadata and dates, hashes replaced by flags. */
 export function describeClient(registration: ClientRegistration): Record<string, unknown> {
@@ -31,10 +26,6 @@ function printable(value: unknown): string {
   const text = String(value);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
   return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
-}
-
-function isoDate(seconds: number | undefined): string {
-  return seconds === undefined ? '-' : new Date(seconds * 1000).toISOString();
 }
 
 /** Runs one `clients` subcommand; resolves to the exit code. */

@@ -66,12 +66,11 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       // One line per request: batched per turn of the event loop, not one write each.
       const log = createLineWriter(process.stdout, (flush) => process.on('exit', flush));
-      const running = await serve(options, jsonLogger({ out: log, err }));
+      const logger = jsonLogger({ out: log, err });
+      const running = await serve(options, logger);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
-          log(
-            JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'shutting down', signal }),
-          );
+          logger.info({ msg: 'shutting down', signal });
           running.close().then(resolve, resolve);
         };
         process.once('SIGTERM', () => stop('SIGTERM'));

@@ -9,7 +9,7 @@
 import type { Logger } from '../core/config.js';
 import type { CommandOptions } from '../server/options.js';
 import { openMigratedStore } from '../server/serve.js';
-import type { Output } from './clients.js';
+import type { Output } from './output.js';
 
 /** Runs `registrar migrate`; resolves to the exit code. */
 export async function migrateCommand(options: CommandOptions, output: Output): Promise<number> {

@@ -7,14 +7,14 @@
 
 import { sweepStore } from '../core/sweep-expired-clients.js';
 import type { BundledStore } from '../store/contract.js';
+import type { Output } from './output.js';
 import { type ProgressStream, startProgress } from './progress.js';
-import type { CommandOutput } from './tokens.js';
 
 /** Runs the sweep; resolves to the exit code. */
 export async function sweepCommand(
   store: BundledStore,
   options: { readonly json: boolean },
-  output: CommandOutput,
+  output: Output,
   terminal: ProgressStream,
 ): Promise<number> {
   const progress = startProgress(terminal, (removed) => `sweeping: ${removed} expired clients removed`);

@@ -16,12 +16,7 @@ import {
   type InitialAccessTokenRecord,
   type InitialAccessTokenStore,
 } from '../core/store-contract.js';
-
-/** Where a command writes. */
-export interface CommandOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
+import { isoDate, type Output } from './output.js';
 
 /** The options `tokens` reads. */
 export interface TokenCommandOptions {
@@ -47,17 +42,13 @@ export function parseDuration(value: string): number {
   return seconds;
 }
 
-function isoDate(seconds: number | undefined): string {
-  return seconds === undefined ? '-' : new Date(seconds * 1000).toISOString();
-}
-
 /** A record as an administrator sees it: everything but the hash. */
 export function describeToken(record: InitialAccessTokenRecord): Record<string, unknown> {
   const { token_hash: _hash, ...rest } = record;
   return rest;
 }
 
-async function create(store: InitialAccessTokenStore, options: TokenCommandOptions, output: CommandOutput) {
+async function create(store: InitialAccessTokenStore, options: TokenCommandOptions, output: Output) {
   const now = Math.floor(Date.now() / 1000);
   const record: InitialAccessTokenRecord = {
     id: base64url(nodeCrypto.randomBytes(12)),
@@ -107,7 +98,7 @@ export async function tokensCommand(
   store: unknown,
   args: readonly string[],
   options: TokenCommandOptions,
-  output: CommandOutput,
+  output: Output,
 ): Promise<number> {
   if (!hasInitialAccessTokens(store)) {
     output.err('This store does not keep initial access tokens.');

@@ -8,6 +8,7 @@
  */
 
 import type { Settings } from './config.js';
+import { isJsonObject } from './encoding.js';
 import { invalidClientMetadata, RegistrationError, serverError } from './errors.js';
 import type { ClientMetadata } from './store-contract.js';
 import { dropTaggedVariants, FORBIDDEN_KEYS, validateClientMetadata } from './validate-metadata.js';
@@ -68,13 +69,13 @@ export function metadataPolicy(policy: MetadataPolicy): RegistrationPolicy {
 
 /** Checks the shape of a data policy; answers a description of the problem, or `null`. */
 export function metadataPolicyProblem(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isJsonObject(value)) {
     return 'a policy must be an object with "defaults" and/or "force"';
   }
   for (const [key, members] of Object.entries(value)) {
     if (key !== 'defaults' && key !== 'force')
       return `a policy has no "${key}" (only "defaults" and "force")`;
-    if (typeof members !== 'object' || members === null || Array.isArray(members)) {
+    if (!isJsonObject(members)) {
       return `a policy's "${key}" must be an object of metadata members`;
     }
   }

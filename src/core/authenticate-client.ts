@@ -10,6 +10,7 @@
 
 import type { Settings } from './config.js';
 import { verifyCredential } from './credentials.js';
+import { decodeUtf8 } from './encoding.js';
 import { ConfigurationError, invalidClient, invalidRequest, RegistrationError } from './errors.js';
 import { isClientExpired } from './manage-client.js';
 import { callStore } from './store-calls.js';
@@ -92,7 +93,7 @@ function decodeBasic(token: string): { clientId: string; secret: string } | null
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    text = decodeUtf8(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
   } catch {
     return null;
   }
@@ -110,9 +111,7 @@ function assertionSubject(assertion: string): string | null {
   if (parts.length !== 3) return null;
   try {
     const json = atob((parts[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
-    const payload = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(json, (c) => c.charCodeAt(0))),
-    ) as unknown;
+    const payload = JSON.parse(decodeUtf8(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as unknown;
     if (typeof payload !== 'object' || payload === null) return null;
     const { sub, iss } = payload as { sub?: unknown; iss?: unknown };
     if (typeof sub === 'string' && sub !== '') return sub;

@@ -8,11 +8,10 @@
  * @module
  */
 
+import { decodeUtf8 } from './encoding.js';
 import { invalidClientMetadata } from './errors.js';
 import { describeFetchFailure, type OutboundFetch, type OutboundResponse } from './outbound-fetch.js';
 import type { ClientMetadata } from './store-contract.js';
-
-const DECODER_OPTIONS = { fatal: true } as const;
 
 /**
  * Fetches and checks the sector identifier document of validated metadata;
@@ -39,7 +38,7 @@ export async function checkSectorIdentifier(metadata: ClientMetadata, fetch: Out
   }
   let entries: unknown;
   try {
-    entries = JSON.parse(new TextDecoder('utf-8', DECODER_OPTIONS).decode(response.body));
+    entries = JSON.parse(decodeUtf8(response.body));
   } catch (error) {
     throw invalidClientMetadata('sector_identifier_uri did not return valid JSON.', error);
   }

@@ -1,6 +1,7 @@
 /**
- * Byte encodings used for credentials, written against Web-standard APIs so
- * the core runs on any runtime.
+ * Encodings the core shares: base64url for credentials, strict UTF-8
+ * decoding of bodies, constant-time comparison and the JSON object check,
+ * written against Web-standard APIs so the core runs on any runtime.
  *
  * @module
  */
@@ -30,6 +31,14 @@ export function base64url(bytes: Uint8Array): string {
   return out;
 }
 
+// One strict decoder for every caller: without `stream`, each decode starts afresh.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes UTF-8, throwing a `TypeError` on any malformed sequence. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return UTF8.decode(bytes);
+}
+
 /**
  * Compares two strings in time that depends only on their lengths. Used on
  * hashes, whose length is fixed, so the length reveals nothing.
@@ -41,4 +50,9 @@ export function constantTimeEqual(a: string, b: string): boolean {
     diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
   }
   return diff === 0;
+}
+
+/** Whether `value` is a JSON object: not `null`, not an array. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

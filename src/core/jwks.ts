@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isJsonObject } from './encoding.js';
 import { invalidClientMetadata } from './errors.js';
 
 /** JWK members that belong to private or symmetric keys (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
@@ -22,7 +23,7 @@ export const MAX_JWKS_KEYS = 32;
 
 /** Validates a `jwks` value and returns it unchanged. */
 export function validateJwks(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isJsonObject(value)) {
     throw invalidClientMetadata('jwks must be a JSON object with a "keys" array.');
   }
   const keys = (value as { keys?: unknown }).keys;
@@ -33,7 +34,7 @@ export function validateJwks(value: unknown): unknown {
     throw invalidClientMetadata(`jwks holds more than ${MAX_JWKS_KEYS} keys.`);
   }
   keys.forEach((key, index) => {
-    if (typeof key !== 'object' || key === null || Array.isArray(key)) {
+    if (!isJsonObject(key)) {
       throw invalidClientMetadata(`jwks.keys[${index}] is not a JSON object.`);
     }
     const jwk = key as Record<string, unknown>;

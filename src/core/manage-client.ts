@@ -6,16 +6,15 @@
  */
 
 import type { SoftwareStatementCheck } from './admission-options.js';
-import { applyPolicies } from './apply-policies.js';
-import { checkSectorIdentifier } from './check-sector-identifier.js';
 import { clientResponse } from './client-response.js';
 import type { Settings } from './config.js';
 import { hashCredential, mintSecret, verifyCredential } from './credentials.js';
 import { accessDenied, invalidClientMetadata, invalidRequest, invalidToken } from './errors.js';
 import { emitEvent } from './events.js';
+import { issueClientSecret, settleMetadata } from './register-client.js';
 import { callStore, checkDeleteResult, checkWriteResult } from './store-calls.js';
 import type { ClientRegistration } from './store-contract.js';
-import { SECRET_AUTH_METHODS, validateClientMetadata } from './validate-metadata.js';
+import { SECRET_AUTH_METHODS } from './validate-metadata.js';
 
 /** Members a PUT body must not carry (RFC 7592 §2.2). */
 export const PUT_FORBIDDEN_MEMBERS: readonly string[] = [
@@ -103,17 +102,10 @@ export async function authenticateManagement<C>(
   };
 }
 
-async function loadRegistration<C>(
-  settings: Settings<C>,
-  auth: AuthenticatedClient<C>,
-): Promise<ClientRegistration> {
-  if (auth.registration) return auth.registration;
-  const read = settings.store.clientRegistration;
-  if (!read) throw new TypeError('clientRegistration is not configured');
-  const registration = await callStore('clientRegistration', () => read(auth.client));
-  // Gone between authentication and read: answer as for any unknown client.
-  if (registration === null || registration === undefined) throw invalidToken();
-  return registration;
+/** The registration `authenticateManagement` read; GET and PUT are mounted only when it can read one. */
+function loadRegistration<C>(auth: AuthenticatedClient<C>): ClientRegistration {
+  if (!auth.registration) throw new TypeError('clientRegistration is not configured');
+  return auth.registration;
 }
 
 async function persistUpdate<C>(
@@ -141,7 +133,7 @@ export async function readClient<C>(
   settings: Settings<C>,
   auth: AuthenticatedClient<C>,
 ): Promise<Record<string, unknown>> {
-  const registration = await loadRegistration(settings, auth);
+  const registration = loadRegistration(auth);
   let token = auth.token;
   if (settings.rotateRegistrationAccessToken === 'always') {
     token = mintSecret(settings.crypto);
@@ -177,7 +169,7 @@ export async function updateClient<C>(
       throw invalidRequest(`${member} must not be sent in an update request.`);
     }
   }
-  const current = await loadRegistration(settings, auth);
+  const current = loadRegistration(auth);
   const presentedSecret = document.client_secret;
   if (presentedSecret !== undefined && presentedSecret !== null) {
     // RFC 7592 §2.2: a client cannot choose its secret; one sent must be the current one.
@@ -187,16 +179,11 @@ export async function updateClient<C>(
     if (!matches) throw invalidRequest('client_secret does not match the current client secret.');
   }
   const statement = checkStatement ? await checkStatement(document) : { document };
-  const metadata = await applyPolicies(settings, {
+  const metadata = await settleMetadata(settings, statement, {
     operation: 'update',
     clientId: auth.clientId,
-    document: statement.document,
-    metadata: validateClientMetadata(statement.document, settings.rules),
     tokenPolicy: current.initial_access_token_policy,
-    softwareStatement: statement.claims,
   });
-  await checkSectorIdentifier(metadata, settings.outboundFetch);
-  if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
   const next: ClientRegistration = {
     ...current,
     metadata,
@@ -204,10 +191,7 @@ export async function updateClient<C>(
   let clientSecret: string | undefined;
   if (SECRET_AUTH_METHODS.has(metadata.token_endpoint_auth_method as string)) {
     if (current.client_secret_hash === undefined) {
-      clientSecret = mintSecret(crypto);
-      next.client_secret_hash = await hashCredential(crypto, clientSecret);
-      const now = Math.floor(settings.now() / 1000);
-      next.client_secret_expires_at = settings.clientSecretTtl > 0 ? now + settings.clientSecretTtl : 0;
+      clientSecret = await issueClientSecret(settings, next, Math.floor(settings.now() / 1000));
     }
   } else {
     delete next.client_secret_hash;

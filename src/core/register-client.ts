@@ -14,7 +14,7 @@ import { hashCredential, mintClientId, mintSecret } from './credentials.js';
 import { invalidClientMetadata } from './errors.js';
 import { emitEvent } from './events.js';
 import { callStore, checkWriteResult } from './store-calls.js';
-import type { ClientRegistration } from './store-contract.js';
+import type { ClientMetadata, ClientRegistration } from './store-contract.js';
 import { SECRET_AUTH_METHODS, validateClientMetadata } from './validate-metadata.js';
 
 /** What admission (DESIGN §6) decided about a registration request. */
@@ -29,6 +29,44 @@ export interface RegistrationAdmission {
 }
 
 /**
+ * Steps 9 and 10 of DESIGN §4.1 and the sector identifier check, as registration and update
+ * both run them: validates the document the software-statement step left, applies the token's
+ * and the host's policies, fetches `sector_identifier_uri`, and keeps the statement as sent.
+ */
+export async function settleMetadata<C>(
+  settings: Settings<C>,
+  statement: StatementOutcome,
+  run: { operation: 'register' | 'update'; clientId?: string; tokenPolicy?: MetadataPolicy | undefined },
+): Promise<ClientMetadata> {
+  const { document } = statement;
+  const metadata = await applyPolicies(settings, {
+    operation: run.operation,
+    clientId: run.clientId,
+    document,
+    metadata: validateClientMetadata(document, settings.rules),
+    tokenPolicy: run.tokenPolicy,
+    softwareStatement: statement.claims,
+  });
+  // The sector identifier fetch (DESIGN §8) comes after every check that costs nothing.
+  await checkSectorIdentifier(metadata, settings.outboundFetch);
+  // RFC 7591 §2.3: the statement is kept and echoed exactly as sent.
+  if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
+  return metadata;
+}
+
+/** Mints a client secret, sets its hash and expiry on `registration`, and returns the plaintext. */
+export async function issueClientSecret<C>(
+  settings: Settings<C>,
+  registration: ClientRegistration,
+  now: number,
+): Promise<string> {
+  const secret = mintSecret(settings.crypto);
+  registration.client_secret_hash = await hashCredential(settings.crypto, secret);
+  registration.client_secret_expires_at = settings.clientSecretTtl > 0 ? now + settings.clientSecretTtl : 0;
+  return secret;
+}
+
+/**
  * Registers one client and returns the 201 body. `statement` is the outcome
  * of the software-statement step: the request members (claims merged over
  * them) and the statement to echo.
@@ -39,21 +77,11 @@ export async function registerClient<C>(
   admission: RegistrationAdmission = {},
 ): Promise<Record<string, unknown>> {
   const { crypto, store } = settings;
-  const { document } = statement;
-  // Step 9: metadata validation (DESIGN §5).
-  const validated = validateClientMetadata(document, settings.rules);
-  // Step 10: the token's policy, then the host's.
-  const metadata = await applyPolicies(settings, {
+  // Steps 9 and 10: metadata validation (DESIGN §5), then the token's policy and the host's.
+  const metadata = await settleMetadata(settings, statement, {
     operation: 'register',
-    document,
-    metadata: validated,
     tokenPolicy: admission.tokenPolicy,
-    softwareStatement: statement.claims,
   });
-  // The sector identifier fetch (DESIGN §8) comes after every check that costs nothing.
-  await checkSectorIdentifier(metadata, settings.outboundFetch);
-  // RFC 7591 §2.3: the statement is kept and echoed exactly as sent.
-  if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
 
   // Step 11: mint credentials; only their hashes reach the store.
   const issuedAt = Math.floor(settings.now() / 1000);
@@ -67,10 +95,7 @@ export async function registerClient<C>(
   if (admission.tokenPolicy !== undefined) registration.initial_access_token_policy = admission.tokenPolicy;
   let clientSecret: string | undefined;
   if (SECRET_AUTH_METHODS.has(metadata.token_endpoint_auth_method as string)) {
-    clientSecret = mintSecret(crypto);
-    registration.client_secret_hash = await hashCredential(crypto, clientSecret);
-    registration.client_secret_expires_at =
-      settings.clientSecretTtl > 0 ? issuedAt + settings.clientSecretTtl : 0;
+    clientSecret = await issueClientSecret(settings, registration, issuedAt);
   }
   let registrationAccessToken: string | undefined;
   if (settings.managementEnabled) {

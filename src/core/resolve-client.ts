@@ -11,8 +11,10 @@
 
 import { checkSectorIdentifier } from './check-sector-identifier.js';
 import type { Settings } from './config.js';
+import { decodeUtf8, isJsonObject } from './encoding.js';
 import { RegistrationError } from './errors.js';
 import { describeFetchFailure, type OutboundResponse } from './outbound-fetch.js';
+import { UNSAFE_CHARACTERS } from './redirect-uri.js';
 import { callStore } from './store-calls.js';
 import type { ClientMetadata, ClientRegistration } from './store-contract.js';
 import { validateClientMetadata } from './validate-metadata.js';
@@ -102,12 +104,7 @@ export const MAX_CACHED_DOCUMENTS = 1000;
  */
 export const DOCUMENT_DEFAULT_AUTH_METHOD = 'none';
 
-// Control characters and whitespace, including Unicode spaces.
-const UNSAFE_CHARACTERS =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 const DOT_SEGMENTS: ReadonlySet<string> = new Set(['.', '..', '%2e', '%2e%2e', '.%2e', '%2e.']);
-const DECODER_OPTIONS = { fatal: true } as const;
 
 /** Whether a `client_id` is to be resolved as a metadata document URL. */
 export function isClientIdUrl(clientId: string): boolean {
@@ -237,11 +234,11 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
     }
     let document: unknown;
     try {
-      document = JSON.parse(new TextDecoder('utf-8', DECODER_OPTIONS).decode(response.body));
+      document = JSON.parse(decodeUtf8(response.body));
     } catch (error) {
       throw invalidDocument('The client metadata document is not valid JSON.', error);
     }
-    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    if (!isJsonObject(document)) {
       throw invalidDocument('The client metadata document must be a JSON object.');
     }
     const members = document as Record<string, unknown>;

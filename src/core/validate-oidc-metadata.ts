@@ -8,7 +8,7 @@
  * @module
  */
 
-import { invalidClientMetadata, RegistrationError } from './errors.js';
+import { invalidClientMetadata } from './errors.js';
 import { checkRedirectUriForClient, isLoopbackHostname, parseRedirectUri } from './redirect-uri.js';
 import type { ClientMetadata } from './store-contract.js';
 
@@ -210,19 +210,16 @@ function endpoints(input: Record<string, unknown>, out: ClientMetadata): void {
       ...new Set(
         values.map((value) => {
           // The redirect URI rules apply, but DESIGN §5 answers invalid_client_metadata for this member.
-          try {
-            const parsed = parseRedirectUri(value, 'post_logout_redirect_uris');
-            checkRedirectUriForClient(
-              parsed,
-              out.application_type as string,
-              usesImplicit,
-              'post_logout_redirect_uris',
-            );
-            return parsed.value;
-          } catch (error) {
-            if (error instanceof RegistrationError) throw invalidClientMetadata(error.description);
-            throw error;
-          }
+          const member = 'post_logout_redirect_uris';
+          const parsed = parseRedirectUri(value, member, invalidClientMetadata);
+          checkRedirectUriForClient(
+            parsed,
+            out.application_type as string,
+            usesImplicit,
+            member,
+            invalidClientMetadata,
+          );
+          return parsed.value;
         }),
       ),
     ];

@@ -13,6 +13,7 @@ import { createSoftwareStatementCheck } from '../admission/software-statement.js
 import { authenticateClient, type ClientAuthentication } from '../core/authenticate-client.js';
 import { type RegistrarConfig, resolveSettings, type Settings } from '../core/config.js';
 import { registrationMetadata } from '../core/discovery.js';
+import { decodeUtf8, isJsonObject } from '../core/encoding.js';
 import {
   invalidRequest,
   methodNotAllowed,
@@ -37,6 +38,7 @@ import type { ClientMetadata, ClientRegistration } from '../core/store-contract.
 import { type SweepOptions, type SweepResult, sweepExpiredClients } from '../core/sweep-expired-clients.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
 import { clientAddress, rateLimitKey } from './client-address.js';
+import { allowOriginHeaders, mediaType, NOT_FOUND_ERROR } from './responses.js';
 import { readTokenRequest, type TokenRequest } from './token-request.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
@@ -78,13 +80,14 @@ export interface Registrar<C = unknown> {
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-// One decoder for every body: without `stream`, each decode starts afresh.
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   const settings = resolveSettings(config, { createOutboundFetch: createSafeFetch });
   const managementAllow = managementMethods(settings as Settings<unknown>);
+  // The methods each endpoint answers, as `Allow` lists them; OPTIONS only when CORS is on.
+  const registrationAllow = settings.cors ? ['POST', 'OPTIONS'] : ['POST'];
+  const managementAllowWithPreflight = settings.cors ? [...managementAllow, 'OPTIONS'] : managementAllow;
   const checkInitialAccessToken = createInitialAccessTokenCheck(
     config.initialAccessToken,
     settings,
@@ -95,16 +98,13 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   const rateLimits = createRateLimits(config.rateLimit, settings.logger);
 
   function baseHeaders(request: RegistrarRequest): Record<string, string> {
-    const headers: Record<string, string> = { 'cache-control': 'no-store', pragma: 'no-cache' };
     const origin = request.header('origin');
+    const headers: Record<string, string> = {
+      'cache-control': 'no-store',
+      pragma: 'no-cache',
+      ...allowOriginHeaders(settings.cors, origin),
+    };
     if (settings.cors && origin !== null) {
-      const { origins } = settings.cors;
-      if (origins === '*') {
-        headers['access-control-allow-origin'] = '*';
-      } else if (origins.includes(origin)) {
-        headers['access-control-allow-origin'] = origin;
-        headers.vary = 'Origin';
-      }
       headers['access-control-expose-headers'] = 'WWW-Authenticate, Retry-After, Allow';
     }
     return headers;
@@ -132,7 +132,7 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
       request,
       failure.status,
       { error: failure.error, error_description: failure.description },
-      { ...failure.headers },
+      failure.headers,
     );
   }
 
@@ -163,17 +163,16 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   async function readJsonObject(request: RegistrarRequest): Promise<Record<string, unknown>> {
     const bytes = await request.body(settings.maxBodyBytes);
     if (bytes === null) throw payloadTooLarge(settings.maxBodyBytes);
-    const mediaType = request.header('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
-    if (mediaType !== 'application/json') {
+    if (mediaType(request.header('content-type')) !== 'application/json') {
       throw invalidRequest('The request body must be application/json.');
     }
     let document: unknown;
     try {
-      document = JSON.parse(UTF8.decode(bytes));
+      document = JSON.parse(decodeUtf8(bytes));
     } catch {
       throw invalidRequest('The request body is not valid JSON.');
     }
-    if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    if (!isJsonObject(document)) {
       throw invalidRequest('The request body must be a JSON object.');
     }
     return document as Record<string, unknown>;
@@ -199,10 +198,9 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   }
 
   async function registration(request: RegistrarRequest): Promise<RegistrarResponse> {
-    const allow = settings.cors ? ['POST', 'OPTIONS'] : ['POST'];
     // Step 1: method.
-    if (request.method === 'OPTIONS') return preflight(request, allow);
-    if (request.method !== 'POST') throw methodNotAllowed(allow);
+    if (request.method === 'OPTIONS') return preflight(request, registrationAllow);
+    if (request.method !== 'POST') throw methodNotAllowed(registrationAllow);
     // Step 2: transport.
     requireHttps(request);
     // Step 3: rate limit, before anything costs more than a counter.
@@ -218,9 +216,8 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   }
 
   async function management(request: RegistrarRequest, encodedId: string): Promise<RegistrarResponse> {
-    const allow = settings.cors ? [...managementAllow, 'OPTIONS'] : managementAllow;
-    if (request.method === 'OPTIONS') return preflight(request, allow);
-    if (!managementAllow.includes(request.method)) throw methodNotAllowed(allow);
+    if (request.method === 'OPTIONS') return preflight(request, managementAllowWithPreflight);
+    if (!managementAllow.includes(request.method)) throw methodNotAllowed(managementAllowWithPreflight);
     requireHttps(request);
     // An address that keeps presenting bad tokens is refused before its next token is even checked.
     const address = addressKey(request);
@@ -284,9 +281,7 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     handle,
     async fetch(request, info) {
       const wrapped = fromWebRequest(request, info?.remoteAddress);
-      const response =
-        (await handle(wrapped)) ??
-        json(wrapped, 404, { error: 'invalid_request', error_description: 'No such endpoint.' });
+      const response = (await handle(wrapped)) ?? json(wrapped, 404, NOT_FOUND_ERROR);
       return toWebResponse(response);
     },
     metadata: () => registrationMetadata(settings as Settings<unknown>),

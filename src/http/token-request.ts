@@ -6,7 +6,9 @@
  */
 
 import type { TokenRequestCredentials } from '../core/authenticate-client.js';
+import { decodeUtf8 } from '../core/encoding.js';
 import { invalidRequest, payloadTooLarge } from '../core/errors.js';
+import { mediaType } from './responses.js';
 import { fromWebRequest } from './web-request.js';
 
 /** A token request a host has already parsed (for example on `node:http` or Express). */
@@ -58,15 +60,17 @@ export async function readTokenRequest(
     return { authorization: header(request.headers, 'authorization'), form: formOf(request.body) };
   }
   const authorization = request.headers.get('authorization');
-  const mediaType = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
-  if (mediaType !== 'application/x-www-form-urlencoded' || request.bodyUsed) {
+  if (
+    mediaType(request.headers.get('content-type')) !== 'application/x-www-form-urlencoded' ||
+    request.bodyUsed
+  ) {
     return { authorization, form: new URLSearchParams() };
   }
   const bytes = await fromWebRequest(request.clone()).body(maxBodyBytes);
   if (bytes === null) throw payloadTooLarge(maxBodyBytes);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = decodeUtf8(bytes);
   } catch {
     throw invalidRequest('The request body is not valid UTF-8.');
   }

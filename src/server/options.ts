@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isJsonObject } from '../core/encoding.js';
 import { ConfigurationError } from '../core/errors.js';
 import { parseRateLimitRule, type RateLimitRule } from '../core/rate-limit.js';
 
@@ -87,7 +88,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (error) {
     throw new ConfigurationError(`Cannot read the config file ${path}: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw new ConfigurationError(`The config file ${path} must hold a JSON object.`);
   }
   for (const key of Object.keys(parsed)) {

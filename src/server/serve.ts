@@ -13,10 +13,12 @@ import { createRedisRateLimiter, type RedisRateLimiter } from '../admission/redi
 import type { InitialAccessTokenOption } from '../core/admission-options.js';
 import type { Logger, RegistrarConfig } from '../core/config.js';
 import { discoveryDocument, wellKnownPath } from '../core/discovery.js';
+import { isJsonObject } from '../core/encoding.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { RateLimitConfig } from '../core/rate-limit.js';
 import { hasInitialAccessTokens } from '../core/store-contract.js';
 import { createRegistrar, type Registrar } from '../http/registrar.js';
+import { allowOriginHeaders, JSON_HEADERS, NOT_FOUND } from '../http/responses.js';
 import type { RegistrarResponse } from '../http/types.js';
 import type { MigrationResult } from '../store/postgres.js';
 import { type OpenedStore, openStore, redactUrl } from './open-store.js';
@@ -64,8 +66,6 @@ export function serveInitialAccessToken(
     stored: options.requireInitialAccessToken || hasInitialAccessTokens(store),
   };
 }
-
-const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store', pragma: 'no-cache' };
 
 /** Seconds a load balancer is asked to wait after a failed health check. */
 const HEALTH_RETRY_AFTER_SECONDS = 5;
@@ -126,11 +126,7 @@ function rateLimitSettings(
   logger: Logger,
 ): { rateLimit: RateLimitConfig | false; limiter?: RedisRateLimiter; description: string } {
   const file = options.config.rateLimit;
-  if (
-    file !== undefined &&
-    file !== false &&
-    (typeof file !== 'object' || file === null || Array.isArray(file))
-  ) {
+  if (file !== undefined && file !== false && !isJsonObject(file)) {
     throw new ConfigurationError('rateLimit in the config file must be an object or false.');
   }
   const {
@@ -229,14 +225,6 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     }
   }
 
-  /** Discovery follows the `cors` setting like Registrar's own endpoints. */
-  function discoveryCors(origin: string | undefined): Record<string, string> {
-    const { cors } = registrar.settings;
-    if (cors === false || origin === undefined) return {};
-    if (cors.origins === '*') return { 'access-control-allow-origin': '*' };
-    return cors.origins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
-  }
-
   async function local(
     method: string,
     pathname: string,
@@ -249,34 +237,33 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     if (discoveryPaths.has(pathname) && (method === 'GET' || method === 'HEAD')) {
       return {
         status: 200,
-        headers: { ...JSON_HEADERS, ...discoveryCors(origin) },
+        // Discovery follows the `cors` setting like Registrar's own endpoints.
+        headers: { ...JSON_HEADERS, ...allowOriginHeaders(registrar.settings.cors, origin) },
         body: discovery,
       };
     }
     return null;
   }
 
-  async function respond(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const pathname = (req.url ?? '/').split('?', 1)[0] as string;
-    const response = (await local(req.method ?? 'GET', pathname, req.headers.origin)) ??
-      (await registrar.handle(fromNodeRequest(req))) ?? {
-        status: 404,
-        headers: JSON_HEADERS,
-        body: JSON.stringify({ error: 'invalid_request', error_description: 'No such endpoint.' }),
-      };
+  async function respond(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<number> {
+    const response =
+      (await local(req.method ?? 'GET', pathname, req.headers.origin)) ??
+      (await registrar.handle(fromNodeRequest(req))) ??
+      NOT_FOUND;
     writeNodeResponse(res, response);
     return response.status;
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
-    respond(req, res).then(
+    // The path only, for routing and for the log: a query string could carry anything a client chose to send.
+    const pathname = (req.url ?? '/').split('?', 1)[0] as string;
+    respond(req, res, pathname).then(
       (status) => {
         logger.info({
           msg: 'request',
           method: req.method,
-          // The path only: a query string could carry anything a client chose to send.
-          path: (req.url ?? '/').split('?', 1)[0],
+          path: pathname,
           status,
           duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
           remote: req.socket.remoteAddress,

@@ -1,33 +1,24 @@
 /**
- * The store contract (DESIGN §2), for store authors: the types, the error a
- * store throws when its database is unreachable, and the callback names.
+ * What the bundled stores share beyond the contract in `core/store-contract`:
+ * the administration methods they all have, and the expiry arithmetic.
  *
  * @module
  */
 
-export { StoreUnavailableError } from '../core/errors.js';
-export type {
-  ClientMetadata,
+import type {
   ClientRegistration,
   InitialAccessTokenRecord,
   InitialAccessTokenStore,
   RegistrationStore,
-  StoreDeleteResult,
-  StoreFailure,
-  StoreSuccess,
-  StoreWriteResult,
-} from '../core/store-contract.js';
-export {
-  hasInitialAccessTokens,
-  isInitialAccessTokenUsable,
-  STORE_CALLBACKS,
 } from '../core/store-contract.js';
 
-import type {
+export type {
   ClientRegistration,
-  InitialAccessTokenStore,
-  RegistrationStore,
+  InitialAccessTokenRecord,
+  StoreDeleteResult,
+  StoreWriteResult,
 } from '../core/store-contract.js';
+export { isInitialAccessTokenUsable } from '../core/store-contract.js';
 
 /** One page of a store listing, for administration. */
 export interface ClientPage {
@@ -66,4 +57,52 @@ export function renewedExpiry(registration: ClientRegistration, at: number): num
   if (registration.expires_at === undefined) return undefined;
   const lastActivity = registration.last_used_at ?? registration.client_id_issued_at;
   return Math.max(registration.expires_at, at + (registration.expires_at - lastActivity));
+}
+
+/**
+ * The columns the SQL stores keep beside a client's JSON; they are the truth for these members.
+ * PostgreSQL returns `bigint` columns as strings; Unix seconds are far inside the safe integer range.
+ */
+export interface ClientColumns {
+  registration_access_token_hash: string | null;
+  expires_at: number | string | null;
+  last_used_at: number | string | null;
+}
+
+/** `registration` with the members its columns hold set from them (and removed where they are null). */
+export function withClientColumns(registration: ClientRegistration, row: ClientColumns): ClientRegistration {
+  if (row.registration_access_token_hash === null) delete registration.registration_access_token_hash;
+  else registration.registration_access_token_hash = row.registration_access_token_hash;
+  if (row.expires_at === null) delete registration.expires_at;
+  else registration.expires_at = Number(row.expires_at);
+  if (row.last_used_at === null) delete registration.last_used_at;
+  else registration.last_used_at = Number(row.last_used_at);
+  return registration;
+}
+
+/** The columns of an initial access token in the SQL stores, `policy` already parsed. */
+export interface TokenColumns {
+  id: string;
+  token_hash: string;
+  created_at: number | string;
+  expires_at: number | string | null;
+  max_uses: number | null;
+  uses: number;
+  policy: NonNullable<InitialAccessTokenRecord['policy']> | null;
+  label: string | null;
+}
+
+/** An initial access token record from its columns; null columns are absent members. */
+export function tokenFromColumns(row: TokenColumns): InitialAccessTokenRecord {
+  const record: InitialAccessTokenRecord = {
+    id: row.id,
+    token_hash: row.token_hash,
+    created_at: Number(row.created_at),
+    uses: row.uses,
+  };
+  if (row.expires_at !== null) record.expires_at = Number(row.expires_at);
+  if (row.max_uses !== null) record.max_uses = row.max_uses;
+  if (row.policy !== null) record.policy = row.policy;
+  if (row.label !== null) record.label = row.label;
+  return record;
 }

@@ -15,12 +15,8 @@
 import pg from 'pg';
 import { consoleLogger, type Logger } from '../core/config.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
-import type {
-  BundledStoreWithTokens,
-  ClientPage,
-  ClientRegistration,
-  InitialAccessTokenRecord,
-} from './contract.js';
+import type { BundledStoreWithTokens, ClientPage, ClientRegistration, TokenColumns } from './contract.js';
+import { tokenFromColumns, withClientColumns } from './contract.js';
 import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
 
 /** Options for `createPostgresStore`. */
@@ -76,31 +72,6 @@ interface ClientRow {
   registration_access_token_hash: string | null;
   expires_at: string | null;
   last_used_at: string | null;
-}
-
-interface TokenRow {
-  id: string;
-  token_hash: string;
-  created_at: string;
-  expires_at: string | null;
-  max_uses: number | null;
-  uses: number;
-  policy: NonNullable<InitialAccessTokenRecord['policy']> | null;
-  label: string | null;
-}
-
-function tokenFromRow(row: TokenRow): InitialAccessTokenRecord {
-  const record: InitialAccessTokenRecord = {
-    id: row.id,
-    token_hash: row.token_hash,
-    created_at: Number(row.created_at),
-    uses: row.uses,
-  };
-  if (row.expires_at !== null) record.expires_at = Number(row.expires_at);
-  if (row.max_uses !== null) record.max_uses = row.max_uses;
-  if (row.policy !== null) record.policy = row.policy;
-  if (row.label !== null) record.label = row.label;
-  return record;
 }
 
 /** A schema name used unquoted in error messages and quoted in SQL; kept to plain identifiers. */
@@ -160,15 +131,7 @@ function positiveInteger(value: number, name: string): number {
 }
 
 function fromRow(row: ClientRow): ClientRegistration {
-  const registration = row.registration;
-  if (row.registration_access_token_hash === null) delete registration.registration_access_token_hash;
-  else registration.registration_access_token_hash = row.registration_access_token_hash;
-  // bigint columns arrive as strings; Unix seconds are far inside the safe integer range.
-  if (row.expires_at === null) delete registration.expires_at;
-  else registration.expires_at = Number(row.expires_at);
-  if (row.last_used_at === null) delete registration.last_used_at;
-  else registration.last_used_at = Number(row.last_used_at);
-  return registration;
+  return withClientColumns(row.registration, row);
 }
 
 /**
@@ -206,6 +169,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const columns = 'client_id, registration, registration_access_token_hash, expires_at, last_used_at';
   let closed = false;
 
+  /** A connection failure as StoreUnavailableError; any other error as it is. */
+  function storeError(error: unknown): unknown {
+    return isConnectionFailure(error)
+      ? new StoreUnavailableError('The PostgreSQL database is unavailable.', { cause: error })
+      : error;
+  }
+
   /** Runs a statement, turning "the database cannot be reached" into StoreUnavailableError. */
   async function query<R extends pg.QueryResultRow>(
     text: string,
@@ -215,10 +185,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     try {
       return await on.query<R>(text, values);
     } catch (error) {
-      if (isConnectionFailure(error)) {
-        throw new StoreUnavailableError('The PostgreSQL database is unavailable.', { cause: error });
-      }
-      throw error;
+      throw storeError(error);
     }
   }
 
@@ -226,10 +193,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     try {
       return await pool.connect();
     } catch (error) {
-      if (isConnectionFailure(error)) {
-        throw new StoreUnavailableError('The PostgreSQL database is unavailable.', { cause: error });
-      }
-      throw error;
+      throw storeError(error);
     }
   }
 
@@ -363,10 +327,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ]);
     },
     async findInitialAccessToken(tokenHash) {
-      const { rows } = await query<TokenRow>(`SELECT ${tokenColumns} FROM ${tokens} WHERE token_hash = $1`, [
-        tokenHash,
-      ]);
-      return rows[0] ? tokenFromRow(rows[0]) : null;
+      const { rows } = await query<TokenColumns>(
+        `SELECT ${tokenColumns} FROM ${tokens} WHERE token_hash = $1`,
+        [tokenHash],
+      );
+      return rows[0] ? tokenFromColumns(rows[0]) : null;
     },
     async consumeInitialAccessToken(tokenHash, now) {
       // One statement: the row lock makes the check and the increment one step, so
@@ -381,8 +346,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return rowCount === 1;
     },
     async listInitialAccessTokens() {
-      const { rows } = await query<TokenRow>(`SELECT ${tokenColumns} FROM ${tokens} ORDER BY created_at, id`);
-      return rows.map(tokenFromRow);
+      const { rows } = await query<TokenColumns>(
+        `SELECT ${tokenColumns} FROM ${tokens} ORDER BY created_at, id`,
+      );
+      return rows.map(tokenFromColumns);
     },
     async revokeInitialAccessToken(id) {
       const { rowCount } = await query(`DELETE FROM ${tokens} WHERE id = $1`, [id]);

@@ -19,8 +19,9 @@ import type {
   ClientPage,
   ClientRegistration,
   InitialAccessTokenRecord,
+  TokenColumns,
 } from './contract.js';
-import { renewedExpiry } from './contract.js';
+import { renewedExpiry, tokenFromColumns, withClientColumns } from './contract.js';
 import { SQLITE_MIGRATIONS } from './sql/sqlite-migrations.js';
 
 /** Options for `createSqliteStore`. */
@@ -56,32 +57,17 @@ interface TokenRow {
 }
 
 function tokenFromRow(row: TokenRow): InitialAccessTokenRecord {
-  const record: InitialAccessTokenRecord = {
-    id: row.id,
-    token_hash: row.token_hash,
-    created_at: row.created_at,
-    uses: row.uses,
-  };
-  if (row.expires_at !== null) record.expires_at = row.expires_at;
-  if (row.max_uses !== null) record.max_uses = row.max_uses;
-  if (row.policy !== null)
-    record.policy = JSON.parse(row.policy) as NonNullable<InitialAccessTokenRecord['policy']>;
-  if (row.label !== null) record.label = row.label;
-  return record;
+  return tokenFromColumns({
+    ...row,
+    policy: row.policy === null ? null : (JSON.parse(row.policy) as TokenColumns['policy']),
+  });
 }
 
 /** SQLite result codes that mean "cannot reach the data now", not "bad request". */
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|READONLY|PROTOCOL)/;
 
 function fromRow(row: ClientRow): ClientRegistration {
-  const registration = JSON.parse(row.registration) as ClientRegistration;
-  if (row.registration_access_token_hash === null) delete registration.registration_access_token_hash;
-  else registration.registration_access_token_hash = row.registration_access_token_hash;
-  if (row.expires_at === null) delete registration.expires_at;
-  else registration.expires_at = row.expires_at;
-  if (row.last_used_at === null) delete registration.last_used_at;
-  else registration.last_used_at = row.last_used_at;
-  return registration;
+  return withClientColumns(JSON.parse(row.registration) as ClientRegistration, row);
 }
 
 /** Applies pending migrations; safe to call on every open. Returns the schema version. */
@@ -203,6 +189,7 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     `SELECT ${tokenColumns} FROM registrar_initial_access_tokens ORDER BY created_at, id`,
   );
   const revokeToken = db.prepare<[string]>('DELETE FROM registrar_initial_access_tokens WHERE id = ?');
+  const selectOne = db.prepare('SELECT 1');
   const list = db.prepare<[string, number], ClientRow & { client_id: string }>(
     `SELECT client_id, ${columns} FROM registrar_clients WHERE client_id > ? ORDER BY client_id LIMIT ?`,
   );
@@ -236,6 +223,11 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     }
     return removed;
   });
+  const renew = db.transaction((clientId: string, at: number) => {
+    const row = select.get(clientId);
+    if (!row) return;
+    touch.run({ client_id: clientId, at, expires_at: renewedExpiry(fromRow(row), at) ?? null });
+  });
 
   return {
     async registerClient(attrs) {
@@ -267,15 +259,7 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       return changes === 1 ? { ok: true } : { ok: false, reason: 'not_found' };
     },
     async touchClient(clientId, at) {
-      guard(() =>
-        db
-          .transaction(() => {
-            const row = select.get(clientId);
-            if (!row) return;
-            touch.run({ client_id: clientId, at, expires_at: renewedExpiry(fromRow(row), at) ?? null });
-          })
-          .immediate(),
-      );
+      guard(() => renew.immediate(clientId, at));
     },
     async sweepExpired(now, limit, onExpired) {
       const removed = guard(() => sweep.immediate(now, limit));
@@ -324,7 +308,7 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       return rows.length > limit ? { ...result, next: page[page.length - 1]?.client_id as string } : result;
     },
     async ping() {
-      guard(() => db.prepare('SELECT 1').get());
+      guard(() => selectOne.get());
     },
     async close() {
       if (checkpointer && checkpointer.threadId !== -1) {

@@ -96,11 +96,15 @@ export function storeConformance<C>(
       return required(store.loadClient, 'loadClient').call(store, clientId);
     }
 
+    async function readBack(client: C): Promise<ClientRegistration | null | undefined> {
+      return required(store.clientRegistration, 'clientRegistration').call(store, client);
+    }
+
     it('registers a client and reads back exactly the attributes it was given', async () => {
       const { attrs } = await register();
       const client = await load(attrs.client_id);
       assert.ok(client, 'loadClient finds a registered client');
-      const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      const read = await readBack(client);
       assert.deepEqual(read, attrs);
     });
 
@@ -118,10 +122,7 @@ export function storeConformance<C>(
       assert.ok(!again.ok && typeof again.reason === 'string');
       const client = await load(attrs.client_id);
       assert.ok(client);
-      assert.deepEqual(
-        await required(store.clientRegistration, 'clientRegistration').call(store, client),
-        attrs,
-      );
+      assert.deepEqual(await readBack(client), attrs);
     });
 
     it('returns the stored registration access token hash', async () => {
@@ -139,10 +140,10 @@ export function storeConformance<C>(
       const { attrs } = await register();
       const client = await load(attrs.client_id);
       assert.ok(client);
-      const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      const read = await readBack(client);
       assert.ok(read);
       read.metadata.client_name = 'mutated';
-      const again = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      const again = await readBack(client);
       assert.equal(again?.metadata.client_name, 'Conformance client');
     });
 
@@ -154,7 +155,7 @@ export function storeConformance<C>(
       );
       const client = await load(attrs.client_id);
       assert.ok(client);
-      const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      const read = await readBack(client);
       assert.ok(read);
       const { keys } = read.metadata.jwks as { keys: Record<string, unknown>[] };
       const key = keys[0] as Record<string, unknown>;
@@ -182,10 +183,7 @@ export function storeConformance<C>(
       assert.equal(result.ok, true);
       const fresh = await load(attrs.client_id);
       assert.ok(fresh);
-      assert.deepEqual(
-        await required(store.clientRegistration, 'clientRegistration').call(store, fresh),
-        next,
-      );
+      assert.deepEqual(await readBack(fresh), next);
       assert.equal(
         await required(store.clientRegistrationAccessTokenHash, 'clientRegistrationAccessTokenHash').call(
           store,
@@ -206,7 +204,7 @@ export function storeConformance<C>(
         fakeHash(),
       );
       assert.deepEqual(result, { ok: false, reason: 'conflict' });
-      const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+      const read = await readBack(client);
       assert.deepEqual(read, attrs);
     });
 
@@ -277,10 +275,7 @@ export function storeConformance<C>(
       for (const attrs of batch) {
         const client = await load(attrs.client_id);
         assert.ok(client);
-        assert.deepEqual(
-          await required(store.clientRegistration, 'clientRegistration').call(store, client),
-          attrs,
-        );
+        assert.deepEqual(await readBack(client), attrs);
       }
     });
 
@@ -311,7 +306,7 @@ export function storeConformance<C>(
       await store.touchClient.call(store, fresh.attrs.client_id, now);
       const touched = await load(fresh.attrs.client_id);
       assert.ok(touched);
-      const read = await required(store.clientRegistration, 'clientRegistration').call(store, touched);
+      const read = await readBack(touched);
       assert.equal(read?.last_used_at, now);
       assert.ok((read?.expires_at ?? 0) > now, 'a use renews the idle window');
       const reported: string[] = [];
@@ -407,7 +402,7 @@ export function storeConformance<C>(
         );
         const client = await load(attrs.client_id);
         assert.ok(client);
-        const read = await required(store.clientRegistration, 'clientRegistration').call(store, client);
+        const read = await readBack(client);
         assert.deepEqual(read?.initial_access_token_policy, { force: { scope: 'read' } });
       });
     });
