@@ -9,6 +9,7 @@
 import { invalidClientMetadata, invalidRedirectUri, RegistrationError } from './errors.js';
 import { validateJwks } from './jwks.js';
 import { isWellFormedLanguageTag, splitLanguageTag } from './language-tags.js';
+import { absoluteUrl, string, stringArray } from './metadata-values.js';
 import { checkRedirectUriForClient, type ParsedRedirectUri, parseRedirectUri } from './redirect-uri.js';
 import type { ClientMetadata } from './store-contract.js';
 import { type OidcRules, validateOidcMetadata } from './validate-oidc-metadata.js';
@@ -146,18 +147,6 @@ function prepare(document: Record<string, unknown>): Draft {
   return { input, tagged, out: {} };
 }
 
-function stringArray(value: unknown, member: string, error = invalidClientMetadata): string[] {
-  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) {
-    throw error(`${member} must be an array of strings.`);
-  }
-  return value as string[];
-}
-
-function string(value: unknown, member: string): string {
-  if (typeof value !== 'string') throw invalidClientMetadata(`${member} must be a string.`);
-  return value;
-}
-
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
@@ -290,7 +279,8 @@ function keys(draft: Draft): void {
     throw invalidClientMetadata('jwks and jwks_uri must not both be present (RFC 7591 §2).');
   }
   if (input.jwks !== undefined) out.jwks = validateJwks(input.jwks);
-  if (input.jwks_uri !== undefined) out.jwks_uri = httpsUrl(input.jwks_uri, 'jwks_uri');
+  if (input.jwks_uri !== undefined)
+    out.jwks_uri = absoluteUrl(input.jwks_uri, 'jwks_uri', { fragment: true });
 }
 
 function scope(draft: Draft, rules: MetadataRules): void {
@@ -323,30 +313,13 @@ export function checkScope(value: string, scopesSupported: readonly string[] | u
   return value;
 }
 
-/** An absolute `https` URL; `allowHttp` also admits `http` (human-readable pages). */
-export function httpsUrl(value: unknown, member: string, allowHttp = false): string {
-  if (typeof value !== 'string') throw invalidClientMetadata(`${member} must be a string.`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidClientMetadata(`${member} must be an absolute URL.`);
-  }
-  const allowed = allowHttp ? ['https:', 'http:'] : ['https:'];
-  if (!allowed.includes(url.protocol)) {
-    throw invalidClientMetadata(`${member} must use ${allowHttp ? 'https or http' : 'https'}.`);
-  }
-  if (/\s/.test(value) || url.username !== '' || url.password !== '') {
-    throw invalidClientMetadata(`${member} must not contain whitespace or user information.`);
-  }
-  return value;
-}
-
 function humanReadable(draft: Draft): void {
   const { input, tagged, out } = draft;
   for (const member of LANGUAGE_TAGGED_MEMBERS) {
     const check = (value: unknown, key: string): unknown =>
-      HUMAN_URL_MEMBERS.has(member) ? httpsUrl(value, key, true) : string(value, key);
+      HUMAN_URL_MEMBERS.has(member)
+        ? absoluteUrl(value, key, { http: 'any', fragment: true })
+        : string(value, key);
     if (input[member] !== undefined) out[member] = check(input[member], member);
     for (const [key, value] of tagged.get(member) ?? []) out[key] = check(value, key);
   }

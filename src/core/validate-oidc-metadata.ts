@@ -9,7 +9,8 @@
  */
 
 import { invalidClientMetadata } from './errors.js';
-import { checkRedirectUriForClient, isLoopbackHostname, parseRedirectUri } from './redirect-uri.js';
+import { absoluteUrl, string, stringArray } from './metadata-values.js';
+import { checkRedirectUriForClient, parseRedirectUri } from './redirect-uri.js';
 import type { ClientMetadata } from './store-contract.js';
 
 /** The server settings this step reads. */
@@ -43,50 +44,6 @@ export const OIDC_BOOLEAN_MEMBERS: readonly string[] = [
 /** Logout endpoints the provider calls: `https`, or `http` on loopback, never a fragment. */
 export const LOGOUT_URI_MEMBERS: readonly string[] = ['backchannel_logout_uri', 'frontchannel_logout_uri'];
 
-function string(value: unknown, member: string): string {
-  if (typeof value !== 'string') throw invalidClientMetadata(`${member} must be a string.`);
-  return value;
-}
-
-function stringArray(value: unknown, member: string): string[] {
-  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) {
-    throw invalidClientMetadata(`${member} must be an array of strings.`);
-  }
-  return value as string[];
-}
-
-interface UriRules {
-  /** Also admit `http` on a loopback host. */
-  readonly loopbackHttp?: boolean;
-  /** Admit a fragment (a `request_uris` entry may carry a hash of its content). */
-  readonly fragment?: boolean;
-}
-
-/** An absolute URL the provider itself dereferences or sends the user agent to. */
-function uri(value: unknown, member: string, rules: UriRules = {}): string {
-  const text = string(value, member);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalidClientMetadata(`${member} must be an absolute URL.`);
-  }
-  const loopbackHttp =
-    rules.loopbackHttp === true && url.protocol === 'http:' && isLoopbackHostname(url.hostname);
-  if (url.protocol !== 'https:' && !loopbackHttp) {
-    throw invalidClientMetadata(
-      `${member} must use https${rules.loopbackHttp ? ' (or http on a loopback host)' : ''}.`,
-    );
-  }
-  if (/\s/.test(text) || url.username !== '' || url.password !== '') {
-    throw invalidClientMetadata(`${member} must not contain whitespace or user information.`);
-  }
-  if (rules.fragment !== true && text.includes('#')) {
-    throw invalidClientMetadata(`${member} must not contain a fragment.`);
-  }
-  return text;
-}
-
 /** Whether any response type hands out an ID token from the authorization endpoint. */
 function issuesIdTokenFromAuthorizationEndpoint(responseTypes: readonly string[]): boolean {
   return responseTypes.some((type) => type.split(' ').includes('id_token'));
@@ -102,7 +59,7 @@ function signingAlg(value: unknown, member: string, rules: OidcRules): string {
 
 function subjectType(input: Record<string, unknown>, out: ClientMetadata, rules: OidcRules): void {
   if (input.sector_identifier_uri !== undefined) {
-    out.sector_identifier_uri = uri(input.sector_identifier_uri, 'sector_identifier_uri');
+    out.sector_identifier_uri = absoluteUrl(input.sector_identifier_uri, 'sector_identifier_uri');
   }
   if (input.subject_type === undefined) return;
   const type = string(input.subject_type, 'subject_type');
@@ -197,11 +154,11 @@ function authentication(input: Record<string, unknown>, out: ClientMetadata): vo
 
 function endpoints(input: Record<string, unknown>, out: ClientMetadata): void {
   if (input.initiate_login_uri !== undefined) {
-    out.initiate_login_uri = uri(input.initiate_login_uri, 'initiate_login_uri');
+    out.initiate_login_uri = absoluteUrl(input.initiate_login_uri, 'initiate_login_uri');
   }
   if (input.request_uris !== undefined) {
     const values = stringArray(input.request_uris, 'request_uris');
-    out.request_uris = values.map((value) => uri(value, 'request_uris', { fragment: true }));
+    out.request_uris = values.map((value) => absoluteUrl(value, 'request_uris', { fragment: true }));
   }
   if (input.post_logout_redirect_uris !== undefined) {
     const values = stringArray(input.post_logout_redirect_uris, 'post_logout_redirect_uris');
@@ -225,7 +182,7 @@ function endpoints(input: Record<string, unknown>, out: ClientMetadata): void {
     ];
   }
   for (const member of LOGOUT_URI_MEMBERS) {
-    if (input[member] !== undefined) out[member] = uri(input[member], member, { loopbackHttp: true });
+    if (input[member] !== undefined) out[member] = absoluteUrl(input[member], member, { http: 'loopback' });
   }
   for (const member of OIDC_BOOLEAN_MEMBERS) {
     if (input[member] === undefined) continue;
