@@ -8,8 +8,7 @@ import type { Logger } from '../core/config.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { BundledStore } from '../store/contract.js';
 import { createMemoryStore } from '../store/memory.js';
-import { createPostgresStore, type PostgresStore } from '../store/postgres.js';
-import { createSqliteStore } from '../store/sqlite.js';
+import type { PostgresStore } from '../store/postgres.js';
 
 /** The store a specification names, and whether it keeps anything across restarts. */
 export interface OpenedStore {
@@ -44,6 +43,29 @@ export function redactUrl(spec: string): string {
   }
 }
 
+/**
+ * Loads the module of a feature that needs an optional peer dependency. When the
+ * peer is not installed, a `ConfigurationError` says in one line what to install,
+ * and how to run the published server with it.
+ */
+export async function importWithPeer<Module>(
+  feature: string,
+  peer: string,
+  load: () => Promise<Module>,
+): Promise<Module> {
+  try {
+    return await load();
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !String(message).startsWith(`Cannot find package '${peer}'`)) {
+      throw error;
+    }
+    throw new ConfigurationError(
+      `${feature} needs the ${peer} package: npm install ${peer}, or run npx -p registrar -p ${peer} registrar serve`,
+    );
+  }
+}
+
 /** `sqlite:PATH`, `memory:`, `postgres://...` (or `postgresql://...`). */
 export async function openStore(spec: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   if (spec === 'memory:' || spec === 'memory') {
@@ -53,9 +75,19 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
     const filename = spec.slice('sqlite:'.length);
     if (filename === '')
       throw new ConfigurationError('--store sqlite: needs a file name, for example sqlite:./registrar.db');
+    const { createSqliteStore } = await importWithPeer(
+      'The sqlite: store',
+      'better-sqlite3',
+      () => import('../store/sqlite.js'),
+    );
     return { store: createSqliteStore({ filename }), kind: 'sqlite', description: `sqlite ${filename}` };
   }
   if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
+    const { createPostgresStore } = await importWithPeer(
+      'The postgres: store',
+      'pg',
+      () => import('../store/postgres.js'),
+    );
     const schema = options.schema ?? 'public';
     const store = createPostgresStore({
       connectionString: spec,

@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fromNodeRequest, nodeCrypto, writeNodeResponse } from '../adapters/node.js';
-import { createRedisRateLimiter, type RedisRateLimiter } from '../admission/redis-rate-limiter.js';
+import type { RedisRateLimiter } from '../admission/redis-rate-limiter.js';
 import type { InitialAccessTokenOption } from '../core/admission-options.js';
 import type { Logger, RegistrarConfig } from '../core/config.js';
 import { discoveryDocument, wellKnownPath } from '../core/discovery.js';
@@ -21,7 +21,7 @@ import { createRegistrar, type Registrar } from '../http/registrar.js';
 import { allowOriginHeaders, JSON_HEADERS, NOT_FOUND } from '../http/responses.js';
 import type { RegistrarResponse } from '../http/types.js';
 import type { MigrationResult } from '../store/postgres.js';
-import { type OpenedStore, openStore, redactUrl } from './open-store.js';
+import { importWithPeer, type OpenedStore, openStore, redactUrl } from './open-store.js';
 import type { CommandOptions } from './options.js';
 
 /** A running standalone server. */
@@ -121,10 +121,10 @@ export async function openMigratedStore(
 }
 
 /** The `rateLimit` configuration from the config file and the flags, and the Redis limiter when one is chosen. */
-function rateLimitSettings(
+async function rateLimitSettings(
   options: CommandOptions,
   logger: Logger,
-): { rateLimit: RateLimitConfig | false; limiter?: RedisRateLimiter; description: string } {
+): Promise<{ rateLimit: RateLimitConfig | false; limiter?: RedisRateLimiter; description: string }> {
   const file = options.config.rateLimit;
   if (file !== undefined && file !== false && !isJsonObject(file)) {
     throw new ConfigurationError('rateLimit in the config file must be an object or false.');
@@ -144,6 +144,11 @@ function rateLimitSettings(
     throw new ConfigurationError('rateLimit.redisKeyPrefix must be a string.');
   }
   if (redis === undefined) return { rateLimit, description: 'memory' };
+  const { createRedisRateLimiter } = await importWithPeer(
+    'The Redis rate limiter',
+    'ioredis',
+    () => import('../admission/redis-rate-limiter.js'),
+  );
   const limiter = createRedisRateLimiter({
     url: redis,
     logger,
@@ -173,10 +178,10 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   const issuer = options.issuer ?? url;
-  let limits: ReturnType<typeof rateLimitSettings> | undefined;
+  let limits: Awaited<ReturnType<typeof rateLimitSettings>> | undefined;
   let registrar: Registrar;
   try {
-    limits = rateLimitSettings(options, logger);
+    limits = await rateLimitSettings(options, logger);
     const { rateLimit: _fileRateLimit, ...libraryConfig } = options.config;
     registrar = createRegistrar({
       ...(libraryConfig as Partial<RegistrarConfig<unknown>>),
