@@ -75,7 +75,7 @@ describe('connection limit and proxy options', () => {
     assert.equal(options.requestTimeoutSeconds, 30);
     assert.equal(options.idleTimeoutSeconds, 10);
     assert.equal(options.maxConnections, 1000);
-    assert.equal(options.maxConnectionsPerAddress, 50);
+    assert.equal(options.maxConnectionsPerAddress, 128);
     assert.equal(options.trustedProxies, undefined);
   });
 

@@ -45,7 +45,7 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --idle-timeout S      serve: seconds a connection may stay silent mid-request (10)
   --max-connections N   serve: open connections per instance (1000)
   --max-connections-per-address N
-                        serve: open connections per client address (50)
+                        serve: open connections per client address (128)
   --trusted-proxies LIST
                         serve: comma-separated proxy addresses whose
                         X-Forwarded-For and X-Forwarded-Proto count

@@ -28,7 +28,7 @@ export const FLAGS = {
   'request-timeout': { type: 'string', default: '30' },
   'idle-timeout': { type: 'string', default: '10' },
   'max-connections': { type: 'string', default: '1000' },
-  'max-connections-per-address': { type: 'string', default: '50' },
+  'max-connections-per-address': { type: 'string', default: '128' },
   'trusted-proxies': { type: 'string' },
   config: { type: 'string' },
   'initial-access-token': { type: 'string' },
@@ -60,15 +60,15 @@ export interface CommandOptions {
   readonly rateLimit: RateLimitRule | null | undefined;
   /** `--redis`: the Redis URL that selects the shared rate limiter. */
   readonly redis: string | undefined;
-  /** `serve --headers-timeout`: seconds a client has to send the request headers. */
+  /** `serve --headers-timeout`: seconds a client has to send the request headers (default 10). */
   readonly headersTimeoutSeconds: number;
-  /** `serve --request-timeout`: seconds a client has to send the whole request, body included. */
+  /** `serve --request-timeout`: seconds a client has to send the whole request, body included (default 30). */
   readonly requestTimeoutSeconds: number;
-  /** `serve --idle-timeout`: seconds a connection may stay silent while a request is in progress. */
+  /** `serve --idle-timeout`: seconds a connection may stay silent while a request is in progress (default 10). */
   readonly idleTimeoutSeconds: number;
-  /** `serve --max-connections`: open connections per instance; further ones are closed at once. */
+  /** `serve --max-connections`: open connections per instance, further ones are closed at once (default 1000). */
   readonly maxConnections: number;
-  /** `serve --max-connections-per-address`: open connections per client address (the socket peer). */
+  /** `serve --max-connections-per-address`: open connections per client address, the socket peer (default 128). */
   readonly maxConnectionsPerAddress: number;
   /** `serve --trusted-proxies`: peer addresses whose forwarding headers count; wins over the file's `trustedProxies`. */
   readonly trustedProxies: readonly string[] | undefined;
