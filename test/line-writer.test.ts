@@ -45,6 +45,19 @@ describe('createLineWriter', () => {
     assert.deepEqual(writes, ['last words\n']);
   });
 
+  it('drops the lines once the sink is closed, instead of writing to it', async () => {
+    const writes: string[] = [];
+    const sink = { writable: true, write: (chunk: string) => writes.push(chunk) };
+    const writer = createLineWriter(sink, () => {});
+    writer('kept');
+    await nextTurn();
+    sink.writable = false;
+    writer('dropped');
+    await nextTurn();
+    writer.flush();
+    assert.deepEqual(writes, ['kept\n']);
+  });
+
   it('loses no line when a process exits in the same turn as it logs', () => {
     const module = fileURLToPath(new URL('../src/server/line-writer.ts', import.meta.url));
     const script = `

@@ -68,6 +68,72 @@ describe('command options', () => {
   });
 });
 
+describe('connection limit and proxy options', () => {
+  it('has the documented defaults', () => {
+    const options = resolveCommandOptions([], {});
+    assert.equal(options.headersTimeoutSeconds, 10);
+    assert.equal(options.requestTimeoutSeconds, 30);
+    assert.equal(options.idleTimeoutSeconds, 10);
+    assert.equal(options.maxConnections, 1000);
+    assert.equal(options.maxConnectionsPerAddress, 128);
+    assert.equal(options.trustedProxies, undefined);
+  });
+
+  it('reads each flag, and its REGISTRAR_ variable when the flag is absent', () => {
+    const fromFlags = resolveCommandOptions(
+      [
+        '--headers-timeout',
+        '2',
+        '--request-timeout',
+        '4',
+        '--idle-timeout',
+        '3',
+        '--max-connections',
+        '7',
+        '--max-connections-per-address',
+        '5',
+        '--trusted-proxies',
+        '10.0.0.1, ::1',
+      ],
+      { REGISTRAR_MAX_CONNECTIONS: '99', REGISTRAR_TRUSTED_PROXIES: '10.9.9.9' },
+    );
+    assert.equal(fromFlags.headersTimeoutSeconds, 2);
+    assert.equal(fromFlags.requestTimeoutSeconds, 4);
+    assert.equal(fromFlags.idleTimeoutSeconds, 3);
+    assert.equal(fromFlags.maxConnections, 7);
+    assert.equal(fromFlags.maxConnectionsPerAddress, 5);
+    assert.deepEqual(fromFlags.trustedProxies, ['10.0.0.1', '::1']);
+    const fromEnv = resolveCommandOptions([], {
+      REGISTRAR_HEADERS_TIMEOUT: '6',
+      REGISTRAR_REQUEST_TIMEOUT: '8',
+      REGISTRAR_IDLE_TIMEOUT: '9',
+      REGISTRAR_MAX_CONNECTIONS: '99',
+      REGISTRAR_MAX_CONNECTIONS_PER_ADDRESS: '11',
+      REGISTRAR_TRUSTED_PROXIES: '10.9.9.9',
+    });
+    assert.equal(fromEnv.headersTimeoutSeconds, 6);
+    assert.equal(fromEnv.requestTimeoutSeconds, 8);
+    assert.equal(fromEnv.idleTimeoutSeconds, 9);
+    assert.equal(fromEnv.maxConnections, 99);
+    assert.equal(fromEnv.maxConnectionsPerAddress, 11);
+    assert.deepEqual(fromEnv.trustedProxies, ['10.9.9.9']);
+  });
+
+  it('refuses values that are not positive integers, a headers timeout past the request timeout, and a proxy that is not an address', () => {
+    for (const args of [
+      ['--headers-timeout', '0'],
+      ['--request-timeout', '1.5'],
+      ['--idle-timeout', 'soon'],
+      ['--max-connections=-1'],
+      ['--max-connections-per-address', ''],
+      ['--headers-timeout', '40', '--request-timeout', '30'],
+      ['--trusted-proxies', '10.0.0.1,proxy.internal'],
+    ]) {
+      assert.throws(() => resolveCommandOptions(args, {}), ConfigurationError, args.join(' '));
+    }
+  });
+});
+
 describe('registrar serve rate limits', () => {
   let dir: string;
   before(() => {

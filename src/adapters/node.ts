@@ -7,12 +7,15 @@
 
 import * as nodeCryptoModule from 'node:crypto';
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { CryptoProvider } from '../core/credentials.js';
 import type { Registrar } from '../http/registrar.js';
 import { NOT_FOUND } from '../http/responses.js';
 import type { RegistrarRequest, RegistrarResponse } from '../http/types.js';
+import { requestAborted } from '../http/web-request.js';
 
 /** Bytes drawn from the CSPRNG at a time by `nodeCrypto.randomBytes`. */
 export const RANDOM_POOL_BYTES = 4096;
@@ -51,7 +54,51 @@ export const nodeCrypto: CryptoProvider = {
     : (value) => createHash('sha256').update(value, 'utf8').digest(),
 };
 
+// A socket's peer address is only readable while the connection stands: once the client has
+// reset it, `remoteAddress` is undefined. Each address is kept from the first time it is seen,
+// and the servers whose requests arrive are watched so that later connections are seen at accept.
+const peers = new WeakMap<Socket, string>();
+const watchedServers = new WeakSet<EventEmitter>();
+
+/**
+ * The peer address of `socket`, kept from the first time it could be read,
+ * so that a connection reset before its request is handled still counts
+ * under its own address. The first call for a connection of a server also
+ * makes the server record the address of every later connection as it is
+ * accepted. `registrar serve` calls it for each connection it accepts.
+ */
+export function peerAddress(socket: Socket): string | undefined {
+  const known = peers.get(socket);
+  if (known !== undefined) return known;
+  const address = socket.remoteAddress;
+  if (address !== undefined) peers.set(socket, address);
+  // net.Server sets `server` on each socket it accepts.
+  const server = (socket as { server?: unknown }).server;
+  if (server instanceof EventEmitter && !watchedServers.has(server)) {
+    watchedServers.add(server);
+    server.prependListener('connection', peerAddress);
+  }
+  return address;
+}
+
+/**
+ * Whether the client's connection is already gone: destroyed, or a TCP
+ * connection whose peer can no longer be read because the client reset it
+ * (a connected TCP socket always has a peer). Nobody is left to answer, so
+ * its requests are not run.
+ */
+export function connectionGone(socket: Socket): boolean {
+  return socket.destroyed || (peerAddress(socket) === undefined && socket.localAddress !== undefined);
+}
+
+/** Whether a failed body stream is the client's doing: a connection that went away before the end. */
+function isAbort(message: IncomingMessage, error: unknown): boolean {
+  return !message.complete || (error as { code?: unknown } | null)?.code === 'ECONNRESET';
+}
+
 function readBody(message: IncomingMessage, limit: number): Promise<Uint8Array | null> {
+  // A connection reset before the body was read leaves nobody to answer: the request goes no further.
+  if (message.destroyed || connectionGone(message.socket)) return Promise.reject(requestAborted());
   const declared = Number(message.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     message.resume();
@@ -72,9 +119,21 @@ function readBody(message: IncomingMessage, limit: number): Promise<Uint8Array |
       chunks.push(chunk);
     });
     message.on('end', () => {
-      if (!done) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      if (done) return;
+      done = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     });
-    message.on('error', reject);
+    message.on('error', (error) => {
+      if (done) return;
+      done = true;
+      reject(isAbort(message, error) ? requestAborted(error) : error);
+    });
+    // A request destroyed with its connection may close without an error event.
+    message.on('close', () => {
+      if (done) return;
+      done = true;
+      reject(requestAborted());
+    });
   });
 }
 
@@ -111,7 +170,7 @@ export function fromNodeRequest(message: IncomingMessage, target = message.url ?
       if (value === undefined) return null;
       return Array.isArray(value) ? value.join(', ') : value;
     },
-    remoteAddress: message.socket.remoteAddress,
+    remoteAddress: peerAddress(message.socket),
     body: (limit) => readBody(message, limit),
   };
 }
@@ -136,6 +195,10 @@ export function toNodeListener(
   next?: (req: IncomingMessage, res: ServerResponse) => void,
 ): RequestListener {
   return (req, res) => {
+    if (connectionGone(req.socket)) {
+      req.socket.destroy();
+      return;
+    }
     const request = fromNodeRequest(req);
     registrar.handle(request).then(
       (response) => {

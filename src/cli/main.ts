@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Logger } from '../core/config.js';
 import { ConfigurationError } from '../core/errors.js';
 import { createLineWriter } from '../server/line-writer.js';
 import { openStore } from '../server/open-store.js';
@@ -39,6 +40,15 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --no-migrate          serve: do not apply migrations; refuse to start if any are pending
   --rate-limit RULE     registrations per client address: COUNT/SECONDSs (60/60s) or off
   --redis URL           share rate limits through Redis (redis://HOST:6379)
+  --headers-timeout S   serve: seconds to receive the request headers (10)
+  --request-timeout S   serve: seconds to receive the whole request (30)
+  --idle-timeout S      serve: seconds a connection may stay silent mid-request (10)
+  --max-connections N   serve: open connections per instance (1000)
+  --max-connections-per-address N
+                        serve: open connections per client address (128)
+  --trusted-proxies LIST
+                        serve: comma-separated proxy addresses whose
+                        X-Forwarded-For and X-Forwarded-Proto count
   --config FILE         JSON file of library configuration keys
   --initial-access-token TOKEN
                         serve: registration requires this token (or a stored one)
@@ -50,6 +60,29 @@ Options (each also an environment variable REGISTRAR_<NAME>):
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/**
+ * A log reader that goes away (a closed pipe, `registrar serve | head`) must
+ * not stop the server: errors on stdout and stderr are absorbed, and the loss
+ * of stdout is said once on stderr while stderr is still open.
+ */
+function keepServingWithoutOutput(logger: Logger): void {
+  let stderrOpen = true;
+  let stdoutLost = false;
+  process.stderr.on('error', () => {
+    stderrOpen = false;
+  });
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (stdoutLost) return;
+    stdoutLost = true;
+    if (stderrOpen) {
+      logger.warn({
+        msg: 'stdout is closed: request log lines are lost from now on',
+        code: error.code ?? 'unknown',
+      });
+    }
+  });
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -67,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
       // One line per request: batched per turn of the event loop, not one write each.
       const log = createLineWriter(process.stdout, (flush) => process.on('exit', flush));
       const logger = jsonLogger({ out: log, err });
+      keepServingWithoutOutput(logger);
       const running = await serve(options, logger);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {

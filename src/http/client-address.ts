@@ -9,6 +9,23 @@ import type { RegistrarRequest } from './types.js';
 /** Longest forwarded value kept as a key; anything longer is a misconfigured proxy. */
 const MAX_ADDRESS_LENGTH = 64;
 
+/** The entries of a comma-separated forwarding header, in order; `[]` when it is absent. */
+function forwardedList(request: RegistrarRequest, name: string): string[] {
+  const value = request.header(name);
+  if (value === null) return [];
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** How many `X-Forwarded-For` hops, counted from the right, are trusted proxies themselves. */
+function trustedHops(hops: readonly string[], trustedProxies: ReadonlySet<string>): number {
+  let count = 0;
+  while (count < hops.length && trustedProxies.has(hops[hops.length - 1 - count] as string)) count++;
+  return count;
+}
+
 /**
  * The client's address: the socket peer; or, when the peer is a trusted
  * proxy, the nearest `X-Forwarded-For` hop that is not itself a trusted
@@ -24,17 +41,34 @@ export function clientAddress(
 ): string | undefined {
   const peer = request.remoteAddress;
   if (peer === undefined || !trustedProxies.has(peer)) return peer;
-  const forwarded = request.header('x-forwarded-for');
-  if (forwarded === null) return peer;
-  const hops = forwarded
-    .split(',')
-    .map((hop) => hop.trim())
-    .filter((hop) => hop !== '');
-  for (let index = hops.length - 1; index >= 0; index--) {
-    const hop = hops[index] as string;
-    if (!trustedProxies.has(hop)) return hop.slice(0, MAX_ADDRESS_LENGTH);
-  }
-  return hops[0] ?? peer;
+  const hops = forwardedList(request, 'x-forwarded-for');
+  if (hops.length === 0) return peer;
+  const trusted = trustedHops(hops, trustedProxies);
+  if (trusted < hops.length) return (hops[hops.length - 1 - trusted] as string).slice(0, MAX_ADDRESS_LENGTH);
+  return hops[0] as string;
+}
+
+/**
+ * The scheme the client used, as trusted proxies report it in
+ * `X-Forwarded-Proto` (lower-case), or `undefined` when the peer is not a
+ * trusted proxy or sent none. The same right-to-left rule as
+ * `clientAddress`: the peer wrote the last entry, and each trusted hop at the
+ * right of `X-Forwarded-For` is one more proxy that wrote the entry before
+ * it; the entry of the outermost trusted proxy, the one the client connected
+ * to, counts. Entries further left can only be the client's own and never
+ * count; a proxy that replaces the header instead of appending leaves fewer
+ * entries, and then the leftmost one, which a trusted proxy wrote, counts.
+ */
+export function forwardedProto(
+  request: RegistrarRequest,
+  trustedProxies: ReadonlySet<string>,
+): string | undefined {
+  const peer = request.remoteAddress;
+  if (peer === undefined || !trustedProxies.has(peer)) return undefined;
+  const protos = forwardedList(request, 'x-forwarded-proto');
+  if (protos.length === 0) return undefined;
+  const trusted = trustedHops(forwardedList(request, 'x-forwarded-for'), trustedProxies);
+  return (protos[Math.max(0, protos.length - 1 - trusted)] as string).toLowerCase();
 }
 
 /** Parses an IPv6 literal (with `::`, an embedded dotted IPv4 tail, no zone) into eight groups. */

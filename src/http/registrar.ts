@@ -37,7 +37,7 @@ import { createClientResolver, type ResolvedClient } from '../core/resolve-clien
 import type { ClientMetadata, ClientRegistration } from '../core/store-contract.js';
 import { type SweepOptions, type SweepResult, sweepExpiredClients } from '../core/sweep-expired-clients.js';
 import { createSafeFetch } from '../net/safe-fetch.js';
-import { clientAddress, rateLimitKey } from './client-address.js';
+import { clientAddress, forwardedProto, rateLimitKey } from './client-address.js';
 import { allowOriginHeaders, mediaType, NOT_FOUND_ERROR } from './responses.js';
 import { readTokenRequest, type TokenRequest } from './token-request.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
@@ -50,7 +50,11 @@ export interface Registrar<C = unknown> {
    * when the path is not Registrar's (so an adapter can pass it on).
    */
   handle(request: RegistrarRequest): Promise<RegistrarResponse | null>;
-  /** The Web-standard entry point; answers 404 for paths that are not Registrar's. */
+  /**
+   * The Web-standard entry point; answers 404 for paths that are not Registrar's.
+   * `remoteAddress` is the socket peer: without it, rate limits count every
+   * such request under one shared key, and the first one logs a warning.
+   */
   fetch(request: Request, info?: { remoteAddress?: string }): Promise<Response>;
   /** The authorization server metadata members Registrar owns (RFC 8414 §2). */
   metadata(): Record<string, unknown>;
@@ -146,17 +150,23 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   }
 
   function isHttps(request: RegistrarRequest): boolean {
-    if (request.url.startsWith('https:')) return true;
-    if (request.remoteAddress === undefined || !settings.trustedProxies.has(request.remoteAddress))
-      return false;
-    const forwarded = request.header('x-forwarded-proto');
-    return forwarded !== null && forwarded.split(',')[0]?.trim().toLowerCase() === 'https';
+    return request.url.startsWith('https:') || forwardedProto(request, settings.trustedProxies) === 'https';
   }
 
+  // Said once: an https issuer reached over plain HTTP by a peer that is not a trusted proxy is
+  // most often a TLS-terminating proxy missing from trustedProxies.
+  let warnedPlainHttp = !settings.issuer.startsWith('https:');
   function requireHttps(request: RegistrarRequest): void {
-    if (settings.requireHttps && !isHttps(request)) {
-      throw invalidRequest('This endpoint requires HTTPS.');
+    if (!settings.requireHttps || isHttps(request)) return;
+    const peer = request.remoteAddress;
+    if (!warnedPlainHttp && (peer === undefined || !settings.trustedProxies.has(peer))) {
+      warnedPlainHttp = true;
+      settings.logger.warn({
+        msg: 'the issuer is https but a request arrived over plain HTTP from a peer that is not a trusted proxy; list a TLS-terminating proxy in trustedProxies',
+        peer: peer ?? 'unknown',
+      });
     }
+    throw invalidRequest('This endpoint requires HTTPS.');
   }
 
   /** Steps 5 to 7 of DESIGN §4.1: size, media type, then a JSON object. */
@@ -178,9 +188,18 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     return document as Record<string, unknown>;
   }
 
+  // Said once: without a peer address every such request shares one rate-limit key.
+  let warnedUnknownAddress = false;
   /** The key a request's address counts under (DESIGN §6: per client IP). */
   function addressKey(request: RegistrarRequest): string {
-    return rateLimitKey(clientAddress(request, settings.trustedProxies));
+    const address = clientAddress(request, settings.trustedProxies);
+    if (address === undefined && !warnedUnknownAddress) {
+      warnedUnknownAddress = true;
+      settings.logger.warn({
+        msg: 'a request came without a client address; every such request counts under one shared rate-limit key (pass remoteAddress to fetch, getConnInfo to the Hono adapter)',
+      });
+    }
+    return rateLimitKey(address);
   }
 
   /** The bearer token of the Authorization header (RFC 6750 §2.1), or `null`; never the query or body. */

@@ -4,7 +4,17 @@
  * @module
  */
 
+import { invalidRequest, type RegistrationError } from '../core/errors.js';
 import type { RegistrarRequest, RegistrarResponse } from './types.js';
+
+/**
+ * The failure of a body the client stopped sending (a reset or closed
+ * connection): the client's doing, a 400 `invalid_request`, never a server
+ * error. Usually nobody is left to read the answer.
+ */
+export function requestAborted(cause?: unknown): RegistrationError {
+  return invalidRequest('The request body was not received in full.', cause);
+}
 
 /** Reads a Web stream, stopping once more than `limit` bytes arrived. */
 async function readLimited(
@@ -16,7 +26,14 @@ async function readLimited(
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (error) {
+      // The stream of the client's upload failed: its connection went away before the end.
+      throw requestAborted(error);
+    }
+    const { done, value } = next;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {

@@ -11,6 +11,8 @@ export const LINE_WRITER_HIGH_WATER = 64 * 1024;
 /** Where the lines go: `process.stdout`, `process.stderr`, or any stream. */
 export interface LineSink {
   write(chunk: string): unknown;
+  /** `false` once the stream is closed (a log reader went away): lines are then dropped. */
+  readonly writable?: boolean;
 }
 
 /** Writes lines to a sink in batches; `flush` writes what is pending now. */
@@ -33,7 +35,7 @@ export function createLineWriter(sink: LineSink, onExit: (flush: () => void) => 
     if (pending === '') return;
     const chunk = pending;
     pending = '';
-    sink.write(chunk);
+    if (sink.writable !== false) sink.write(chunk);
   };
   const writer = (line: string) => {
     pending += `${line}\n`;

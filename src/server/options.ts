@@ -7,6 +7,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { isJsonObject } from '../core/encoding.js';
 import { ConfigurationError } from '../core/errors.js';
@@ -23,6 +24,12 @@ export const FLAGS = {
   'no-migrate': { type: 'boolean' },
   'rate-limit': { type: 'string' },
   redis: { type: 'string' },
+  'headers-timeout': { type: 'string', default: '10' },
+  'request-timeout': { type: 'string', default: '30' },
+  'idle-timeout': { type: 'string', default: '10' },
+  'max-connections': { type: 'string', default: '1000' },
+  'max-connections-per-address': { type: 'string', default: '128' },
+  'trusted-proxies': { type: 'string' },
   config: { type: 'string' },
   'initial-access-token': { type: 'string' },
   'require-initial-access-token': { type: 'boolean' },
@@ -53,6 +60,18 @@ export interface CommandOptions {
   readonly rateLimit: RateLimitRule | null | undefined;
   /** `--redis`: the Redis URL that selects the shared rate limiter. */
   readonly redis: string | undefined;
+  /** `serve --headers-timeout`: seconds a client has to send the request headers (default 10). */
+  readonly headersTimeoutSeconds: number;
+  /** `serve --request-timeout`: seconds a client has to send the whole request, body included (default 30). */
+  readonly requestTimeoutSeconds: number;
+  /** `serve --idle-timeout`: seconds a connection may stay silent while a request is in progress (default 10). */
+  readonly idleTimeoutSeconds: number;
+  /** `serve --max-connections`: open connections per instance, further ones are closed at once (default 1000). */
+  readonly maxConnections: number;
+  /** `serve --max-connections-per-address`: open connections per client address, the socket peer (default 128). */
+  readonly maxConnectionsPerAddress: number;
+  /** `serve --trusted-proxies`: peer addresses whose forwarding headers count; wins over the file's `trustedProxies`. */
+  readonly trustedProxies: readonly string[] | undefined;
   readonly json: boolean;
   readonly help: boolean;
   /** `serve`: a static initial access token registration then requires. */
@@ -97,6 +116,28 @@ function readConfigFile(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+function positiveInteger(value: unknown, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new ConfigurationError(`--${flag} must be a positive integer.`);
+  }
+  return number;
+}
+
+/** `--trusted-proxies`: comma-separated IP addresses, matched exactly against the socket peer. */
+function trustedProxyList(value: string): string[] {
+  const addresses = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const address of addresses) {
+    if (isIP(address) === 0) {
+      throw new ConfigurationError('--trusted-proxies must be a comma-separated list of IP addresses.');
+    }
+  }
+  return addresses;
+}
+
 /** Parses a command's arguments against the environment and the config file. */
 export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): CommandOptions {
   const { values, positionals } = parseArgs({
@@ -128,6 +169,12 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     throw new ConfigurationError('--pg-pool-size must be a positive integer.');
   }
   const rateLimit = pick('rate-limit');
+  const headersTimeoutSeconds = positiveInteger(pick('headers-timeout'), 'headers-timeout');
+  const requestTimeoutSeconds = positiveInteger(pick('request-timeout'), 'request-timeout');
+  if (headersTimeoutSeconds > requestTimeoutSeconds) {
+    throw new ConfigurationError('--headers-timeout cannot be longer than --request-timeout.');
+  }
+  const trustedProxies = pick('trusted-proxies');
   return {
     port,
     host,
@@ -138,6 +185,15 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     migrate: pick('no-migrate') !== true,
     rateLimit: typeof rateLimit === 'string' ? parseRateLimitRule(rateLimit, '--rate-limit') : undefined,
     redis: pick('redis') as string | undefined,
+    headersTimeoutSeconds,
+    requestTimeoutSeconds,
+    idleTimeoutSeconds: positiveInteger(pick('idle-timeout'), 'idle-timeout'),
+    maxConnections: positiveInteger(pick('max-connections'), 'max-connections'),
+    maxConnectionsPerAddress: positiveInteger(
+      pick('max-connections-per-address'),
+      'max-connections-per-address',
+    ),
+    trustedProxies: typeof trustedProxies === 'string' ? trustedProxyList(trustedProxies) : undefined,
     json: pick('json') === true,
     help: pick('help') === true,
     initialAccessToken: pick('initial-access-token') as string | undefined,

@@ -7,8 +7,14 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fromNodeRequest, nodeCrypto, writeNodeResponse } from '../adapters/node.js';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  connectionGone,
+  fromNodeRequest,
+  nodeCrypto,
+  peerAddress,
+  writeNodeResponse,
+} from '../adapters/node.js';
 import type { RedisRateLimiter } from '../admission/redis-rate-limiter.js';
 import type { InitialAccessTokenOption } from '../core/admission-options.js';
 import type { Logger, RegistrarConfig } from '../core/config.js';
@@ -17,6 +23,7 @@ import { isJsonObject } from '../core/encoding.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { RateLimitConfig } from '../core/rate-limit.js';
 import { hasInitialAccessTokens } from '../core/store-contract.js';
+import { rateLimitKey } from '../http/client-address.js';
 import { createRegistrar, type Registrar } from '../http/registrar.js';
 import { allowOriginHeaders, JSON_HEADERS, NOT_FOUND } from '../http/responses.js';
 import type { RegistrarResponse } from '../http/types.js';
@@ -69,6 +76,46 @@ export function serveInitialAccessToken(
 
 /** Seconds a load balancer is asked to wait after a failed health check. */
 const HEALTH_RETRY_AFTER_SECONDS = 5;
+
+/** How often the server checks open connections against the headers and request timeouts. */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1000;
+
+/**
+ * Closes, as soon as it is accepted, a connection from a client address that
+ * already holds `limit` open connections, and one the client has already reset. Addresses are keyed as rate limits
+ * key them (IPv6 per /64), by the socket peer: behind a proxy that is the
+ * proxy's address.
+ */
+function limitConnectionsPerAddress(server: Server, limit: number, logger: Logger): void {
+  const open = new Map<string, number>();
+  let warned = false;
+  server.on('connection', (socket: Socket) => {
+    // Reset before it was accepted: nobody to answer, and no address to count it under.
+    if (connectionGone(socket)) {
+      socket.destroy();
+      return;
+    }
+    const key = rateLimitKey(peerAddress(socket));
+    const count = open.get(key) ?? 0;
+    if (count >= limit) {
+      if (!warned) {
+        warned = true;
+        logger.warn({
+          msg: 'a client address holds --max-connections-per-address connections; its further connections are closed at once',
+          limit,
+        });
+      }
+      socket.destroy();
+      return;
+    }
+    open.set(key, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left === 0) open.delete(key);
+      else open.set(key, left);
+    });
+  });
+}
 
 /** Config-file keys of `rateLimit` that only the server reads: they pick the backend. */
 interface ServerRateLimitKeys {
@@ -161,8 +208,16 @@ async function rateLimitSettings(
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
   const opened = await openMigratedStore(options, logger);
   const initialAccessToken = serveInitialAccessToken(options, opened.store);
-  const server = createServer();
-  server.keepAliveTimeout = 5000;
+  const server = createServer({
+    headersTimeout: options.headersTimeoutSeconds * 1000,
+    requestTimeout: options.requestTimeoutSeconds * 1000,
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    keepAliveTimeout: 5000,
+  });
+  // A socket silent for this long is closed (the server has no 'timeout' listener of its own).
+  server.setTimeout(options.idleTimeoutSeconds * 1000);
+  server.maxConnections = options.maxConnections;
+  limitConnectionsPerAddress(server, options.maxConnectionsPerAddress, logger);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -186,6 +241,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     registrar = createRegistrar({
       ...(libraryConfig as Partial<RegistrarConfig<unknown>>),
       ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
+      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
       issuer,
       registrationEnabled: true,
       registration: opened.store,
@@ -250,13 +306,19 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     return null;
   }
 
-  async function respond(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<number> {
+  /** Answers a request; `aborted` when the client's connection went away before the answer. */
+  async function respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+  ): Promise<{ status: number; aborted: boolean }> {
     const response =
       (await local(req.method ?? 'GET', pathname, req.headers.origin)) ??
       (await registrar.handle(fromNodeRequest(req))) ??
       NOT_FOUND;
+    if (req.socket.destroyed) return { status: response.status, aborted: true };
     writeNodeResponse(res, response);
-    return response.status;
+    return { status: response.status, aborted: false };
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -264,14 +326,15 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     // The path only, for routing and for the log: a query string could carry anything a client chose to send.
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
     respond(req, res, pathname).then(
-      (status) => {
+      ({ status, aborted }) => {
         logger.info({
           msg: 'request',
           method: req.method,
           path: pathname,
           status,
+          ...(aborted ? { aborted } : {}),
           duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
-          remote: req.socket.remoteAddress,
+          remote: peerAddress(req.socket),
         });
       },
       (error: unknown) => {
