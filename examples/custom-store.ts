@@ -30,7 +30,7 @@ export function createClientsTable(db: Database.Database): void {
   )`);
 }
 
-/** A database that cannot be reached is a 503 with Retry-After, not a 500 (DESIGN §2). */
+/** A database that cannot be reached is a 503 with Retry-After, not a 500 (docs/store-contract.md). */
 function guarded<T>(operation: () => T): T {
   try {
     return operation();
