@@ -202,12 +202,12 @@ describe('Client ID Metadata Documents', () => {
         () => `https://user:pw@client.test:${docs.port}/client.json`,
         'The client_id URL must not contain user information.',
       ],
-      ['no path', () => origin(), 'The client_id URL must have a path other than "/".'],
-      ['the root path', () => `${origin()}/`, 'The client_id URL must have a path other than "/".'],
+      ['no path', () => origin(), "The client_id URL must have a path other than '/'."],
+      ['the root path', () => `${origin()}/`, "The client_id URL must have a path other than '/'."],
       [
         'a root path with a query',
         () => `${origin()}/?a=1`,
-        'The client_id URL must have a path other than "/".',
+        "The client_id URL must have a path other than '/'.",
       ],
       [
         'a double-dot segment',
@@ -237,12 +237,12 @@ describe('Client ID Metadata Documents', () => {
       [
         'an upper-case scheme',
         () => `HTTPS://client.test:${docs.port}/client.json`,
-        'The client_id URL must start with "https://".',
+        "The client_id URL must start with 'https://'.",
       ],
       [
         'a scheme without slashes',
         () => `https:client.test:${docs.port}/client.json`,
-        'The client_id URL must start with "https://".',
+        "The client_id URL must start with 'https://'.",
       ],
       [
         'an upper-case host',
@@ -455,7 +455,7 @@ describe('Client ID Metadata Documents', () => {
           body: JSON.stringify(validDocument(path, { token_endpoint_auth_method: method })),
         }),
         code: 'invalid_document',
-        message: `The client metadata document must not use the shared-secret method "${method}".`,
+        message: `The client metadata document must not use the shared-secret method '${method}'.`,
       })),
       {
         name: 'a javascript: redirect URI',
@@ -465,7 +465,7 @@ describe('Client ID Metadata Documents', () => {
         }),
         code: 'invalid_document',
         message:
-          'The client metadata document is invalid: An entry of redirect_uris uses the forbidden scheme "javascript".',
+          "The client metadata document is invalid: An entry of redirect_uris uses the forbidden scheme 'javascript'.",
       },
       {
         name: 'a redirect URI with a fragment',
@@ -502,7 +502,7 @@ describe('Client ID Metadata Documents', () => {
         }),
         code: 'invalid_document',
         message:
-          'The client metadata document is invalid: token_endpoint_auth_method "private_key_jwt" needs jwks or jwks_uri.',
+          "The client metadata document is invalid: token_endpoint_auth_method 'private_key_jwt' needs jwks or jwks_uri.",
       },
       {
         name: 'an OpenID Connect member breaking its rule',
@@ -528,7 +528,7 @@ describe('Client ID Metadata Documents', () => {
         },
         code: 'invalid_document',
         message:
-          'The client metadata document is invalid: The sector_identifier_uri document does not list the redirect URI "https://other.example/cb".',
+          "The client metadata document is invalid: The sector_identifier_uri document does not list the redirect URI 'https://other.example/cb'.",
       },
     ];
     for (const testCase of cases) {

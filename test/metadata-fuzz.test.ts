@@ -49,6 +49,10 @@ async function send(
   const text = await response.text();
   assert.ok(response.status < 500, `${method} answered ${response.status}: ${text}`);
   const json = text === '' ? {} : (JSON.parse(text) as Json);
+  if (json.error_description !== undefined) {
+    // RFC 6749 section 5.2: printable ASCII except '"' and '\', whatever the client sent.
+    assert.match(json.error_description as string, /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/, text);
+  }
   for (const member of ['client_secret', 'registration_access_token']) {
     if (typeof json[member] === 'string') issued.add(json[member] as string);
   }

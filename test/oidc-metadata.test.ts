@@ -187,7 +187,7 @@ describe('OpenID Connect registration members', () => {
         {
           name: 'an unknown subject_type',
           body: () => ({ ...GOOD, subject_type: 'anonymous' }),
-          description: 'subject_type must be "public" or "pairwise".',
+          description: "subject_type must be 'public' or 'pairwise'.",
         },
         {
           name: 'a non-string subject_type',
@@ -198,13 +198,13 @@ describe('OpenID Connect registration members', () => {
           name: 'pairwise where the server supports only public',
           on: 'plain',
           body: () => ({ ...GOOD, subject_type: 'pairwise' }),
-          description: 'subject_type "pairwise" is not supported by this server.',
+          description: "subject_type 'pairwise' is not supported by this server.",
         },
         {
           name: 'pairwise with redirect URIs on several hosts and no sector_identifier_uri',
           body: () => ({ redirect_uris: [A, B], subject_type: 'pairwise' }),
           description:
-            'subject_type "pairwise" with redirect URIs on several hosts needs a sector_identifier_uri.',
+            "subject_type 'pairwise' with redirect URIs on several hosts needs a sector_identifier_uri.",
         },
         {
           name: 'an http sector_identifier_uri',
@@ -236,7 +236,7 @@ describe('OpenID Connect registration members', () => {
             subject_type: 'pairwise',
             sector_identifier_uri: sectorUri('/only-a.json'),
           }),
-          description: `The sector_identifier_uri document does not list the redirect URI "${B}".`,
+          description: `The sector_identifier_uri document does not list the redirect URI '${B}'.`,
         },
         {
           name: 'a sector document that is an object',
@@ -318,12 +318,12 @@ describe('OpenID Connect registration members', () => {
             id_token_signed_response_alg: 'none',
           }),
           description:
-            'id_token_signed_response_alg "none" is not allowed with a response type that returns an ID token.',
+            "id_token_signed_response_alg 'none' is not allowed with a response type that returns an ID token.",
         },
         {
           name: 'an unsupported id_token_signed_response_alg',
           body: () => ({ ...GOOD, id_token_signed_response_alg: 'HS256' }),
-          description: 'id_token_signed_response_alg "HS256" is not supported by this server.',
+          description: "id_token_signed_response_alg 'HS256' is not supported by this server.",
         },
         {
           name: 'a non-string id_token_signed_response_alg',
@@ -333,12 +333,12 @@ describe('OpenID Connect registration members', () => {
         {
           name: 'userinfo_signed_response_alg "none"',
           body: () => ({ ...GOOD, userinfo_signed_response_alg: 'none' }),
-          description: 'userinfo_signed_response_alg "none" is not supported by this server.',
+          description: "userinfo_signed_response_alg 'none' is not supported by this server.",
         },
         {
           name: 'an unsupported request_object_signing_alg',
           body: () => ({ ...GOOD, request_object_signing_alg: 'HS512' }),
-          description: 'request_object_signing_alg "HS512" is not supported by this server.',
+          description: "request_object_signing_alg 'HS512' is not supported by this server.",
         },
         {
           name: 'an _enc member without its _alg member',
@@ -353,7 +353,7 @@ describe('OpenID Connect registration members', () => {
         {
           name: 'an unsupported encryption alg',
           body: () => ({ ...GOOD, userinfo_encrypted_response_alg: 'RSA1_5' }),
-          description: 'userinfo_encrypted_response_alg "RSA1_5" is not supported by this server.',
+          description: "userinfo_encrypted_response_alg 'RSA1_5' is not supported by this server.",
         },
         {
           name: 'an unsupported encryption enc',
@@ -362,7 +362,7 @@ describe('OpenID Connect registration members', () => {
             request_object_encryption_alg: 'ECDH-ES',
             request_object_encryption_enc: 'A192GCM',
           }),
-          description: 'request_object_encryption_enc "A192GCM" is not supported by this server.',
+          description: "request_object_encryption_enc 'A192GCM' is not supported by this server.",
         },
         {
           name: 'an encryption member where the server offers no encryption',
@@ -423,7 +423,7 @@ describe('OpenID Connect registration members', () => {
         {
           name: 'a javascript: post-logout redirect URI',
           body: () => ({ ...GOOD, post_logout_redirect_uris: ['javascript:alert(1)'] }),
-          description: 'An entry of post_logout_redirect_uris uses the forbidden scheme "javascript".',
+          description: "An entry of post_logout_redirect_uris uses the forbidden scheme 'javascript'.",
         },
         {
           name: 'an http post-logout redirect URI on a public host',
@@ -510,7 +510,7 @@ describe('OpenID Connect registration members', () => {
       assert.equal(refused.status, 400);
       assert.deepEqual(await refused.json(), {
         error: 'invalid_client_metadata',
-        error_description: `The sector_identifier_uri document does not list the redirect URI "${B}".`,
+        error_description: `The sector_identifier_uri document does not list the redirect URI '${B}'.`,
       });
       const accepted = await put(
         {
@@ -549,7 +549,7 @@ describe('OpenID Connect member rules that depend on the server configuration', 
       {
         error: 'invalid_client_metadata',
         description:
-          'id_token_encrypted_response_enc defaults to "A128CBC-HS256", which this server does not support; send id_token_encrypted_response_enc.',
+          "id_token_encrypted_response_enc defaults to 'A128CBC-HS256', which this server does not support; send id_token_encrypted_response_enc.",
       },
     );
     const metadata = validateClientMetadata(
@@ -562,13 +562,13 @@ describe('OpenID Connect member rules that depend on the server configuration', 
   it('defaults subject types to public only when the rules name none', () => {
     assert.equal(validateClientMetadata({ ...base, subject_type: 'public' }, rules).subject_type, 'public');
     assert.throws(() => validateClientMetadata({ ...base, subject_type: 'pairwise' }, rules), {
-      description: 'subject_type "pairwise" is not supported by this server.',
+      description: "subject_type 'pairwise' is not supported by this server.",
     });
   });
 
   it('accepts only the configured signing algorithms, and "none" only for ID tokens', () => {
     assert.throws(() => validateClientMetadata({ ...base, id_token_signed_response_alg: 'RS256' }, rules), {
-      description: 'id_token_signed_response_alg "RS256" is not supported by this server.',
+      description: "id_token_signed_response_alg 'RS256' is not supported by this server.",
     });
     assert.equal(
       validateClientMetadata({ ...base, request_object_signing_alg: 'ES256' }, rules)
@@ -576,7 +576,7 @@ describe('OpenID Connect member rules that depend on the server configuration', 
       'ES256',
     );
     assert.throws(() => validateClientMetadata({ ...base, request_object_signing_alg: 'none' }, rules), {
-      description: 'request_object_signing_alg "none" is not supported by this server.',
+      description: "request_object_signing_alg 'none' is not supported by this server.",
     });
   });
 

@@ -154,7 +154,9 @@ export function createSoftwareStatementCheck<C>(
     }
     const iss = claims.iss;
     if (typeof iss !== 'string' || iss === '') {
-      throw invalidSoftwareStatement('The software statement must carry an "iss" claim (RFC 7591 §2.3).');
+      throw invalidSoftwareStatement(
+        "The software statement must carry an 'iss' claim (RFC 7591 section 2.3).",
+      );
     }
     const keys = trusted.get(iss);
     if (keys === undefined) {

@@ -9,7 +9,7 @@
  */
 
 import { decodeUtf8 } from './encoding.js';
-import { invalidClientMetadata } from './errors.js';
+import { invalidClientMetadata, quoted } from './errors.js';
 import { describeFetchFailure, type OutboundFetch, type OutboundResponse } from './outbound-fetch.js';
 import type { ClientMetadata } from './store-contract.js';
 
@@ -46,10 +46,10 @@ export async function checkSectorIdentifier(metadata: ClientMetadata, fetch: Out
     throw invalidClientMetadata('sector_identifier_uri did not return a JSON array of strings.');
   }
   const listed = new Set(entries as string[]);
-  for (const redirectUri of (metadata.redirect_uris as string[] | undefined) ?? []) {
+  for (const [index, redirectUri] of ((metadata.redirect_uris as string[] | undefined) ?? []).entries()) {
     if (!listed.has(redirectUri)) {
       throw invalidClientMetadata(
-        `The sector_identifier_uri document does not list the redirect URI "${redirectUri}".`,
+        `The sector_identifier_uri document does not list the redirect URI ${quoted(redirectUri, `at redirect_uris[${index}]`)}.`,
       );
     }
   }

@@ -7,6 +7,19 @@
 
 import type { InitialAccessTokenOption, SoftwareStatementOptions } from './admission-options.js';
 import type { RegistrationPolicy } from './apply-policies.js';
+import {
+  boolean,
+  type ConfigCheck,
+  func,
+  functionArray,
+  integer,
+  members,
+  methods,
+  object,
+  string,
+  stringArray,
+  url,
+} from './config-checks.js';
 import { type CryptoProvider, webCrypto } from './credentials.js';
 import { ConfigurationError } from './errors.js';
 import type { RegistrarEvent } from './events.js';
@@ -17,7 +30,7 @@ import {
   OutboundFetchError,
   type OutboundFetchOptions,
 } from './outbound-fetch.js';
-import type { RateLimitConfig } from './rate-limit.js';
+import { parseRateLimitRule, type RateLimitConfig } from './rate-limit.js';
 import { isLoopbackHostname } from './redirect-uri.js';
 import { type RegistrationStore, STORE_CALLBACKS } from './store-contract.js';
 import { checkScope, type ExtraMetadataValidator, type MetadataRules } from './validate-metadata.js';
@@ -34,7 +47,10 @@ export type RotationPolicy = 'on-update' | 'never' | 'always';
 
 /** Cross-origin settings for browser-based clients. */
 export interface CorsOptions {
-  /** Allowed origins; `'*'` (the default) allows any. Credentials are never allowed. */
+  /**
+   * Allowed origins: `'*'` (the default) allows any, an array lists them, each
+   * compared exactly. Anything else is a `ConfigurationError`. Credentials are never allowed.
+   */
   origins?: '*' | readonly string[];
   /** Seconds a preflight answer may be cached. Default 600. */
   maxAgeSeconds?: number;
@@ -229,22 +245,133 @@ function joinPath(base: string, path: string): string {
   return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
 }
 
-function positiveInteger(value: number, name: string, allowZero = false): number {
-  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new ConfigurationError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer.`);
+const positive: ConfigCheck = (value, name) => integer(value, name, 1);
+const nonNegative: ConfigCheck = (value, name) => integer(value, name, 0);
+const rateLimitRule: ConfigCheck = (value, name) => parseRateLimitRule(value, name);
+
+/**
+ * The type check of every configuration key but the store callbacks (which
+ * `resolveStore` checks): `resolveSettings` runs them before anything else,
+ * and `registrar serve` runs them on its `--config` file.
+ */
+export const CONFIG_CHECKS: Readonly<
+  Record<Exclude<keyof RegistrarConfig<unknown>, keyof RegistrationStore<unknown>>, ConfigCheck>
+> = {
+  issuer: url,
+  registrationEnabled: boolean,
+  managementEnabled: boolean,
+  registration: object,
+  registrationPath: string,
+  authorizationEndpoint: url,
+  tokenEndpoint: url,
+  jwksUri: url,
+  grantTypesSupported: stringArray,
+  responseTypesSupported: stringArray,
+  tokenEndpointAuthMethodsSupported: stringArray,
+  scopesSupported: stringArray,
+  defaultScope: string,
+  subjectTypesSupported: stringArray,
+  signingAlgValuesSupported: stringArray,
+  encryptionAlgValuesSupported: stringArray,
+  encryptionEncValuesSupported: stringArray,
+  clientIdMetadataDocuments: (value, name) =>
+    members(value, name, {
+      enabled: boolean,
+      cacheMinSeconds: nonNegative,
+      cacheMaxSeconds: nonNegative,
+      maxBytes: positive,
+    }),
+  fetch: (value, name) =>
+    members(value, name, {
+      timeoutMs: positive,
+      maxBytes: positive,
+      allowLoopback: boolean,
+      ca: (ca, caName) => (typeof ca === 'string' ? string(ca, caName) : stringArray(ca, caName)),
+      resolve: func,
+    }),
+  requireHttps: boolean,
+  trustedProxies: stringArray,
+  rateLimit: (value, name) => {
+    if (value === false) return;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ConfigurationError(`${name} must be an object or false.`);
+    }
+    members(value, name, {
+      registrations: rateLimitRule,
+      managementFailures: rateLimitRule,
+      limiter: (limiter, limiterName) => methods(limiter, limiterName, ['consume', 'check']),
+    });
+  },
+  cors: (value, name) => {
+    if (value === false) return;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ConfigurationError(`${name} must be an object or false.`);
+    }
+    members(value, name, {
+      origins: (origins, originsName) => {
+        if (origins === '*') return;
+        if (
+          !Array.isArray(origins) ||
+          origins.some((origin) => typeof origin !== 'string' || origin === '')
+        ) {
+          throw new ConfigurationError(`${originsName} must be '*' or an array of origin strings.`);
+        }
+      },
+      maxAgeSeconds: nonNegative,
+    });
+  },
+  extraMetadata: (value, name) => {
+    for (const [member, validator] of Object.entries(object(value, name)))
+      func(validator, `${name}.${member}`);
+  },
+  clientSecretTtl: nonNegative,
+  initialAccessToken: (value, name) => {
+    if (typeof value === 'string') string(value, name);
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      members(value, name, { token: string, verify: func, stored: boolean });
+    } else if (typeof value !== 'function') {
+      throw new ConfigurationError(`${name} must be a string, a function or an object.`);
+    }
+  },
+  softwareStatement: (value, name) =>
+    members(value, name, {
+      issuers: (issuers, issuersName) => {
+        for (const [iss, issuer] of Object.entries(object(issuers, issuersName))) {
+          members(issuer, `${issuersName}[${JSON.stringify(iss)}]`, { jwks: object, jwks_uri: string });
+        }
+      },
+      required: boolean,
+      algorithms: stringArray,
+      jwksCacheSeconds: positive,
+    }),
+  policies: functionArray,
+  clientTtl: nonNegative,
+  rotateRegistrationAccessToken: (value, name) => {
+    if (!ROTATION_POLICIES.includes(value as RotationPolicy)) {
+      throw new ConfigurationError(`${name} must be one of ${ROTATION_POLICIES.join(', ')}.`);
+    }
+  },
+  maxBodyBytes: positive,
+  onEvent: func,
+  logger: (value, name) => methods(value, name, ['info', 'warn', 'error']),
+  crypto: (value, name) => methods(value, name, ['randomBytes', 'sha256']),
+  now: func,
+};
+
+/** Runs the check of every key `config` sets; throws `ConfigurationError` naming the first key of a wrong type. */
+export function checkConfigTypes(config: object): void {
+  for (const [key, check] of Object.entries(CONFIG_CHECKS)) {
+    const value = (config as Record<string, unknown>)[key];
+    if (value !== undefined) check(value, key);
   }
-  return value;
 }
 
 function resolveFetchOptions(options: OutboundFetchOptions | undefined): OutboundFetchOptions {
-  const allowLoopback = options?.allowLoopback ?? false;
-  if (typeof allowLoopback !== 'boolean')
-    throw new ConfigurationError('fetch.allowLoopback must be a boolean.');
   return {
     ...options,
-    timeoutMs: positiveInteger(options?.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS, 'fetch.timeoutMs'),
-    maxBytes: positiveInteger(options?.maxBytes ?? DEFAULT_FETCH_MAX_BYTES, 'fetch.maxBytes'),
-    allowLoopback,
+    timeoutMs: options?.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+    maxBytes: options?.maxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+    allowLoopback: options?.allowLoopback ?? false,
   };
 }
 
@@ -253,17 +380,11 @@ function resolveClientIdMetadataDocuments(
   fetchMaxBytes: number,
 ): Required<ClientIdMetadataDocumentsOptions> {
   const resolved = { ...DEFAULT_CLIENT_ID_METADATA_DOCUMENTS, ...options };
-  if (typeof resolved.enabled !== 'boolean') {
-    throw new ConfigurationError('clientIdMetadataDocuments.enabled must be a boolean.');
-  }
-  positiveInteger(resolved.cacheMinSeconds, 'clientIdMetadataDocuments.cacheMinSeconds', true);
-  positiveInteger(resolved.cacheMaxSeconds, 'clientIdMetadataDocuments.cacheMaxSeconds', true);
   if (resolved.cacheMinSeconds > resolved.cacheMaxSeconds) {
     throw new ConfigurationError(
       'clientIdMetadataDocuments.cacheMinSeconds must not exceed clientIdMetadataDocuments.cacheMaxSeconds.',
     );
   }
-  positiveInteger(resolved.maxBytes, 'clientIdMetadataDocuments.maxBytes');
   if (resolved.enabled && resolved.maxBytes > fetchMaxBytes) {
     throw new ConfigurationError('clientIdMetadataDocuments.maxBytes must not exceed fetch.maxBytes.');
   }
@@ -294,6 +415,7 @@ function resolveEncryption(config: RegistrarConfig<unknown>): {
 export function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatform = {}): Settings<C> {
   if (typeof config !== 'object' || config === null)
     throw new ConfigurationError('A configuration object is required.');
+  checkConfigTypes(config);
   if (config.defaultScope !== undefined) {
     try {
       checkScope(config.defaultScope, config.scopesSupported);
@@ -303,12 +425,7 @@ export function resolveSettings<C>(config: RegistrarConfig<C>, platform: Setting
       );
     }
   }
-  let issuerUrl: URL;
-  try {
-    issuerUrl = new URL(config.issuer);
-  } catch {
-    throw new ConfigurationError('issuer must be an absolute URL.');
-  }
+  const issuerUrl = url(config.issuer, 'issuer');
   if (issuerUrl.search !== '' || issuerUrl.hash !== '') {
     throw new ConfigurationError('issuer must not have a query or fragment (RFC 8414 §2).');
   }
@@ -324,11 +441,6 @@ export function resolveSettings<C>(config: RegistrarConfig<C>, platform: Setting
     throw new ConfigurationError('managementEnabled is true but no loadClient callback was given.');
   }
   const rotateRegistrationAccessToken = config.rotateRegistrationAccessToken ?? 'on-update';
-  if (!ROTATION_POLICIES.includes(rotateRegistrationAccessToken)) {
-    throw new ConfigurationError(
-      `rotateRegistrationAccessToken must be one of ${ROTATION_POLICIES.join(', ')}.`,
-    );
-  }
   if (
     managementEnabled &&
     rotateRegistrationAccessToken === 'always' &&
@@ -342,25 +454,13 @@ export function resolveSettings<C>(config: RegistrarConfig<C>, platform: Setting
   const registrationPath = config.registrationPath ?? DEFAULT_REGISTRATION_PATH;
   const registrationEndpoint = joinPath(config.issuer, registrationPath);
   const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
-    throw new ConfigurationError('maxBodyBytes must be a positive integer.');
-  }
   const clientSecretTtl = config.clientSecretTtl ?? 0;
-  if (!Number.isInteger(clientSecretTtl) || clientSecretTtl < 0) {
-    throw new ConfigurationError('clientSecretTtl must be a non-negative integer number of seconds.');
-  }
   const clientTtl = config.clientTtl ?? 0;
-  if (!Number.isInteger(clientTtl) || clientTtl < 0) {
-    throw new ConfigurationError('clientTtl must be a non-negative integer number of seconds.');
-  }
   if (clientTtl > 0 && !store.touchClient) {
     // Without touchClient a use could never renew a client, so every client would die at its TTL.
     throw new ConfigurationError('clientTtl needs a touchClient callback to renew clients on use.');
   }
   const policies = config.policies ?? [];
-  if (!Array.isArray(policies) || policies.some((policy) => typeof policy !== 'function')) {
-    throw new ConfigurationError('policies must be an array of functions.');
-  }
   const cors =
     config.cors === false
       ? false

@@ -20,9 +20,35 @@ export type RegistrationErrorCode =
   | 'temporarily_unavailable'
   | 'server_error';
 
+/** Characters outside what RFC 6749 section 5.2 allows in `error_description`: `%x20-21 / %x23-5B / %x5D-7E`. */
+const OUTSIDE_DESCRIPTION = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
+/** A value made only of characters an `error_description` allows, `'` aside. */
+const ECHOABLE = /^[\x20\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/;
+
+/** The longest client-chosen value an `error_description` repeats, in characters. */
+export const MAX_ECHOED_LENGTH = 64;
+
+/**
+ * `text` as an `error_description` may carry it (RFC 6749 section 5.2:
+ * printable ASCII except `"` and `\`): every other character becomes `?`.
+ */
+export function descriptionText(text: string): string {
+  return text.replace(OUTSIDE_DESCRIPTION, '?');
+}
+
+/**
+ * A client-chosen value for a description: `'value'` when it is at most
+ * `MAX_ECHOED_LENGTH` characters, all of them allowed in an `error_description`
+ * and none a `'`; otherwise `otherwise`, which names the member without the value.
+ */
+export function quoted(value: string, otherwise: string): string {
+  return value.length <= MAX_ECHOED_LENGTH && ECHOABLE.test(value) ? `'${value}'` : otherwise;
+}
+
 /**
  * A failure answered with `{"error": code, "error_description": description}`.
- * `description` is public; `cause` is private and is only logged.
+ * `description` is public; `cause` is private and is only logged. The
+ * description is kept within RFC 6749 section 5.2's characters whatever it was given.
  */
 export class RegistrationError extends Error {
   /** The wire error code. */
@@ -40,11 +66,12 @@ export class RegistrationError extends Error {
     description: string,
     options: { headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    const text = descriptionText(description);
+    super(text, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RegistrationError';
     this.status = status;
     this.error = error;
-    this.description = description;
+    this.description = text;
     this.headers = options.headers ?? {};
   }
 }

@@ -24,11 +24,11 @@ export const MAX_JWKS_KEYS = 32;
 /** Validates a `jwks` value and returns it unchanged. */
 export function validateJwks(value: unknown): unknown {
   if (!isJsonObject(value)) {
-    throw invalidClientMetadata('jwks must be a JSON object with a "keys" array.');
+    throw invalidClientMetadata("jwks must be a JSON object with a 'keys' array.");
   }
   const keys = (value as { keys?: unknown }).keys;
   if (!Array.isArray(keys) || keys.length === 0) {
-    throw invalidClientMetadata('jwks must hold a non-empty "keys" array.');
+    throw invalidClientMetadata("jwks must hold a non-empty 'keys' array.");
   }
   if (keys.length > MAX_JWKS_KEYS) {
     throw invalidClientMetadata(`jwks holds more than ${MAX_JWKS_KEYS} keys.`);
@@ -41,19 +41,19 @@ export function validateJwks(value: unknown): unknown {
     const kty = jwk.kty;
     if (typeof kty !== 'string' || !Object.hasOwn(REQUIRED_PUBLIC_MEMBERS, kty)) {
       throw invalidClientMetadata(
-        `jwks.keys[${index}] has an unsupported or missing "kty"; use RSA, EC or OKP.`,
+        `jwks.keys[${index}] has an unsupported or missing 'kty'; use RSA, EC or OKP.`,
       );
     }
     for (const member of PRIVATE_JWK_MEMBERS) {
       if (member in jwk) {
         throw invalidClientMetadata(
-          `jwks.keys[${index}] contains private key material ("${member}"); send public keys only.`,
+          `jwks.keys[${index}] contains private key material ('${member}'); send public keys only.`,
         );
       }
     }
     for (const member of REQUIRED_PUBLIC_MEMBERS[kty] ?? []) {
       if (typeof jwk[member] !== 'string' || jwk[member] === '') {
-        throw invalidClientMetadata(`jwks.keys[${index}] lacks the "${member}" member its key type needs.`);
+        throw invalidClientMetadata(`jwks.keys[${index}] lacks the '${member}' member its key type needs.`);
       }
     }
   });

@@ -76,7 +76,7 @@ export function parseRedirectUri(
   }
   const scheme = (schemeMatch[1] as string).toLowerCase();
   if (FORBIDDEN_REDIRECT_SCHEMES.has(scheme)) {
-    throw fail(`An entry of ${member} uses the forbidden scheme "${scheme}".`);
+    throw fail(`An entry of ${member} uses the forbidden scheme '${scheme}'.`);
   }
   // RFC 6749 §3.1.2: the endpoint URI must not include a fragment component.
   if (value.includes('#')) {
@@ -105,7 +105,7 @@ export function parseRedirectUri(
   // RFC 8252 §7.1: a private-use scheme is a reverse domain name, with a path.
   if (!scheme.includes('.')) {
     throw fail(
-      `An entry of ${member} uses the scheme "${scheme}", which is neither https nor a reverse-domain private-use scheme.`,
+      `An entry of ${member} uses the scheme '${scheme}', which is neither https nor a reverse-domain private-use scheme.`,
     );
   }
   if (url.username !== '' || url.password !== '' || /^[^:]+:\/\/[^/?]*@/.test(value)) {

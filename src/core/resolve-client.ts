@@ -12,7 +12,7 @@
 import { checkSectorIdentifier } from './check-sector-identifier.js';
 import type { Settings } from './config.js';
 import { decodeUtf8, isJsonObject } from './encoding.js';
-import { RegistrationError } from './errors.js';
+import { descriptionText, RegistrationError } from './errors.js';
 import { describeFetchFailure, type OutboundResponse } from './outbound-fetch.js';
 import { UNSAFE_CHARACTERS } from './redirect-uri.js';
 import { callStore } from './store-calls.js';
@@ -40,14 +40,15 @@ export type ClientResolutionErrorCode =
 
 /**
  * A client that could not be resolved. `message` is safe to show (it names
- * the rule, never an address); `cause` is private and only for logs.
+ * the rule, never an address, and keeps to the characters RFC 6749 section 5.2
+ * allows in an `error_description`); `cause` is private and only for logs.
  */
 export class ClientResolutionError extends Error {
   /** A stable code to switch on. */
   readonly code: ClientResolutionErrorCode;
 
   constructor(code: ClientResolutionErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(descriptionText(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ClientResolutionError';
     this.code = code;
   }
@@ -135,7 +136,7 @@ export function checkClientIdUrl(clientId: string): URL {
     throw invalidClientId('The client_id URL is not a valid URL.');
   }
   if (!clientId.startsWith('https://'))
-    throw invalidClientId('The client_id URL must start with "https://".');
+    throw invalidClientId("The client_id URL must start with 'https://'.");
   if (clientId.includes('#')) throw invalidClientId('The client_id URL must not contain a fragment.');
   const authority = clientId.slice('https://'.length).split(/[/?]/, 1)[0] ?? '';
   if (authority.includes('@') || url.username !== '' || url.password !== '') {
@@ -146,7 +147,7 @@ export function checkClientIdUrl(clientId: string): URL {
     throw invalidClientId('The client_id URL must not contain dot segments.');
   }
   if (rawPath === '' || rawPath === '/') {
-    throw invalidClientId('The client_id URL must have a path other than "/".');
+    throw invalidClientId("The client_id URL must have a path other than '/'.");
   }
   if (url.href !== clientId) {
     throw invalidClientId('The client_id URL must be in normalised form, as a URL parser writes it back.');
@@ -254,7 +255,7 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
     const method = members.token_endpoint_auth_method ?? DOCUMENT_DEFAULT_AUTH_METHOD;
     if (typeof method === 'string' && SHARED_SECRET_AUTH_METHODS.has(method)) {
       throw invalidDocument(
-        `The client metadata document must not use the shared-secret method "${method}".`,
+        `The client metadata document must not use the shared-secret method '${method}'.`,
       );
     }
     let metadata: ClientMetadata;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { invalidClientMetadata, invalidRedirectUri, RegistrationError } from './errors.js';
+import { invalidClientMetadata, invalidRedirectUri, quoted, RegistrationError } from './errors.js';
 import { validateJwks } from './jwks.js';
 import { isWellFormedLanguageTag, splitLanguageTag } from './language-tags.js';
 import { absoluteUrl, string, stringArray } from './metadata-values.js';
@@ -120,7 +120,9 @@ function prepare(document: Record<string, unknown>): Draft {
     }
     if (!LANGUAGE_TAGGED_MEMBERS.has(member)) continue;
     if (!isWellFormedLanguageTag(tag)) {
-      throw invalidClientMetadata(`${key} carries a language tag that is not a well-formed BCP 47 tag.`);
+      throw invalidClientMetadata(
+        `${quoted(key, member)} carries a language tag that is not a well-formed BCP 47 tag.`,
+      );
     }
     let variants = tagged.get(member);
     let tags = seenTags.get(member);
@@ -164,7 +166,9 @@ function grantAndResponseTypes(draft: Draft, rules: MetadataRules): void {
       : unique(stringArray(input.grant_types, 'grant_types'));
   for (const grant of grantTypes) {
     if (!rules.grantTypesSupported.includes(grant)) {
-      throw invalidClientMetadata(`grant_types contains "${grant}", which this server does not support.`);
+      throw invalidClientMetadata(
+        `grant_types contains ${quoted(grant, 'a value')}, which this server does not support.`,
+      );
     }
   }
   const usesCode = grantTypes.includes('authorization_code');
@@ -178,7 +182,9 @@ function grantAndResponseTypes(draft: Draft, rules: MetadataRules): void {
   const supported = new Set(rules.responseTypesSupported.map(responseTypeKey));
   for (const type of responseTypes) {
     if (!supported.has(responseTypeKey(type))) {
-      throw invalidClientMetadata(`response_types contains "${type}", which this server does not support.`);
+      throw invalidClientMetadata(
+        `response_types contains ${quoted(type, 'a value')}, which this server does not support.`,
+      );
     }
   }
   // RFC 7591 §2.1: grant types and response types must agree, both ways.
@@ -188,19 +194,19 @@ function grantAndResponseTypes(draft: Draft, rules: MetadataRules): void {
     (tokens) => tokens.includes('token') || tokens.includes('id_token'),
   );
   if (needsCode && !usesCode) {
-    throw invalidClientMetadata('response_types includes "code" but grant_types lacks "authorization_code".');
+    throw invalidClientMetadata("response_types includes 'code' but grant_types lacks 'authorization_code'.");
   }
   if (needsImplicit && !usesImplicit) {
     throw invalidClientMetadata(
-      'response_types includes "token" or "id_token" but grant_types lacks "implicit".',
+      "response_types includes 'token' or 'id_token' but grant_types lacks 'implicit'.",
     );
   }
   if (usesCode && !needsCode) {
-    throw invalidClientMetadata('grant_types includes "authorization_code" but response_types lacks "code".');
+    throw invalidClientMetadata("grant_types includes 'authorization_code' but response_types lacks 'code'.");
   }
   if (usesImplicit && !needsImplicit) {
     throw invalidClientMetadata(
-      'grant_types includes "implicit" but response_types lacks "token" or "id_token".',
+      "grant_types includes 'implicit' but response_types lacks 'token' or 'id_token'.",
     );
   }
   out.grant_types = grantTypes;
@@ -232,7 +238,7 @@ function redirectUris(draft: Draft): void {
   } else if (input.application_type === 'web' || input.application_type === 'native') {
     applicationType = input.application_type;
   } else {
-    throw invalidClientMetadata('application_type must be "web" or "native".');
+    throw invalidClientMetadata("application_type must be 'web' or 'native'.");
   }
   const usesImplicit = grantTypes.includes('implicit');
   for (const uri of parsed) checkRedirectUriForClient(uri, applicationType, usesImplicit);
@@ -247,26 +253,28 @@ function tokenEndpointAuth(draft: Draft, rules: MetadataRules): void {
       ? 'client_secret_basic'
       : string(input.token_endpoint_auth_method, 'token_endpoint_auth_method');
   if (!rules.tokenEndpointAuthMethodsSupported.includes(method)) {
-    throw invalidClientMetadata(`token_endpoint_auth_method "${method}" is not supported by this server.`);
+    throw invalidClientMetadata(
+      `token_endpoint_auth_method ${quoted(method, 'value')} is not supported by this server.`,
+    );
   }
   if (method === 'private_key_jwt' && input.jwks === undefined && input.jwks_uri === undefined) {
-    throw invalidClientMetadata('token_endpoint_auth_method "private_key_jwt" needs jwks or jwks_uri.');
+    throw invalidClientMetadata("token_endpoint_auth_method 'private_key_jwt' needs jwks or jwks_uri.");
   }
   // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
   if (method === 'none' && (out.grant_types as string[]).includes('client_credentials')) {
     throw invalidClientMetadata(
-      'token_endpoint_auth_method "none" cannot be used with the client_credentials grant.',
+      "token_endpoint_auth_method 'none' cannot be used with the client_credentials grant.",
     );
   }
   out.token_endpoint_auth_method = method;
   if (input.token_endpoint_auth_signing_alg !== undefined) {
     const alg = string(input.token_endpoint_auth_signing_alg, 'token_endpoint_auth_signing_alg');
     if (alg === 'none') {
-      throw invalidClientMetadata('token_endpoint_auth_signing_alg must not be "none".');
+      throw invalidClientMetadata("token_endpoint_auth_signing_alg must not be 'none'.");
     }
     if (!rules.signingAlgValuesSupported.includes(alg)) {
       throw invalidClientMetadata(
-        `token_endpoint_auth_signing_alg "${alg}" is not supported by this server.`,
+        `token_endpoint_auth_signing_alg ${quoted(alg, 'value')} is not supported by this server.`,
       );
     }
     out.token_endpoint_auth_signing_alg = alg;
@@ -276,7 +284,7 @@ function tokenEndpointAuth(draft: Draft, rules: MetadataRules): void {
 function keys(draft: Draft): void {
   const { input, out } = draft;
   if (input.jwks !== undefined && input.jwks_uri !== undefined) {
-    throw invalidClientMetadata('jwks and jwks_uri must not both be present (RFC 7591 §2).');
+    throw invalidClientMetadata('jwks and jwks_uri must not both be present (RFC 7591 section 2).');
   }
   if (input.jwks !== undefined) out.jwks = validateJwks(input.jwks);
   if (input.jwks_uri !== undefined)
@@ -301,12 +309,16 @@ export function checkScope(value: string, scopesSupported: readonly string[] | u
     throw invalidClientMetadata(`scope is longer than ${MAX_SCOPE_LENGTH} characters.`);
   }
   if (!SCOPE.test(value)) {
-    throw invalidClientMetadata('scope must be scope tokens separated by single spaces (RFC 6749 §3.3).');
+    throw invalidClientMetadata(
+      'scope must be scope tokens separated by single spaces (RFC 6749 section 3.3).',
+    );
   }
   if (scopesSupported) {
     for (const token of value.split(' ')) {
       if (!scopesSupported.includes(token)) {
-        throw invalidClientMetadata(`scope contains "${token}", which this server does not offer.`);
+        throw invalidClientMetadata(
+          `scope contains ${quoted(token, 'a token')}, which this server does not offer.`,
+        );
       }
     }
   }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { invalidClientMetadata } from './errors.js';
+import { invalidClientMetadata, quoted } from './errors.js';
 import { absoluteUrl, string, stringArray } from './metadata-values.js';
 import { checkRedirectUriForClient, parseRedirectUri } from './redirect-uri.js';
 import type { ClientMetadata } from './store-contract.js';
@@ -52,7 +52,7 @@ function issuesIdTokenFromAuthorizationEndpoint(responseTypes: readonly string[]
 function signingAlg(value: unknown, member: string, rules: OidcRules): string {
   const alg = string(value, member);
   if (!rules.signingAlgValuesSupported.includes(alg)) {
-    throw invalidClientMetadata(`${member} "${alg}" is not supported by this server.`);
+    throw invalidClientMetadata(`${member} ${quoted(alg, 'value')} is not supported by this server.`);
   }
   return alg;
 }
@@ -64,10 +64,10 @@ function subjectType(input: Record<string, unknown>, out: ClientMetadata, rules:
   if (input.subject_type === undefined) return;
   const type = string(input.subject_type, 'subject_type');
   if (type !== 'public' && type !== 'pairwise') {
-    throw invalidClientMetadata('subject_type must be "public" or "pairwise".');
+    throw invalidClientMetadata("subject_type must be 'public' or 'pairwise'.");
   }
   if (!(rules.subjectTypesSupported ?? ['public']).includes(type)) {
-    throw invalidClientMetadata(`subject_type "${type}" is not supported by this server.`);
+    throw invalidClientMetadata(`subject_type ${quoted(type, 'value')} is not supported by this server.`);
   }
   // OpenID Connect Core §8.1: without a sector identifier the sector is the
   // redirect URIs' host, so redirect URIs on several hosts need one.
@@ -77,7 +77,7 @@ function subjectType(input: Record<string, unknown>, out: ClientMetadata, rules:
     );
     if (hosts.size > 1) {
       throw invalidClientMetadata(
-        'subject_type "pairwise" with redirect URIs on several hosts needs a sector_identifier_uri.',
+        "subject_type 'pairwise' with redirect URIs on several hosts needs a sector_identifier_uri.",
       );
     }
   }
@@ -91,7 +91,7 @@ function signing(input: Record<string, unknown>, out: ClientMetadata, rules: Oid
     // OpenID Connect Registration §2: an unsigned ID token only when none comes from the authorization endpoint.
     if (issuesIdTokenFromAuthorizationEndpoint(out.response_types as string[])) {
       throw invalidClientMetadata(
-        'id_token_signed_response_alg "none" is not allowed with a response type that returns an ID token.',
+        "id_token_signed_response_alg 'none' is not allowed with a response type that returns an ID token.",
       );
     }
     out.id_token_signed_response_alg = 'none';
@@ -120,14 +120,14 @@ function encryption(input: Record<string, unknown>, out: ClientMetadata, rules: 
       throw invalidClientMetadata(`${algMember} is not supported: this server offers no encryption.`);
     }
     if (!algs.includes(alg))
-      throw invalidClientMetadata(`${algMember} "${alg}" is not supported by this server.`);
+      throw invalidClientMetadata(`${algMember} ${quoted(alg, 'value')} is not supported by this server.`);
     const sent = input[encMember] !== undefined;
     const enc = sent ? string(input[encMember], encMember) : DEFAULT_ENCRYPTION_ENC;
     if (!encs.includes(enc)) {
       throw invalidClientMetadata(
         sent
-          ? `${encMember} "${enc}" is not supported by this server.`
-          : `${encMember} defaults to "${DEFAULT_ENCRYPTION_ENC}", which this server does not support; send ${encMember}.`,
+          ? `${encMember} ${quoted(enc, 'value')} is not supported by this server.`
+          : `${encMember} defaults to '${DEFAULT_ENCRYPTION_ENC}', which this server does not support; send ${encMember}.`,
       );
     }
     out[algMember] = alg;

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { checkConfigTypes } from '../core/config.js';
 import { isJsonObject } from '../core/encoding.js';
 import { ConfigurationError } from '../core/errors.js';
 import { parseRateLimitRule, type RateLimitRule } from '../core/rate-limit.js';
@@ -113,6 +114,7 @@ function readConfigFile(path: string): Record<string, unknown> {
   for (const key of Object.keys(parsed)) {
     if (FILE_FORBIDDEN_KEYS.has(key)) throw new ConfigurationError(`The config file cannot set ${key}.`);
   }
+  checkConfigTypes(parsed);
   return parsed as Record<string, unknown>;
 }
 
@@ -152,8 +154,13 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     const flag = values[name];
     if (flag !== undefined) return flag;
     const fromEnv = env[environmentName(name)];
-    if (fromEnv !== undefined && fromEnv !== '')
-      return FLAGS[name].type === 'boolean' ? fromEnv === 'true' : fromEnv;
+    if (fromEnv !== undefined && fromEnv !== '') {
+      if (FLAGS[name].type !== 'boolean') return fromEnv;
+      if (fromEnv !== 'true' && fromEnv !== 'false') {
+        throw new ConfigurationError(`${environmentName(name)} must be true or false.`);
+      }
+      return fromEnv === 'true';
+    }
     return 'default' in FLAGS[name] ? (FLAGS[name] as { default: string }).default : undefined;
   };
   const configPath = pick('config');
