@@ -11,6 +11,7 @@ import type { Settings } from './config.js';
 import { hashCredential, mintSecret, verifyCredential } from './credentials.js';
 import { accessDenied, invalidClientMetadata, invalidRequest, invalidToken } from './errors.js';
 import { emitEvent } from './events.js';
+import { isAcceptableClientId } from './identifiers.js';
 import { issueClientSecret, settleMetadata } from './register-client.js';
 import { callStore, checkDeleteResult, checkWriteResult } from './store-calls.js';
 import type { ClientRegistration } from './store-contract.js';
@@ -56,7 +57,8 @@ export function managementMethods(settings: Settings<unknown>): string[] {
 
 /**
  * Verifies `token` for `clientId`. Every failure is the same 401
- * `invalid_token`, so nothing tells a wrong token from an unknown client.
+ * `invalid_token`, so nothing tells a wrong token from an unknown client; a
+ * `clientId` no store could hold (see `isAcceptableClientId`) fails before any store call.
  */
 export async function authenticateManagement<C>(
   settings: Settings<C>,
@@ -65,7 +67,11 @@ export async function authenticateManagement<C>(
 ): Promise<AuthenticatedClient<C>> {
   const { store, crypto } = settings;
   const failed = async (reason: string): Promise<never> => {
-    settings.logger.info({ msg: 'management authentication failed', client_id: clientId, reason });
+    settings.logger.info({
+      msg: 'management authentication failed',
+      client_id: clientId.slice(0, 200),
+      reason,
+    });
     await emitEvent(settings.onEvent, settings.logger, {
       type: 'management.auth_failed',
       client_id: clientId,
@@ -73,6 +79,7 @@ export async function authenticateManagement<C>(
     });
     throw invalidToken();
   };
+  if (!isAcceptableClientId(clientId)) return failed('client_id too long or not text');
   const load = store.loadClient;
   const client = load ? await callStore('loadClient', () => load(clientId)) : null;
   const readHash = store.clientRegistrationAccessTokenHash;
