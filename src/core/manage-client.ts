@@ -155,8 +155,10 @@ export async function readClient<C>(
 
 /**
  * PUT (RFC 7592 §2.2): the body replaces the metadata whole. Checks the
- * framing members, verifies a software statement with `checkStatement`,
- * validates and applies policies as for registration, then swaps atomically.
+ * framing members, verifies a software statement with `checkStatement`
+ * (without one, the statement the client holds applies again, so attested
+ * members cannot be replaced by plain JSON), validates and applies policies
+ * as for registration, then swaps atomically.
  */
 export async function updateClient<C>(
   settings: Settings<C>,
@@ -185,7 +187,11 @@ export async function updateClient<C>(
       (await verifyCredential(crypto, presentedSecret, current.client_secret_hash));
     if (!matches) throw invalidRequest('client_secret does not match the current client secret.');
   }
-  const statement = checkStatement ? await checkStatement(document) : { document };
+  // The members a software statement attested stay bound to it (see checkStatement).
+  const bound = current.metadata.software_statement;
+  const statement = checkStatement
+    ? await checkStatement(document, typeof bound === 'string' ? bound : undefined)
+    : { document };
   const metadata = await settleMetadata(settings, statement, {
     operation: 'update',
     clientId: auth.clientId,
