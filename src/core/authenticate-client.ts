@@ -187,7 +187,8 @@ function presentedCredentials(request: TokenRequestCredentials, realm: string): 
  * `invalid_request` for a malformed request. A `client_id` or `jti` past
  * `MAX_CLIENT_ID_LENGTH` / `MAX_JTI_LENGTH`, or with NUL or a lone surrogate,
  * is `invalid_client` before any store call. On success the store's
- * `touchClient` renews `last_used_at` (DESIGN §7).
+ * `touchClient` renews `last_used_at`, for a public client (`none`) too:
+ * naming its `client_id` is all its authentication is.
  */
 export async function authenticateClient<C>(
   settings: Settings<C>,
