@@ -2,7 +2,7 @@
 // Identifiers a client chooses (the management path's client id, the token request's client_id,
 // Basic user and assertion subject, the assertion's jti, resolveClient's argument) that are too
 // long, hold NUL or are not well-formed Unicode: the ordinary 401 before any store call, on the
-// memory, SQLite and PostgreSQL stores alike, and never a 5xx.
+// memory, SQLite and PostgreSQL stores alike, and never a 5xx. Tokens reach a store only hashed.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import { recordingStore, register, startRegistrar, type TestServer } from './hel
 import { keyPair, type TestKeyPair } from './helpers/key-server.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const GOOD_PUBLIC = { redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' };
 
 const ODD_CLIENT_IDS: Record<string, string> = {
   NUL: 'abc\u0000def',
@@ -188,6 +189,27 @@ for (const kind of STORE_KINDS) {
       const replay = await refusal(send());
       assert.ok(replay instanceof RegistrationError);
       assert.equal(replay.error, 'invalid_client');
+    });
+
+    it('answers 401 invalid_token to a very long initial access token, looked up only by its hash', async () => {
+      const gated = await startRegistrar({
+        registrationEnabled: true,
+        registration: store,
+        initialAccessToken: { stored: true },
+      });
+      try {
+        const from = store.calls.length;
+        const { status, json } = await register(gated.url, GOOD_PUBLIC, {
+          headers: { authorization: `Bearer ${randomBytes(7500).toString('base64url')}` },
+        });
+        assert.equal(status, 401);
+        assert.equal(json.error, 'invalid_token');
+        const lookups = store.calls.slice(from).filter((call) => call.name === 'findInitialAccessToken');
+        assert.equal(lookups.length, 1);
+        assert.match(lookups[0]?.args[0] as string, /^sha256:[A-Za-z0-9_-]{43}$/);
+      } finally {
+        await gated.close();
+      }
     });
 
     it('resolves an odd client id to unknown_client without asking the store', async () => {
