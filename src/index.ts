@@ -40,6 +40,7 @@ export {
   StoreUnavailableError,
 } from './core/errors.js';
 export type { RegistrarEvent, RegistrarEventType } from './core/events.js';
+export { MAX_CLIENT_ID_LENGTH, MAX_JTI_LENGTH } from './core/identifiers.js';
 export { matchRedirectUri } from './core/match-redirect-uri.js';
 export {
   type HostResolver,

@@ -83,6 +83,9 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
       const at = now();
       return decide(current(key, rule.windowSeconds * 1000, at), rule, at);
     },
+    async release(key) {
+      windows.get(key)?.stamps.pop();
+    },
     async close() {
       windows.clear();
     },

@@ -26,11 +26,22 @@ import { createMemoryRateLimiter } from './memory-rate-limiter.js';
 export interface RateLimits {
   /** Counts a registration attempt from `address` (DESIGN §4.1 step 3); 429 past the limit. */
   admitRegistration(address: string): Promise<void>;
-  /** 429 when `address` has already failed management authentication too often. */
-  checkManagement(address: string): Promise<void>;
-  /** Counts a failed management authentication from `address`. Never throws. */
-  recordManagementFailure(address: string): Promise<void>;
+  /**
+   * Counts a management attempt from `address` before its token is checked,
+   * atomically in the limiter, so concurrent requests cannot all pass a check
+   * made before any of them failed; 429 past the limit. The attempt stays
+   * counted as a failure unless `release` is called.
+   */
+  admitManagement(address: string): Promise<ManagementAttempt>;
 }
+
+/** A counted management attempt. */
+export interface ManagementAttempt {
+  /** Gives the slot back: the token was right, or no token was tried. Never throws. */
+  release(): Promise<void>;
+}
+
+const NOTHING_TO_RELEASE: ManagementAttempt = { release: async () => undefined };
 
 function isLimiter(value: unknown): value is RateLimiter {
   const limiter = value as Partial<RateLimiter> | null;
@@ -80,22 +91,26 @@ export function createRateLimits(config: RateLimitConfig | false | undefined, lo
       const decision = await ask(() => limiter.consume(`registration:${address}`, registrations));
       if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
     },
-    async checkManagement(address) {
-      if (!managementFailures) return;
-      const decision = await ask(() => limiter.check(`management-failure:${address}`, managementFailures));
+    async admitManagement(address) {
+      if (!managementFailures) return NOTHING_TO_RELEASE;
+      const key = `management-failure:${address}`;
+      const decision = await ask(() => limiter.consume(key, managementFailures));
       if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
-    },
-    async recordManagementFailure(address) {
-      if (!managementFailures) return;
-      try {
-        await limiter.consume(`management-failure:${address}`, managementFailures);
-      } catch (error) {
-        // The request already fails with 401; a lost count must not change that answer.
-        logger.error({
-          msg: 'rate limiter failed to record a failed management authentication',
-          cause: error instanceof RegistrationError ? error.error : (error as Error)?.name,
-        });
-      }
+      const release = limiter.release;
+      if (typeof release !== 'function') return NOTHING_TO_RELEASE;
+      return {
+        async release() {
+          try {
+            await release.call(limiter, key);
+          } catch (error) {
+            // The request's answer stands; a slot not given back only counts as one more failure.
+            logger.error({
+              msg: 'rate limiter failed to release a management attempt',
+              cause: error instanceof RegistrationError ? error.error : (error as Error)?.name,
+            });
+          }
+        },
+      };
     },
   };
 }

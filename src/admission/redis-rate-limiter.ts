@@ -151,9 +151,20 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
       : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(retryMs / 1000)) };
   }
 
+  async function release(key: string): Promise<void> {
+    try {
+      // The newest member has the highest score; one command, so concurrent releases each take one.
+      await client.zpopmax(prefix + key, 1);
+    } catch {
+      // Redis is away, so the event was most likely counted in the fallback.
+      await fallback.release?.(key);
+    }
+  }
+
   return {
     consume: (key, rule) => run(key, rule, true),
     check: (key, rule) => run(key, rule, false),
+    release,
     get degraded() {
       return degraded;
     },

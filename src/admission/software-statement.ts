@@ -124,12 +124,15 @@ export function createSoftwareStatementCheck<C>(
     trusted.set(iss, issuerKeys(iss, issuer, settings, jwksCacheSeconds));
   }
 
-  return async (input): Promise<StatementOutcome> => {
+  return async (input, bound): Promise<StatementOutcome> => {
     const document: Record<string, unknown> = Object.create(null);
     Object.assign(document, input);
     const statement = document[SOFTWARE_STATEMENT];
     delete document[SOFTWARE_STATEMENT];
     if (statement === undefined || statement === null) {
+      // An update without a statement keeps the attested members: the stored statement,
+      // verified when it was accepted, applies again (a new statement replaces it).
+      if (bound !== undefined) return mergeClaims(document, bound, storedClaims(bound));
       if (required) throw invalidSoftwareStatement('A software_statement is required to register.');
       return { document };
     }
@@ -173,17 +176,37 @@ export function createSoftwareStatementCheck<C>(
       if (error instanceof KeySetUnavailableError) throw temporarilyUnavailable(error);
       throw invalidSoftwareStatement(publicReason(error), error);
     }
-    // RFC 7591 §3.1.1: claims in the statement take precedence over plain JSON members.
-    const overriding = Object.entries(verified).filter(
-      ([member]) =>
-        !JWT_REGISTERED_CLAIMS.has(member) &&
-        !FORBIDDEN_KEYS.has(member) &&
-        !SERVER_OWNED_MEMBERS.has(member) &&
-        member !== SOFTWARE_STATEMENT,
-    );
-    // The statement's value wins over every language-tagged variant of the JSON member too.
-    for (const [member] of overriding) dropTaggedVariants(document, member);
-    for (const [member, value] of overriding) document[member] = value;
-    return { document, softwareStatement: statement, claims: verified };
+    return mergeClaims(document, statement, verified);
   };
+}
+
+/** The claims of a statement kept with a client; it was verified when it was accepted. */
+function storedClaims(statement: string): Record<string, unknown> {
+  try {
+    return decodeJwt(statement);
+  } catch (error) {
+    throw invalidSoftwareStatement(
+      'The software statement this client registered with cannot be read.',
+      error,
+    );
+  }
+}
+
+/** RFC 7591 §3.1.1: claims in the statement take precedence over plain JSON members. */
+function mergeClaims(
+  document: Record<string, unknown>,
+  statement: string,
+  claims: Record<string, unknown>,
+): StatementOutcome {
+  const overriding = Object.entries(claims).filter(
+    ([member]) =>
+      !JWT_REGISTERED_CLAIMS.has(member) &&
+      !FORBIDDEN_KEYS.has(member) &&
+      !SERVER_OWNED_MEMBERS.has(member) &&
+      member !== SOFTWARE_STATEMENT,
+  );
+  // The statement's value wins over every language-tagged variant of the JSON member too.
+  for (const [member] of overriding) dropTaggedVariants(document, member);
+  for (const [member, value] of overriding) document[member] = value;
+  return { document, softwareStatement: statement, claims };
 }

@@ -69,5 +69,12 @@ export interface StatementOutcome {
   readonly claims?: Readonly<Record<string, unknown>>;
 }
 
-/** Verifies a request's `software_statement` and merges its claims (RFC 7591 §2.3). */
-export type SoftwareStatementCheck = (document: Record<string, unknown>) => Promise<StatementOutcome>;
+/**
+ * Verifies a request's `software_statement` and merges its claims (RFC 7591
+ * §2.3). `bound` is the statement a client being updated registered with: a
+ * request without a statement of its own gets that one's claims merged again.
+ */
+export type SoftwareStatementCheck = (
+  document: Record<string, unknown>,
+  bound?: string,
+) => Promise<StatementOutcome>;

@@ -12,6 +12,7 @@ import type { Settings } from './config.js';
 import { verifyCredential } from './credentials.js';
 import { decodeUtf8 } from './encoding.js';
 import { ConfigurationError, invalidClient, invalidRequest, RegistrationError } from './errors.js';
+import { isAcceptableClientId, isAcceptableJti } from './identifiers.js';
 import { isClientExpired } from './manage-client.js';
 import { callStore } from './store-calls.js';
 import type { ClientRegistration } from './store-contract.js';
@@ -183,8 +184,11 @@ function presentedCredentials(request: TokenRequestCredentials, realm: string): 
  * Authenticates the client of a token request. Answers the client, or
  * throws a `RegistrationError`: 401 `invalid_client` (with a Basic challenge
  * when Basic was tried) for every authentication failure, 400
- * `invalid_request` for a malformed request. On success the store's
- * `touchClient` renews `last_used_at` (DESIGN §7).
+ * `invalid_request` for a malformed request. A `client_id` or `jti` past
+ * `MAX_CLIENT_ID_LENGTH` / `MAX_JTI_LENGTH`, or with NUL or a lone surrogate,
+ * is `invalid_client` before any store call. On success the store's
+ * `touchClient` renews `last_used_at`, for a public client (`none`) too:
+ * naming its `client_id` is all its authentication is.
  */
 export async function authenticateClient<C>(
   settings: Settings<C>,
@@ -210,6 +214,7 @@ export async function authenticateClient<C>(
     });
     throw invalidClient(basicRealm, new Error(reason));
   };
+  if (!isAcceptableClientId(clientId)) return fail('client_id too long or not text');
 
   const client = await callStore('loadClient', () => load(clientId));
   const registration =
@@ -250,6 +255,7 @@ export async function authenticateClient<C>(
       if (error instanceof RegistrationError) throw error;
       return fail(`assertion refused: ${error instanceof Error ? error.name : 'error'}`);
     }
+    if (!isAcceptableJti(verified.jti)) return fail('jti too long or not text');
     // RFC 7523 §3: a jti seen before is a replay.
     const key = `private_key_jwt:${clientId}:${verified.jti}`;
     const first = await callStore('consumeOnce', () => consume(key, verified.exp));

@@ -11,6 +11,7 @@ import type { Settings } from './config.js';
 import { hashCredential, mintSecret, verifyCredential } from './credentials.js';
 import { accessDenied, invalidClientMetadata, invalidRequest, invalidToken } from './errors.js';
 import { emitEvent } from './events.js';
+import { isAcceptableClientId } from './identifiers.js';
 import { issueClientSecret, settleMetadata } from './register-client.js';
 import { callStore, checkDeleteResult, checkWriteResult } from './store-calls.js';
 import type { ClientRegistration } from './store-contract.js';
@@ -56,7 +57,8 @@ export function managementMethods(settings: Settings<unknown>): string[] {
 
 /**
  * Verifies `token` for `clientId`. Every failure is the same 401
- * `invalid_token`, so nothing tells a wrong token from an unknown client.
+ * `invalid_token`, so nothing tells a wrong token from an unknown client; a
+ * `clientId` no store could hold (see `isAcceptableClientId`) fails before any store call.
  */
 export async function authenticateManagement<C>(
   settings: Settings<C>,
@@ -65,7 +67,11 @@ export async function authenticateManagement<C>(
 ): Promise<AuthenticatedClient<C>> {
   const { store, crypto } = settings;
   const failed = async (reason: string): Promise<never> => {
-    settings.logger.info({ msg: 'management authentication failed', client_id: clientId, reason });
+    settings.logger.info({
+      msg: 'management authentication failed',
+      client_id: clientId.slice(0, 200),
+      reason,
+    });
     await emitEvent(settings.onEvent, settings.logger, {
       type: 'management.auth_failed',
       client_id: clientId,
@@ -73,6 +79,7 @@ export async function authenticateManagement<C>(
     });
     throw invalidToken();
   };
+  if (!isAcceptableClientId(clientId)) return failed('client_id too long or not text');
   const load = store.loadClient;
   const client = load ? await callStore('loadClient', () => load(clientId)) : null;
   const readHash = store.clientRegistrationAccessTokenHash;
@@ -148,8 +155,10 @@ export async function readClient<C>(
 
 /**
  * PUT (RFC 7592 §2.2): the body replaces the metadata whole. Checks the
- * framing members, verifies a software statement with `checkStatement`,
- * validates and applies policies as for registration, then swaps atomically.
+ * framing members, verifies a software statement with `checkStatement`
+ * (without one, the statement the client holds applies again, so attested
+ * members cannot be replaced by plain JSON), validates and applies policies
+ * as for registration, then swaps atomically.
  */
 export async function updateClient<C>(
   settings: Settings<C>,
@@ -178,7 +187,11 @@ export async function updateClient<C>(
       (await verifyCredential(crypto, presentedSecret, current.client_secret_hash));
     if (!matches) throw invalidRequest('client_secret does not match the current client secret.');
   }
-  const statement = checkStatement ? await checkStatement(document) : { document };
+  // The members a software statement attested stay bound to it (see checkStatement).
+  const bound = current.metadata.software_statement;
+  const statement = checkStatement
+    ? await checkStatement(document, typeof bound === 'string' ? bound : undefined)
+    : { document };
   const metadata = await settleMetadata(settings, statement, {
     operation: 'update',
     clientId: auth.clientId,

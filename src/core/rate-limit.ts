@@ -31,6 +31,13 @@ export interface RateLimiter {
   consume(key: string, rule: RateLimitRule): Promise<RateLimitDecision>;
   /** Answers whether one more event would be admitted, recording nothing. */
   check(key: string, rule: RateLimitRule): Promise<RateLimitDecision>;
+  /**
+   * Takes back the most recent event recorded for `key`, as if it had not
+   * happened. Registrar counts a management attempt before checking its token
+   * and releases it when the token was right; a limiter without `release`
+   * also counts successful management requests.
+   */
+  release?(key: string): Promise<void>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }
@@ -44,7 +51,10 @@ export interface RateLimitConfig {
   registrations?: RateLimitSpec;
   /**
    * Failed management authentications per client address; past the limit a
-   * management request gets 429 before its token is even checked. Default `'20/60s'`.
+   * management request gets 429 before its token is even checked. Each
+   * request takes a slot before its token is checked and gives it back when
+   * the token was right, so concurrent guesses cannot outrun the limit.
+   * Default `'20/60s'`.
    */
   managementFailures?: RateLimitSpec;
   /** The backend. Default: an in-memory limiter for this process. */

@@ -13,6 +13,7 @@ import { checkSectorIdentifier } from './check-sector-identifier.js';
 import type { Settings } from './config.js';
 import { decodeUtf8, isJsonObject } from './encoding.js';
 import { descriptionText, RegistrationError } from './errors.js';
+import { isAcceptableClientId } from './identifiers.js';
 import { describeFetchFailure, type OutboundResponse } from './outbound-fetch.js';
 import { UNSAFE_CHARACTERS } from './redirect-uri.js';
 import { callStore } from './store-calls.js';
@@ -205,7 +206,7 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
       throw new TypeError('resolveClient needs the loadClient and clientRegistration callbacks.');
     }
     const unknown = () => new ClientResolutionError('unknown_client', 'The client is not registered.');
-    if (clientId === '') throw unknown();
+    if (clientId === '' || !isAcceptableClientId(clientId)) throw unknown();
     const client = await fromStore('loadClient', () => loadClient(clientId));
     if (client === null || client === undefined) throw unknown();
     const registration = await fromStore('clientRegistration', () => clientRegistration(client));

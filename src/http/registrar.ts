@@ -238,25 +238,24 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     if (request.method === 'OPTIONS') return preflight(request, managementAllowWithPreflight);
     if (!managementAllow.includes(request.method)) throw methodNotAllowed(managementAllowWithPreflight);
     requireHttps(request);
-    // An address that keeps presenting bad tokens is refused before its next token is even checked.
-    const address = addressKey(request);
-    await rateLimits.checkManagement(address);
-    const token = bearerToken(request);
-    let clientId: string;
-    try {
-      clientId = decodeURIComponent(encodedId);
-    } catch {
-      clientId = encodedId;
-    }
+    // The attempt takes a slot before its token is checked, so concurrent guesses from one
+    // address cannot outrun the limit; only a request that fails with invalid_token keeps it.
+    const attempt = await rateLimits.admitManagement(addressKey(request));
     let auth: AuthenticatedClient<C>;
     try {
+      const token = bearerToken(request);
+      let clientId: string;
+      try {
+        clientId = decodeURIComponent(encodedId);
+      } catch {
+        clientId = encodedId;
+      }
       auth = await authenticateManagement(settings, clientId, token);
     } catch (error) {
-      if (error instanceof RegistrationError && error.error === 'invalid_token') {
-        await rateLimits.recordManagementFailure(address);
-      }
+      if (!(error instanceof RegistrationError && error.error === 'invalid_token')) await attempt.release();
       throw error;
     }
+    await attempt.release();
     switch (request.method) {
       case 'GET':
         return json(request, 200, await readClient(settings, auth));

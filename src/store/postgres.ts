@@ -12,6 +12,7 @@
  * @module
  */
 
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { consoleLogger, type Logger } from '../core/config.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
@@ -124,6 +125,27 @@ export function isConnectionFailure(error: unknown, depth = 0): boolean {
   return isConnectionFailure(cause, depth + 1);
 }
 
+/**
+ * Whether `value` can be a `text` parameter: PostgreSQL refuses NUL, and
+ * `pg` sends a lone surrogate as U+FFFD, so such text would match another.
+ */
+function isStorableText(value: string): boolean {
+  return !value.includes('\u0000') && !/\p{Cs}/u.test(value);
+}
+
+/** `consumeOnce` keys up to this many UTF-8 bytes are kept as they are; a btree entry must stay under 2,704. */
+const MAX_PLAIN_ONCE_KEY_BYTES = 1024;
+
+/**
+ * The row key of a `consumeOnce` key: the key itself, or for a longer one or
+ * one that is not storable text, the SHA-256 of its UTF-16 code units, so
+ * every distinct key still has its own row.
+ */
+function onceKey(key: string): string {
+  if (isStorableText(key) && Buffer.byteLength(key) <= MAX_PLAIN_ONCE_KEY_BYTES) return key;
+  return `sha256:${createHash('sha256').update(Buffer.from(key, 'utf16le')).digest('base64url')}`;
+}
+
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value <= 0)
     throw new ConfigurationError(`${name} must be a positive integer.`);
@@ -216,6 +238,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   ];
 
   async function readOne(clientId: string): Promise<ClientRegistration | null> {
+    // No stored client_id is text the database cannot hold.
+    if (!isStorableText(clientId)) return null;
     const { rows } = await query<ClientRow>(`SELECT ${columns} FROM ${clients} WHERE client_id = $1`, [
       clientId,
     ]);
@@ -268,6 +292,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return rowCount === 1 ? { ok: true } : { ok: false, reason: 'not_found' };
     },
     async touchClient(clientId, at) {
+      if (!isStorableText(clientId)) return;
       // renewedExpiry() of store/contract.ts, in SQL so the renewal is one statement:
       // the client keeps its idle window, counted from this use.
       await query(
@@ -304,7 +329,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       const { rowCount } = await query(
         `INSERT INTO ${once} (key, expires_at) VALUES ($1, $2)
          ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE ${once}.expires_at < $3`,
-        [key, expiresAt, now],
+        [onceKey(key), expiresAt, now],
       );
       if (rowCount === 1 && Math.random() < 0.01) {
         await query(
@@ -352,6 +377,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return rows.map(tokenFromColumns);
     },
     async revokeInitialAccessToken(id) {
+      if (!isStorableText(id)) return false;
       const { rowCount } = await query(`DELETE FROM ${tokens} WHERE id = $1`, [id]);
       return rowCount === 1;
     },

@@ -10,6 +10,7 @@
  */
 
 import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -26,7 +27,10 @@ import { SQLITE_MIGRATIONS } from './sql/sqlite-migrations.js';
 
 /** Options for `createSqliteStore`. */
 export interface SqliteStoreOptions {
-  /** The database file; created when missing. `:memory:` for a throwaway database. */
+  /**
+   * The database file; created when missing, with mode 0600 (its `-wal` and
+   * `-shm` files too). `:memory:` for a throwaway database.
+   */
   filename: string;
   /**
    * `FULL` fsyncs every commit (survives power loss); `NORMAL` (the default)
@@ -132,9 +136,24 @@ function startCheckpointer(db: Database.Database, filename: string, busyTimeoutM
   return worker;
 }
 
-/** Opens (creating and migrating when needed) a SQLite store. */
+/**
+ * Creates a missing database file readable by its owner only (0600). SQLite
+ * gives the `-wal` and `-shm` files it creates beside it the database file's
+ * permissions, so they are 0600 too. An existing file keeps its mode.
+ */
+function createPrivateFile(filename: string): void {
+  if (filename === ':memory:' || filename === '') return;
+  try {
+    closeSync(openSync(filename, 'a', 0o600));
+  } catch {
+    // A directory that is missing or not writable: better-sqlite3 reports it as it opens the file.
+  }
+}
+
+/** Opens (creating and migrating when needed) a SQLite store; a new database file is 0600. */
 export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWithTokens {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  createPrivateFile(options.filename);
   const db = new Database(options.filename);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);

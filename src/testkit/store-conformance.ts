@@ -291,6 +291,51 @@ export function storeConformance<C>(
       assert.equal(await consume.call(store, key, until), false);
     });
 
+    // Identifiers a client chooses reach loadClient, touchClient and consumeOnce: text that is
+    // very long, has NUL or is not well-formed Unicode must be an answer, never an error.
+    const random = (bytes: number) => randomBytes(bytes).toString('base64url');
+    const oddText = () => [
+      `${random(8)}\u0000${random(8)}`,
+      random(7500),
+      `${'\u{1F600}'.repeat(1500)}${random(8)}`,
+      `${random(8)}\uD800`,
+      `\uDC00${random(8)}`,
+    ];
+
+    it('answers null for odd client ids (NUL, very long, lone surrogates) and touches nothing', async () => {
+      const { attrs } = await register();
+      for (const clientId of oddText()) {
+        assert.equal(await load(clientId), null, `loadClient(${JSON.stringify(clientId.slice(0, 20))}…)`);
+        await store.touchClient?.call(store, clientId, 1_700_000_500);
+      }
+      const client = await load(attrs.client_id);
+      assert.ok(client);
+      assert.deepEqual(await readBack(client), attrs);
+    });
+
+    it('consumes long keys of any Unicode text once, and never admits an odd key twice', async () => {
+      if (!store.consumeOnce) return;
+      const consume = store.consumeOnce;
+      const until = Math.floor(Date.now() / 1000) + 60;
+      // Keys as long as Registrar builds them: a 4,096-character client id and a 1,024-character jti.
+      const longest = [
+        `private_key_jwt:${random(3072)}:${random(768)}`,
+        `private_key_jwt:${'\u{1F600}'.repeat(2048)}:${'é'.repeat(1000)}${random(18)}`,
+      ];
+      const base = `private_key_jwt:${random(2048)}:`;
+      const siblings = [`${base}a`, `${base}b`];
+      for (const key of [...longest, ...siblings]) {
+        assert.equal(await consume.call(store, key, until), true, 'the first use of a long key is admitted');
+        assert.equal(await consume.call(store, key, until), false, 'its second use is a replay');
+      }
+      for (const key of oddText()) {
+        const first = await consume.call(store, key, until);
+        const second = await consume.call(store, key, until);
+        assert.equal(typeof first, 'boolean');
+        assert.equal(second, false, 'an odd key is never admitted twice');
+      }
+    });
+
     it('renews last_used_at on touch and sweeps only expired clients', async () => {
       if (!store.touchClient || !store.sweepExpired) return;
       const now = Math.floor(Date.now() / 1000);
