@@ -1,8 +1,9 @@
 // The JSON nesting limit in every adapter, inside real host apps on loopback: Express with
 // express.json() mounted first (the adapter gets a parsed value, which it must measure before
 // serialising it again), Hono with c.req.json() read first (and with a parsed value in Hono's body
-// cache, as Hono before 4.7 keeps one), Fastify, node:http and registrar.fetch. Every one answers a
-// body nested too deep, on POST and PUT, with the 400 invalid_request a raw body gets.
+// cache, as older Hono versions keep one), Fastify, node:http and registrar.fetch. Every one answers a
+// body nested too deep, on POST and PUT, with the 400 invalid_request a raw body gets, and a
+// malformed one with the 400 a raw malformed body gets.
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -58,7 +59,8 @@ const HOSTS: readonly [string, Mount][] = [
     async (registrar, { server }) => {
       const app = new Hono();
       app.use(async (c, next) => {
-        if (c.req.method !== 'GET') await c.req.json();
+        // A host that reads the body as JSON and leaves a malformed one to Registrar.
+        if (c.req.method !== 'GET') await c.req.json().catch(() => undefined);
         await next();
       });
       app.use(toHonoMiddleware(registrar, { getConnInfo }));
@@ -71,7 +73,11 @@ const HOSTS: readonly [string, Mount][] = [
     async (registrar, { server }) => {
       const app = new Hono();
       app.use(async (c, next) => {
-        if (c.req.method !== 'GET') c.req.bodyCache.json = c.req.raw.json();
+        if (c.req.method !== 'GET') {
+          const parsed = c.req.raw.json();
+          parsed.catch(() => undefined);
+          c.req.bodyCache.json = parsed;
+        }
         await next();
       });
       app.use(toHonoMiddleware(registrar, { getConnInfo }));
@@ -140,6 +146,15 @@ for (const [name, mount] of HOSTS) {
       assert.equal(status, 400, JSON.stringify(json));
       assert.deepEqual(json, TOO_DEEP);
       assert.equal(store.calls.length, calls);
+    });
+
+    it('answers a malformed body with 400 invalid_request', async () => {
+      const { status, json } = await register(listening.url, '{"redirect_uris": [');
+      assert.equal(status, 400, JSON.stringify(json));
+      assert.deepEqual(json, {
+        error: 'invalid_request',
+        error_description: 'The request body is not valid JSON.',
+      });
     });
 
     it('takes a body exactly MAX_JSON_DEPTH deep and refuses one level more, on POST and PUT', async () => {

@@ -25,7 +25,7 @@
 
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
-import { bodyTooDeep, jsonValueTooDeep } from '../core/encoding.js';
+import { bodyNotJson, bodyTooDeep, jsonValueTooDeep } from '../core/encoding.js';
 import type { Registrar } from '../http/registrar.js';
 import type { RegistrarRequest } from '../http/types.js';
 import { fromWebRequest, toWebResponse } from '../http/web-request.js';
@@ -47,8 +47,17 @@ function fromHonoContext(c: Context, options: HonoAdapterOptions): RegistrarRequ
   return {
     ...request,
     body: async (limit) => {
-      // Where Hono's cache holds a parsed value (`json()` keeps one before 4.7), `arrayBuffer()` serialises it again.
-      if ('json' in c.req.bodyCache && jsonValueTooDeep(await c.req.bodyCache.json)) throw bodyTooDeep();
+      // Where Hono's cache holds a parsed value (the `json()` of older Hono versions keeps
+      // one), `arrayBuffer()` serialises it again: it must be JSON, and not too deep.
+      if ('json' in c.req.bodyCache) {
+        let parsed: unknown;
+        try {
+          parsed = await c.req.bodyCache.json;
+        } catch {
+          throw bodyNotJson();
+        }
+        if (jsonValueTooDeep(parsed)) throw bodyTooDeep();
+      }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       return bytes.byteLength > limit ? null : bytes;
     },

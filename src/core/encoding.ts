@@ -122,6 +122,11 @@ export function jsonValueTooDeep(value: unknown, limit: number = MAX_JSON_DEPTH)
   return false;
 }
 
+/** The 400 `invalid_request` for a request body that is not JSON (or not UTF-8). */
+export function bodyNotJson(): RegistrationError {
+  return invalidRequest('The request body is not valid JSON.');
+}
+
 /** The 400 `invalid_request` for a request body nested deeper than {@link MAX_JSON_DEPTH}. */
 export function bodyTooDeep(): RegistrationError {
   return invalidRequest(`The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);

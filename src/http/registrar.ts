@@ -13,7 +13,7 @@ import { createSoftwareStatementCheck } from '../admission/software-statement.js
 import { authenticateClient, type ClientAuthentication } from '../core/authenticate-client.js';
 import { type RegistrarConfig, resolveSettings, type Settings } from '../core/config.js';
 import { registrationMetadata } from '../core/discovery.js';
-import { bodyTooDeep, decodeUtf8, isJsonObject, jsonTextTooDeep } from '../core/encoding.js';
+import { bodyNotJson, bodyTooDeep, decodeUtf8, isJsonObject, jsonTextTooDeep } from '../core/encoding.js';
 import {
   invalidRequest,
   methodNotAllowed,
@@ -170,14 +170,14 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     try {
       text = decodeUtf8(bytes);
     } catch {
-      throw invalidRequest('The request body is not valid JSON.');
+      throw bodyNotJson();
     }
     if (jsonTextTooDeep(text)) throw bodyTooDeep();
     let document: unknown;
     try {
       document = JSON.parse(text);
     } catch {
-      throw invalidRequest('The request body is not valid JSON.');
+      throw bodyNotJson();
     }
     if (!isJsonObject(document)) {
       throw invalidRequest('The request body must be a JSON object.');
