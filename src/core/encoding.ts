@@ -64,7 +64,7 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
  * The deepest nesting of arrays and objects Registrar accepts in JSON a
  * client supplies: a request body (raw, or as a framework parsed it), the
  * claims of a software statement and a Client ID Metadata Document. The
- * outermost object is level 1, so `{"a":[{}]}` is 3 levels deep. Deeper
+ * outermost array or object is level 1, so `{"a":[{}]}` is 3 levels deep. Deeper
  * JSON is refused before any other use of it, because parsing it is cheap
  * for the runtime but serialising it again (in a store, in a response)
  * exhausts the stack.

@@ -26,7 +26,7 @@ export interface TokenRequest {
   readonly body: URLSearchParams | string | Readonly<Record<string, string | readonly string[] | undefined>>;
 }
 
-/** A string, or an array of strings (a repeated parameter or header); `undefined` is absent. */
+/** The values of a string or an array of strings (a repeated parameter or header); `null` for anything else. */
 function stringsOf(value: unknown): readonly string[] | null {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value;
