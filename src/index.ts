@@ -33,6 +33,7 @@ export type {
 } from './core/config.js';
 export { type CryptoProvider, webCrypto } from './core/credentials.js';
 export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/discovery.js';
+export { MAX_JSON_DEPTH } from './core/encoding.js';
 export {
   ConfigurationError,
   RegistrationError,

@@ -1,22 +1,33 @@
 // Property-based fuzzing of registration (POST) and update (PUT) bodies over real HTTP, judged by
 // an oracle written apart from the validator (test/helpers/metadata-oracle.ts): never a 5xx, a 201
-// exactly for the documents DESIGN §5 accepts, the right error code for a single broken rule, and a
-// store that never sees a plaintext credential. REGISTRAR_LONG_TESTS=1 runs twenty times as many cases.
+// exactly for the documents DESIGN §5 accepts, the right error code for a single broken rule, 400
+// invalid_request for a body nested deeper than 32 levels, and a store that never sees a plaintext
+// credential. Token request forms with values that are not strings go to authenticateClient
+// directly and through an Express token endpoint behind express.urlencoded({ extended: true }).
+// REGISTRAR_LONG_TESTS=1 runs twenty times as many cases.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import express from 'express';
 import fc from 'fast-check';
+import { RegistrationError } from '../src/core/errors.js';
 import type { RegistrationStore } from '../src/core/store-contract.js';
+import type { TokenRequest } from '../src/http/token-request.js';
 import type { ClientRegistration } from '../src/store/contract.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { memoryLogger, recordingStore, startRegistrar, type TestServer } from './helpers/http.js';
+import { type Listening, listenOnLoopback } from './helpers/listen.js';
 import {
+  CLIENT_ID_MARK,
+  CLIENT_SECRET_MARK,
   documentWithOneViolation,
   FUZZ_SETTINGS,
   mixedDocument,
+  nestedBody,
+  tokenForm,
   validDocument,
   withoutServerOwned,
 } from './helpers/metadata-arbitraries.js';
-import { judge, SERVER_OWNED, TAGGABLE } from './helpers/metadata-oracle.js';
+import { judge, judgeForm, judgeNesting, SERVER_OWNED, TAGGABLE } from './helpers/metadata-oracle.js';
 
 const LONG = process.env.REGISTRAR_LONG_TESTS === '1';
 const runs = (count: number) => ({ numRuns: LONG ? count * 20 : count });
@@ -205,6 +216,181 @@ describe('fuzzing registration bodies (RFC 7591, DESIGN §5)', () => {
       ),
       runs(200),
     );
+  });
+});
+
+describe('fuzzing nesting depth (MAX_JSON_DEPTH)', () => {
+  it('refuses a body nested deeper than 32 levels with 400 invalid_request, before the store, on POST', async () => {
+    const seen = { tooDeep: 0, within: 0 };
+    await fc.assert(
+      fc.asyncProperty(nestedBody, async (body) => {
+        const writes = store.calls.length;
+        const answer = await post(body.text());
+        const label = `${body.place}, ${body.depth} levels`;
+        seen[judgeNesting(body.depth) === null ? 'within' : 'tooDeep']++;
+        if (judgeNesting(body.depth) !== null || body.judged === null) {
+          assert.equal(answer.status, 400, `${label}: ${JSON.stringify(answer.json)}`);
+          assert.equal(answer.json.error, 'invalid_request', label);
+          assert.equal(store.calls.length, writes, 'a refused body never reaches the store');
+          return;
+        }
+        const { codes } = judge(body.judged, FUZZ_SETTINGS);
+        if (codes.size === 0) assert.equal(answer.status, 201, `${label}: ${JSON.stringify(answer.json)}`);
+        else {
+          assert.equal(answer.status, 400, label);
+          assert.ok(
+            codes.has(answer.json.error as never),
+            `${label}: ${answer.json.error} is among ${[...codes]}`,
+          );
+        }
+      }),
+      runs(150),
+    );
+    assert.ok(seen.tooDeep > 0 && seen.within > 0, `both sides of the limit occur (${JSON.stringify(seen)})`);
+  });
+
+  it('refuses an update nested deeper than 32 levels and leaves the registration untouched', async () => {
+    await fc.assert(
+      fc.asyncProperty(nestedBody, async (body) => {
+        const base = await post(BASE);
+        assert.equal(base.status, 201);
+        const uri = base.json.registration_client_uri as string;
+        const token = base.json.registration_access_token as string;
+        const answer = await send('PUT', uri, body.text({ client_id: base.json.client_id }), token);
+        const label = `${body.place}, ${body.depth} levels`;
+        // A nested top level carries no client_id, which RFC 7592 §2.2 makes invalid_request too.
+        if (judgeNesting(body.depth) !== null || body.judged === null || body.place === 'top level') {
+          assert.equal(answer.status, 400, `${label}: ${JSON.stringify(answer.json)}`);
+          assert.equal(answer.json.error, 'invalid_request', label);
+          const read = await send('GET', uri, undefined, token);
+          assert.equal(read.json.client_name, BASE.client_name, 'a refused update changes nothing');
+          return;
+        }
+        const { codes } = judge(body.judged, FUZZ_SETTINGS);
+        if (codes.size === 0) assert.equal(answer.status, 200, `${label}: ${JSON.stringify(answer.json)}`);
+        else
+          assert.ok(
+            codes.has(answer.json.error as never),
+            `${label}: ${answer.json.error} is among ${[...codes]}`,
+          );
+      }),
+      runs(60),
+    );
+  });
+});
+
+describe('fuzzing token request form values', () => {
+  let host: Listening;
+  const client = { id: '', secret: '' };
+  /** The form with the placeholders replaced by the registered client's id and secret. */
+  const filled = (form: Record<string, unknown>): Record<string, unknown> => {
+    const fill = (value: unknown): unknown =>
+      value === CLIENT_ID_MARK
+        ? client.id
+        : value === CLIENT_SECRET_MARK
+          ? client.secret
+          : Array.isArray(value)
+            ? value.map(fill)
+            : value;
+    return Object.fromEntries(Object.entries(form).map(([name, value]) => [name, fill(value)]));
+  };
+
+  before(async () => {
+    const created = await post({
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    assert.equal(created.status, 201);
+    client.id = created.json.client_id as string;
+    client.secret = created.json.client_secret as string;
+    host = await listenOnLoopback();
+    const app = express();
+    // The README's token endpoint, on Express with the extended form parser.
+    app.post('/token', express.urlencoded({ extended: true }), async (req, res) => {
+      try {
+        const { clientId } = await server.registrar.authenticateClient({
+          headers: req.headers,
+          body: req.body,
+        });
+        res.json({ client_id: clientId });
+      } catch (error) {
+        if (!(error instanceof RegistrationError)) throw error;
+        res
+          .status(error.status)
+          .set(error.headers)
+          .json({ error: error.error, error_description: error.description });
+      }
+    });
+    host.server.on('request', app);
+  });
+  after(() => host.close());
+
+  /** How often each verdict came up, so a run shows it reached all three. */
+  const tally = (): Record<string, number> => ({ authenticated: 0, invalid_request: 0, invalid_client: 0 });
+  const assertAllOccur = (seen: Record<string, number>) =>
+    assert.ok(
+      Object.values(seen).every((count) => count > 0),
+      `every verdict occurs (${JSON.stringify(seen)})`,
+    );
+
+  it('answers any form passed to authenticateClient as the oracle does, always as a RegistrationError', async () => {
+    const seen = tally();
+    await fc.assert(
+      fc.asyncProperty(tokenForm('any'), async (generated) => {
+        const form = filled(generated);
+        const verdict = judgeForm(form, client);
+        seen[verdict] = (seen[verdict] ?? 0) + 1;
+        try {
+          const { clientId } = await server.registrar.authenticateClient({
+            headers: {},
+            body: form,
+          } as unknown as TokenRequest);
+          assert.equal(verdict, 'authenticated', `authenticated ${clientId}`);
+        } catch (error) {
+          assert.ok(error instanceof RegistrationError, String(error));
+          assert.equal(error.error, verdict);
+          assert.equal(error.status, verdict === 'invalid_client' ? 401 : 400);
+        }
+      }),
+      runs(300),
+    );
+    assertAllOccur(seen);
+  });
+
+  it('answers bracketed forms behind express.urlencoded({ extended: true }) as the oracle does, never a 5xx', async () => {
+    /** The URL-encoded body an extended parser turns back into `form`. */
+    const encode = (form: Record<string, unknown>): string => {
+      const parts: string[] = [];
+      const add = (name: string, value: unknown): void => {
+        if (typeof value === 'string') parts.push(`${name}=${encodeURIComponent(value)}`);
+        else if (Array.isArray(value)) {
+          for (const [index, entry] of value.entries())
+            add(typeof entry === 'string' ? name : `${name}[${index}]`, entry);
+        } else for (const [key, entry] of Object.entries(value as object)) add(`${name}[${key}]`, entry);
+      };
+      for (const [name, value] of Object.entries(form)) add(encodeURIComponent(name), value);
+      return parts.join('&');
+    };
+    const seen = tally();
+    await fc.assert(
+      fc.asyncProperty(tokenForm('brackets'), async (generated) => {
+        const form = filled(generated);
+        const verdict = judgeForm(form, client);
+        seen[verdict] = (seen[verdict] ?? 0) + 1;
+        const response = await fetch(`${host.url}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: encode(form),
+        });
+        const text = await response.text();
+        assert.ok(response.status < 500, `${response.status}: ${text}`);
+        const json = JSON.parse(text) as { client_id?: string; error?: string };
+        if (verdict === 'authenticated') assert.equal(json.client_id, client.id, text);
+        else assert.equal(json.error, verdict, `${encode(form)}: ${text}`);
+      }),
+      runs(200),
+    );
+    assertAllOccur(seen);
   });
 });
 

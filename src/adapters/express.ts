@@ -10,7 +10,9 @@
  * already consumed; the adapter then takes what the parser left instead: the
  * raw text of a body it could not parse, a 413 for one over its limit, and the
  * parsed value (re-serialised, and measured against `maxBodyBytes` in that
- * form) for one it accepted.
+ * form) for one it accepted. A parsed value nested deeper than
+ * `MAX_JSON_DEPTH` is refused as a raw body would be (400 `invalid_request`),
+ * before it is serialised again.
  *
  * ```ts
  * import express from 'express';
@@ -23,6 +25,7 @@
  */
 
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { bodyTooDeep, jsonValueTooDeep } from '../core/encoding.js';
 import type { Registrar } from '../http/registrar.js';
 import type { RegistrarRequest } from '../http/types.js';
 import { fromNodeRequest, writeNodeResponse } from './node.js';
@@ -52,11 +55,16 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   return typeof type === 'string' && BODY_PARSER_FAILURES.has(type);
 }
 
-/** The bytes a parser left in `req.body`: exact for a Buffer, UTF-8 for text, JSON for anything parsed. */
+/**
+ * The bytes a parser left in `req.body`: exact for a Buffer, UTF-8 for text,
+ * JSON for anything parsed. Throws the body's 400 for a parsed value too
+ * deep to serialise safely.
+ */
 function bytesOf(value: unknown): Uint8Array {
   if (value === undefined) return new Uint8Array(0);
   if (value instanceof Uint8Array) return value;
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (jsonValueTooDeep(value)) throw bodyTooDeep();
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 

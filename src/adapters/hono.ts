@@ -8,7 +8,9 @@
  * JSON checks of DESIGN §4.1 steps 5 to 7 see the exact bytes. When earlier
  * middleware already read the body through `c.req` (`c.req.json()`,
  * `c.req.text()`, ...), the adapter takes the bytes from Hono's body cache
- * instead (a body read as JSON comes back re-serialised).
+ * instead (a body read as JSON comes back re-serialised; one nested deeper
+ * than `MAX_JSON_DEPTH` is refused with the 400 `invalid_request` a raw body
+ * that deep gets, before it is serialised again).
  *
  * ```ts
  * import { Hono } from 'hono';
@@ -23,6 +25,7 @@
 
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
+import { bodyNotJson, bodyTooDeep, jsonValueTooDeep } from '../core/encoding.js';
 import type { Registrar } from '../http/registrar.js';
 import type { RegistrarRequest } from '../http/types.js';
 import { fromWebRequest, toWebResponse } from '../http/web-request.js';
@@ -44,6 +47,17 @@ function fromHonoContext(c: Context, options: HonoAdapterOptions): RegistrarRequ
   return {
     ...request,
     body: async (limit) => {
+      // Where Hono's cache holds a parsed value (the `json()` of older Hono versions keeps
+      // one), `arrayBuffer()` serialises it again: it must be JSON, and not too deep.
+      if ('json' in c.req.bodyCache) {
+        let parsed: unknown;
+        try {
+          parsed = await c.req.bodyCache.json;
+        } catch {
+          throw bodyNotJson();
+        }
+        if (jsonValueTooDeep(parsed)) throw bodyTooDeep();
+      }
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       return bytes.byteLength > limit ? null : bytes;
     },

@@ -14,6 +14,7 @@ import type {
   TrustedIssuer,
 } from '../core/admission-options.js';
 import type { Settings } from '../core/config.js';
+import { jsonValueTooDeep, MAX_JSON_DEPTH } from '../core/encoding.js';
 import {
   ConfigurationError,
   invalidSoftwareStatement,
@@ -148,6 +149,12 @@ export function createSoftwareStatementCheck<C>(
       throw invalidSoftwareStatement(
         'software_statement must be a signed JWT in compact serialization.',
         error,
+      );
+    }
+    // The claims join the metadata a store serialises: refused when deeper than a body may be.
+    if (jsonValueTooDeep(claims)) {
+      throw invalidSoftwareStatement(
+        `The software statement claims nest arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`,
       );
     }
     if (typeof alg !== 'string' || alg === 'none' || !algorithms.includes(alg)) {

@@ -11,7 +11,7 @@
 
 import { checkSectorIdentifier } from './check-sector-identifier.js';
 import type { Settings } from './config.js';
-import { decodeUtf8, isJsonObject } from './encoding.js';
+import { decodeUtf8, isJsonObject, jsonTextTooDeep, MAX_JSON_DEPTH } from './encoding.js';
 import { descriptionText, RegistrationError } from './errors.js';
 import { isAcceptableClientId } from './identifiers.js';
 import { describeFetchFailure, type OutboundResponse } from './outbound-fetch.js';
@@ -234,9 +234,21 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
         `The client metadata document answered with HTTP status ${response.status}; 200 is required.`,
       );
     }
+    let text: string;
+    try {
+      text = decodeUtf8(response.body);
+    } catch (error) {
+      throw invalidDocument('The client metadata document is not valid JSON.', error);
+    }
+    // Refused before parsing: the metadata of a resolved document goes back to the host to keep or serialise.
+    if (jsonTextTooDeep(text)) {
+      throw invalidDocument(
+        `The client metadata document nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`,
+      );
+    }
     let document: unknown;
     try {
-      document = JSON.parse(decodeUtf8(response.body));
+      document = JSON.parse(text);
     } catch (error) {
       throw invalidDocument('The client metadata document is not valid JSON.', error);
     }

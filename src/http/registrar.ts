@@ -13,7 +13,7 @@ import { createSoftwareStatementCheck } from '../admission/software-statement.js
 import { authenticateClient, type ClientAuthentication } from '../core/authenticate-client.js';
 import { type RegistrarConfig, resolveSettings, type Settings } from '../core/config.js';
 import { registrationMetadata } from '../core/discovery.js';
-import { decodeUtf8, isJsonObject } from '../core/encoding.js';
+import { bodyNotJson, bodyTooDeep, decodeUtf8, isJsonObject, jsonTextTooDeep } from '../core/encoding.js';
 import {
   invalidRequest,
   methodNotAllowed,
@@ -169,18 +169,25 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     throw invalidRequest('This endpoint requires HTTPS.');
   }
 
-  /** Steps 5 to 7 of DESIGN §4.1: size, media type, then a JSON object. */
+  /** Steps 5 to 7 of DESIGN §4.1: size, media type, nesting depth, then a JSON object. */
   async function readJsonObject(request: RegistrarRequest): Promise<Record<string, unknown>> {
     const bytes = await request.body(settings.maxBodyBytes);
     if (bytes === null) throw payloadTooLarge(settings.maxBodyBytes);
     if (mediaType(request.header('content-type')) !== 'application/json') {
       throw invalidRequest('The request body must be application/json.');
     }
+    let text: string;
+    try {
+      text = decodeUtf8(bytes);
+    } catch {
+      throw bodyNotJson();
+    }
+    if (jsonTextTooDeep(text)) throw bodyTooDeep();
     let document: unknown;
     try {
-      document = JSON.parse(decodeUtf8(bytes));
+      document = JSON.parse(text);
     } catch {
-      throw invalidRequest('The request body is not valid JSON.');
+      throw bodyNotJson();
     }
     if (!isJsonObject(document)) {
       throw invalidRequest('The request body must be a JSON object.');

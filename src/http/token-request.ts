@@ -7,7 +7,7 @@
 
 import type { TokenRequestCredentials } from '../core/authenticate-client.js';
 import { decodeUtf8 } from '../core/encoding.js';
-import { invalidRequest, payloadTooLarge } from '../core/errors.js';
+import { invalidClient, invalidRequest, payloadTooLarge, type RegistrationError } from '../core/errors.js';
 import { mediaType } from './responses.js';
 import { fromWebRequest } from './web-request.js';
 
@@ -19,30 +19,52 @@ export interface TokenRequest {
    * The form body (`application/x-www-form-urlencoded`): as received, as
    * `URLSearchParams`, or as the object a framework's form parser made (a
    * repeated parameter as an array, as Express's `urlencoded()` gives it).
+   * Any value that is neither a string nor an array of strings (the nested
+   * objects of `urlencoded({ extended: true })`, a number, `null`) makes the
+   * request fail with 401 `invalid_client`.
    */
   readonly body: URLSearchParams | string | Readonly<Record<string, string | readonly string[] | undefined>>;
 }
 
-function formOf(body: TokenRequest['body']): URLSearchParams {
+/** The values of a string or an array of strings (a repeated parameter or header); `null` for anything else. */
+function stringsOf(value: unknown): readonly string[] | null {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((entry) => typeof entry === 'string')) return value;
+  return null;
+}
+
+/**
+ * What a form value that is not a string (a nested object or array from an
+ * extended parser, a number or `null` from the host's own code) answers:
+ * such a request carries no credentials Registrar can read.
+ */
+function notAFormValue(name: string): RegistrationError {
+  return invalidClient(undefined, new Error(`the form value ${name} is not a string`));
+}
+
+function formOf(body: unknown): URLSearchParams {
   if (typeof body === 'string') return new URLSearchParams(body);
   if (body instanceof URLSearchParams) return body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw notAFormValue('body');
   const form = new URLSearchParams();
   for (const [name, value] of Object.entries(body)) {
     if (value === undefined) continue;
-    for (const entry of typeof value === 'string' ? [value] : value) {
-      // A nested object from an extended parser is not a form value; it becomes a value that matches nothing.
-      form.append(name, typeof entry === 'string' ? entry : '');
-    }
+    const entries = stringsOf(value);
+    if (entries === null) throw notAFormValue(name);
+    for (const entry of entries) form.append(name, entry);
   }
   return form;
 }
 
-function header(headers: TokenRequest['headers'], name: string): string | null {
+function header(headers: unknown, name: string): string | null {
   if (headers instanceof Headers) return headers.get(name);
+  if (typeof headers !== 'object' || headers === null) return null;
   for (const [key, value] of Object.entries(headers)) {
     if (key.toLowerCase() !== name || value === undefined) continue;
+    const values = stringsOf(value);
+    if (values === null) throw invalidClient(undefined, new Error(`the ${name} header is not a string`));
     // A repeated Authorization header is never valid; joining makes it fail to parse.
-    return typeof value === 'string' ? value : value.join(', ');
+    return values.join(', ');
   }
   return null;
 }

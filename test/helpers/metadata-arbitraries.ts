@@ -10,6 +10,7 @@ import {
   judge,
   LANGUAGE_TAGS,
   LOGOUT_URLS,
+  MAX_NESTING,
   type MetadataErrorCode,
   type OracleSettings,
   REDIRECT_URIS,
@@ -493,4 +494,169 @@ export function withoutServerOwned(document: Document): Document {
   const next = { ...document };
   for (const member of SERVER_OWNED) delete next[member];
   return next;
+}
+
+/** Where a deeply nested value goes: inside a JWK, as a metadata member, or as the body itself. */
+export type NestingPlace = 'jwk member' | 'metadata member' | 'top level';
+
+/** A body nested `depth` levels deep in total, as text, with the document the oracle judges. */
+export interface NestedBody {
+  readonly place: NestingPlace;
+  /** Levels of the whole body, the outermost value at level 1. */
+  readonly depth: number;
+  /** Builds the body's text, with `extra` members added to the top-level object (none at the top level). */
+  text(extra?: Document): string;
+  /** For a body within the limit: the document as parsed, or `null` when the top level is an array. */
+  readonly judged: Document | null;
+}
+
+const PLACEHOLDER = '__nested__';
+/** Metadata members a nested value can replace; the oracle judges each from its value alone. */
+const NESTABLE_MEMBERS = [
+  'x_nested',
+  'client_name',
+  'client_name#de',
+  'contacts',
+  'redirect_uris',
+  'scope',
+  'software_id',
+  'grant_types',
+  'default_acr_values',
+];
+/** Innermost values, as text, and the levels they add; some hold brackets inside strings. */
+const LEAVES: readonly [string, number][] = [
+  ['0', 0],
+  ['null', 0],
+  ['"x"', 0],
+  ['"[[[[{{{{"', 0],
+  ['"\\"]]]}}}\\\\"', 0],
+  ['{}', 1],
+  ['[]', 1],
+];
+
+/** `levels` arrays and objects, cycling through `pattern`, around `leaf`: text only, never a stack. */
+function nestedText(levels: number, pattern: readonly ('[' | '{')[], leaf: string): string {
+  let open = '';
+  let close = '';
+  for (let level = 0; level < levels; level++) {
+    const array = pattern[level % pattern.length] === '[';
+    open += array ? '[' : '{"k":';
+    close = (array ? ']' : '}') + close;
+  }
+  return open + leaf + close;
+}
+
+/**
+ * Bodies nested around the limit (28 to 36 levels) and far beyond it (up to 9,000, which keeps
+ * the text under the 64 KiB body cap), in a JWK member, in any metadata member, or at the top level.
+ */
+export const nestedBody: fc.Arbitrary<NestedBody> = fc
+  .record({
+    document: validDocument,
+    place: fc.constantFrom<NestingPlace>('jwk member', 'metadata member', 'top level'),
+    member: fc.constantFrom(...NESTABLE_MEMBERS),
+    depth: fc.oneof(fc.integer({ min: 28, max: 36 }), fc.integer({ min: 37, max: 9000 })),
+    pattern: fc.array(fc.constantFrom<'[' | '{'>('[', '{'), { minLength: 1, maxLength: 4 }),
+    leaf: fc.constantFrom(...LEAVES),
+  })
+  .filter(({ place, depth, leaf }) => depth - leaf[1] - (place === 'jwk member' ? 4 : 1) >= 1)
+  .map(({ document, place, member, depth, pattern, leaf: [leaf, leafLevels] }): NestedBody => {
+    // The body, jwks, keys and the key hold a JWK member; the body alone holds a metadata member.
+    const outer = place === 'jwk member' ? 4 : place === 'metadata member' ? 1 : 0;
+    const nested = nestedText(depth - outer - leafLevels, pattern, leaf);
+    const within = depth <= MAX_NESTING;
+    if (place === 'top level') {
+      const parsed = within ? (JSON.parse(nested) as unknown) : undefined;
+      return {
+        place,
+        depth,
+        text: () => nested,
+        judged: parsed !== undefined && !Array.isArray(parsed) ? (parsed as Document) : null,
+      };
+    }
+    const carrier: Document = { ...document };
+    const judged: Document = { ...document };
+    const [key] = GOOD_JWKS as [{ keys: Record<string, unknown>[] }];
+    if (place === 'jwk member') {
+      delete carrier.jwks_uri;
+      delete judged.jwks_uri;
+      carrier.jwks = { keys: [{ ...key.keys[0], ext: PLACEHOLDER }] };
+      // An extra JWK member is no rule's business, so the oracle judges the labelled set.
+      judged.jwks = key;
+    } else {
+      carrier[member] = PLACEHOLDER;
+      if (within) judged[member] = JSON.parse(nested);
+    }
+    return {
+      place,
+      depth,
+      text: (extra = {}) => JSON.stringify({ ...carrier, ...extra }).replace(`"${PLACEHOLDER}"`, nested),
+      judged: within ? judged : null,
+    };
+  });
+
+/** A token request form value that is a string or an array of strings: what a form can carry. */
+const stringValue = (strings: fc.Arbitrary<string>) =>
+  fc.oneof({ weight: 4, arbitrary: strings }, { weight: 1, arbitrary: fc.array(strings, { maxLength: 3 }) });
+
+/** An object an extended form parser makes of bracketed names (`a[k]=v`): keys that are not indexes. */
+const bracketObject: fc.Arbitrary<Record<string, unknown>> = fc.letrec((tie) => ({
+  object: fc.dictionary(
+    fc.constantFrom('a', 'k', 'x', 'secret'),
+    fc.oneof({ depthSize: 'small' }, fc.string({ maxLength: 6 }), tie('object')),
+    { minKeys: 1, maxKeys: 2 },
+  ),
+})).object as fc.Arbitrary<Record<string, unknown>>;
+
+/** Values no form parser of strings makes, as a host's own code or an extended parser may pass them. */
+const nonStringValue: fc.Arbitrary<unknown> = fc.oneof(
+  bracketObject,
+  fc.array(bracketObject, { minLength: 1, maxLength: 2 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.array(fc.string({ maxLength: 4 }), { maxLength: 2 }), { minLength: 1, maxLength: 2 }),
+  fc.tuple(fc.string({ maxLength: 4 }), fc.oneof(fc.integer(), bracketObject, fc.constant(null))),
+  fc
+    .integer({ min: 1, max: 2000 })
+    .map((levels) => JSON.parse(`${'['.repeat(levels)}"v"${']'.repeat(levels)}`) as unknown),
+);
+
+/** The placeholders a form carries for the registered client's id and secret, filled in by the test. */
+export const CLIENT_ID_MARK = '<client_id>';
+export const CLIENT_SECRET_MARK = '<client_secret>';
+
+const credentialString = (mark: string) =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constant(mark) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
+  );
+
+/**
+ * Token request forms (no Authorization header): credential parameters and others, as strings,
+ * repeated strings, or, for `shapes: 'any'`, any value a host may pass; `'brackets'` keeps to the
+ * objects and arrays a URL-encoded body with bracketed names can express.
+ */
+export function tokenForm(shapes: 'any' | 'brackets'): fc.Arbitrary<Record<string, unknown>> {
+  const odd =
+    shapes === 'any'
+      ? nonStringValue
+      : fc.oneof(bracketObject, fc.array(bracketObject, { minLength: 1, maxLength: 2 }));
+  const value = (strings: fc.Arbitrary<string>) =>
+    fc.oneof({ weight: 3, arbitrary: stringValue(strings) }, { weight: 1, arbitrary: odd });
+  const record = fc.record(
+    {
+      grant_type: value(fc.constantFrom('client_credentials', 'authorization_code')),
+      client_id: value(credentialString(CLIENT_ID_MARK)),
+      client_secret: value(credentialString(CLIENT_SECRET_MARK)),
+      client_assertion: value(fc.string({ maxLength: 20 })),
+      client_assertion_type: value(
+        fc.constantFrom('urn:ietf:params:oauth:client-assertion-type:jwt-bearer', 'other'),
+      ),
+      scope: value(fc.constantFrom('read', 'openid profile')),
+    },
+    { requiredKeys: [] },
+  );
+  return record as fc.Arbitrary<Record<string, unknown>>;
 }

@@ -413,3 +413,48 @@ function checkHuman(member: string, value: unknown, fail: () => void): void {
   }
   if (typeof value !== 'string' || !lookup(HUMAN_URLS, value, member)) fail();
 }
+
+/**
+ * The deepest nesting of arrays and objects a client may send, the outermost value at level 1
+ * (the documented `MAX_JSON_DEPTH`, restated here rather than imported from the code under test).
+ */
+export const MAX_NESTING = 32;
+
+/** What a registration or update body nested `depth` levels deep calls for, before its members count. */
+export function judgeNesting(depth: number): 'invalid_request' | null {
+  return depth > MAX_NESTING ? 'invalid_request' : null;
+}
+
+/** The credential parameters of a token request (RFC 6749 §2.3.1, RFC 7521 §4.2). */
+const CREDENTIAL_PARAMETERS = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'];
+
+/** What authenticating a token request form calls for, for a client registered with `client_secret_post`. */
+export type FormVerdict = 'authenticated' | 'invalid_request' | 'invalid_client';
+
+/**
+ * Judges a token request form (no Authorization header) as the README states: a value that is
+ * neither a string nor an array of strings is `invalid_client`; a credential parameter sent more
+ * than once, or both a secret and an assertion, is `invalid_request` (RFC 6749 §3.2, §2.3); the
+ * client authenticates only with its own id and secret, each sent once.
+ */
+export function judgeForm(
+  form: Readonly<Record<string, unknown>>,
+  client: { readonly id: string; readonly secret: string },
+): FormVerdict {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(form)) {
+    if (value === undefined) continue;
+    if (typeof value === 'string') values.set(name, [value]);
+    else if (isStringArray(value)) values.set(name, value);
+    else return 'invalid_client';
+  }
+  const count = (name: string) => values.get(name)?.length ?? 0;
+  if (CREDENTIAL_PARAMETERS.some((name) => count(name) > 1)) return 'invalid_request';
+  const usesSecret = count('client_secret') === 1;
+  if (usesSecret && (count('client_assertion') === 1 || count('client_assertion_type') === 1)) {
+    return 'invalid_request';
+  }
+  const id = values.get('client_id')?.[0];
+  const secret = values.get('client_secret')?.[0];
+  return usesSecret && id === client.id && secret === client.secret ? 'authenticated' : 'invalid_client';
+}
