@@ -133,6 +133,15 @@ describe('listings stream in bounded memory', () => {
     await assert.rejects(output.out('a line longer than the high-water mark'), /EPIPE/);
     await assert.rejects(output.out('the next line'), /EPIPE/);
   });
+
+  it('stops a listing once stdout is closed while a line waits for it to drain', async () => {
+    const stuck = new Writable({ highWaterMark: 8, write() {} });
+    const output = streamOutput(stuck, { write: () => true });
+    const waiting = output.out('a line longer than the high-water mark');
+    stuck.destroy();
+    await assert.rejects(waiting, /stdout was closed/);
+    await assert.rejects(output.out('the next line'), /stdout was closed/);
+  });
 });
 
 describe('client-chosen text on a terminal', () => {

@@ -25,25 +25,34 @@ export interface LineStream {
 
 /**
  * An `Output` over two streams. A line written while `stdout` is full
- * waits for its `drain`; once `stdout` has failed (the reader went away),
- * every further line rejects with that error, so a listing stops.
+ * waits for its `drain`; once `stdout` has failed or closed (the reader
+ * went away), the waiting line and every further one reject, so a listing
+ * stops instead of waiting for a drain that never comes.
  */
 export function streamOutput(stdout: LineStream, stderr: { write(text: string): unknown }): Output {
   let failure: unknown;
-  stdout.on('error', (error) => {
-    failure = error;
-  });
+  let watching = false;
   return {
     async out(line) {
+      // Watched from the first line on, not before: a command that never writes here (`serve`,
+      // whose log has its own writer) keeps whatever error handling that writer gives stdout.
+      if (!watching) {
+        watching = true;
+        stdout.on('error', (error) => {
+          failure = error;
+        });
+        stdout.once('close', () => {
+          failure ??= new Error('stdout was closed.');
+        });
+      }
       if (failure !== undefined) throw failure;
       if (stdout.write(`${line}\n`)) return;
       await new Promise<void>((resolve, reject) => {
-        const settle = (error?: unknown) => {
+        const settle = () => {
           stdout.off('drain', settle);
           stdout.off('close', settle);
           stdout.off('error', settle);
-          if (error !== undefined) reject(error);
-          else if (failure !== undefined) reject(failure);
+          if (failure !== undefined) reject(failure);
           else resolve();
         };
         stdout.once('drain', settle);
