@@ -178,6 +178,7 @@ describe('client-chosen text on a terminal', () => {
     const store = createSqliteStore({ filename: spec.slice('sqlite:'.length) });
     try {
       const registration = sampleRegistration({
+        client_id: 'named-client',
         metadata: {
           ...sampleRegistration().metadata,
           client_name: NAME,
