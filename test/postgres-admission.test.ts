@@ -8,7 +8,7 @@ import { createPostgresStore, type PostgresStore } from '../src/store/postgres.j
 import { sampleRegistration } from '../src/testkit/store-conformance.js';
 import { runCommand, type ServeProcess, startServe } from './helpers/cli.js';
 import { register } from './helpers/http.js';
-import { dropSchema, POSTGRES_URL, uniqueName } from './helpers/services.js';
+import { dropSchema, POSTGRES_URL, sql, uniqueName } from './helpers/services.js';
 
 describe('admission and lifecycle on PostgreSQL', () => {
   const schema = uniqueName('admission');
@@ -81,5 +81,41 @@ describe('admission and lifecycle on PostgreSQL', () => {
     assert.equal(output.removed, 2);
     assert.deepEqual(output.client_ids.sort(), expired.map((registration) => registration.client_id).sort());
     assert.ok(await store.loadClient(lasting.client_id));
+  });
+
+  it('lists a token stored with an expiry no date can show, and refuses to store such an expiry', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const absurd = now + 99_999_999_999 * 86400;
+    await sql(
+      `INSERT INTO "${schema}".registrar_initial_access_tokens (id, token_hash, created_at, expires_at, uses)
+       VALUES ('absurd', 'sha256:absurd', $1, $2, 0)`,
+      [now, absurd],
+    );
+    const table = runCommand(['tokens', 'list', ...storeFlags]);
+    assert.equal(table.status, 0, table.stderr);
+    const row = table.stdout.split('\n').find((line) => line.startsWith('absurd\t'));
+    assert.equal(row?.split('\t')[2], String(absurd), 'shown as the number it is');
+    const json = runCommand(['tokens', 'list', '--json', ...storeFlags]);
+    assert.equal(json.status, 0, json.stderr);
+    const listed = JSON.parse(json.stdout) as { id: string; expires_at: number }[];
+    assert.equal(listed.find((record) => record.id === 'absurd')?.expires_at, absurd);
+
+    for (const expiresAt of [Number.NaN, Number.POSITIVE_INFINITY, 8_640_000_000_001, 1.5]) {
+      await assert.rejects(
+        async () =>
+          store.createInitialAccessToken({
+            id: `refused-${expiresAt}`,
+            token_hash: `sha256:refused-${expiresAt}`,
+            created_at: now,
+            expires_at: expiresAt,
+            uses: 0,
+          }),
+        RangeError,
+      );
+    }
+    const refused = await sql(
+      `SELECT id FROM "${schema}".registrar_initial_access_tokens WHERE id LIKE 'refused-%'`,
+    );
+    assert.deepEqual(refused, [], 'nothing was stored');
   });
 });

@@ -5,7 +5,7 @@
  */
 
 import type { BundledStore, ClientRegistration } from '../store/contract.js';
-import { isoDate, type Output } from './output.js';
+import { isoDate, type Output, printable, toJson, writeJsonArray } from './output.js';
 
 /** A registration as an administrator sees it: metadata and dates, hashes replaced by flags. */
 export function describeClient(registration: ClientRegistration): Record<string, unknown> {
@@ -18,14 +18,18 @@ export function describeClient(registration: ClientRegistration): Record<string,
   };
 }
 
-/**
- * A client-chosen value made safe for a terminal: control characters (escape
- * sequences, tabs, newlines that would forge a row) are shown escaped.
- */
-function printable(value: unknown): string {
-  const text = String(value);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-  return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
+/** Every client in the store, in client id order, fetched a page at a time. */
+async function* allClients(store: BundledStore): AsyncGenerator<ClientRegistration> {
+  let after: string | undefined;
+  do {
+    const page = await store.listClients(after === undefined ? { limit: 500 } : { limit: 500, after });
+    yield* page.clients;
+    after = page.next;
+  } while (after !== undefined);
+}
+
+async function* described(store: BundledStore): AsyncGenerator<Record<string, unknown>> {
+  for await (const client of allClients(store)) yield describeClient(client);
 }
 
 /** Runs one `clients` subcommand; resolves to the exit code. */
@@ -38,39 +42,34 @@ export async function clientsCommand(
   const [action, clientId] = args;
   switch (action) {
     case 'list': {
-      const all: ClientRegistration[] = [];
-      let after: string | undefined;
-      do {
-        const page = await store.listClients(after === undefined ? { limit: 500 } : { limit: 500, after });
-        all.push(...page.clients);
-        after = page.next;
-      } while (after !== undefined);
       if (options.json) {
-        output.out(JSON.stringify(all.map(describeClient), null, 2));
+        await writeJsonArray(output, described(store));
         return 0;
       }
-      output.out(['client_id', 'issued_at', 'auth_method', 'client_name'].join('\t'));
-      for (const client of all) {
-        output.out(
+      await output.out(['client_id', 'issued_at', 'auth_method', 'client_name'].join('\t'));
+      let count = 0;
+      for await (const client of allClients(store)) {
+        await output.out(
           [
-            client.client_id,
+            printable(client.client_id),
             isoDate(client.client_id_issued_at),
             printable(client.metadata.token_endpoint_auth_method ?? '-'),
             printable(client.metadata.client_name ?? '-'),
           ].join('\t'),
         );
+        count++;
       }
-      output.err(`${all.length} client${all.length === 1 ? '' : 's'}`);
+      output.err(`${count} client${count === 1 ? '' : 's'}`);
       return 0;
     }
     case 'show': {
       if (!clientId) return usage(output);
       const client = await store.loadClient(clientId);
       if (!client) {
-        output.err(`No client ${clientId}.`);
+        output.err(`No client ${printable(clientId)}.`);
         return 1;
       }
-      output.out(JSON.stringify(describeClient(client), null, 2));
+      await output.out(toJson(describeClient(client), 2));
       return 0;
     }
     case 'delete': {
@@ -78,10 +77,10 @@ export async function clientsCommand(
       const client = await store.loadClient(clientId);
       const result = client ? await store.unregisterClient(client) : undefined;
       if (!client || (result !== undefined && !result.ok)) {
-        output.err(`No client ${clientId}.`);
+        output.err(`No client ${printable(clientId)}.`);
         return 1;
       }
-      output.out(`Deleted ${clientId}.`);
+      await output.out(`Deleted ${printable(clientId)}.`);
       return 0;
     }
     default:

@@ -13,6 +13,7 @@ import { resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
 import { clientsCommand } from './clients.js';
 import { migrateCommand } from './migrate.js';
+import { streamOutput } from './output.js';
 import { sweepCommand } from './sweep.js';
 import { tokensCommand } from './tokens.js';
 
@@ -58,8 +59,7 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --help                this text
 `;
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const err = (line: string) => process.stderr.write(`${line}\n`);
+const { out, err } = streamOutput(process.stdout, process.stderr);
 
 /**
  * A log reader that goes away (a closed pipe, `registrar serve | head`) must
@@ -87,12 +87,12 @@ function keepServingWithoutOutput(logger: Logger): void {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === 'help') {
-    out(USAGE);
+    await out(USAGE);
     return command === undefined ? 2 : 0;
   }
   const options = resolveCommandOptions(rest, process.env);
   if (options.help) {
-    out(USAGE);
+    await out(USAGE);
     return 0;
   }
   switch (command) {

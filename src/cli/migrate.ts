@@ -19,7 +19,7 @@ export async function migrateCommand(options: CommandOptions, output: Output): P
   try {
     const { migration, description } = opened;
     if (options.json) {
-      output.out(
+      await output.out(
         JSON.stringify({
           store: description,
           applied: migration?.applied ?? [],
@@ -28,11 +28,11 @@ export async function migrateCommand(options: CommandOptions, output: Output): P
       );
     } else if (!migration) {
       // SQLite applies its migrations whenever the file is opened; memory has no schema.
-      output.out(`${description}: nothing to migrate separately; it is current once opened.`);
+      await output.out(`${description}: nothing to migrate separately; it is current once opened.`);
     } else if (migration.applied.length === 0) {
-      output.out(`${description}: already at version ${migration.version}; nothing to apply.`);
+      await output.out(`${description}: already at version ${migration.version}; nothing to apply.`);
     } else {
-      output.out(
+      await output.out(
         `${description}: applied ${migration.applied.join(', ')}; now at version ${migration.version}.`,
       );
     }

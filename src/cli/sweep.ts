@@ -7,7 +7,7 @@
 
 import { sweepStore } from '../core/sweep-expired-clients.js';
 import type { BundledStore } from '../store/contract.js';
-import type { Output } from './output.js';
+import { type Output, toJson } from './output.js';
 import { type ProgressStream, startProgress } from './progress.js';
 
 /** Runs the sweep; resolves to the exit code. */
@@ -31,9 +31,9 @@ export async function sweepCommand(
     progress.done();
   }
   if (options.json) {
-    output.out(JSON.stringify({ removed: result.removed, client_ids: clientIds }));
+    await output.out(toJson({ removed: result.removed, client_ids: clientIds }));
   } else {
-    output.out(`Removed ${result.removed} expired client${result.removed === 1 ? '' : 's'}.`);
+    await output.out(`Removed ${result.removed} expired client${result.removed === 1 ? '' : 's'}.`);
   }
   return 0;
 }

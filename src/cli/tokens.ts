@@ -16,7 +16,7 @@ import {
   type InitialAccessTokenRecord,
   type InitialAccessTokenStore,
 } from '../core/store-contract.js';
-import { isoDate, type Output } from './output.js';
+import { isoDate, type Output, printable, toJson, writeJsonArray } from './output.js';
 
 /** The options `tokens` reads. */
 export interface TokenCommandOptions {
@@ -30,16 +30,39 @@ export interface TokenCommandOptions {
 const DURATION = /^(\d+)([smhd]?)$/;
 const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
 
-/** Seconds in `3600`, `90s`, `30m`, `12h` or `7d`. */
+/** The longest `--expires-in`: 3650 days (10 years). For a token that never expires, omit the flag. */
+export const MAX_EXPIRES_IN_SECONDS = 3650 * 86400;
+
+/** The largest `--uses`: what the SQL stores' integer column holds. */
+export const MAX_USES = 2_147_483_647;
+
+/** Seconds in `3600`, `90s`, `30m`, `12h` or `7d`, at most `MAX_EXPIRES_IN_SECONDS`. */
 export function parseDuration(value: string): number {
   const match = DURATION.exec(value.trim());
   const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number) : Number.NaN;
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+  if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new ConfigurationError(
-      `--expires-in "${value}" is not a duration such as 3600, 90s, 30m, 12h or 7d.`,
+      `--expires-in "${printable(value)}" is not a duration such as 3600, 90s, 30m, 12h or 7d.`,
+    );
+  }
+  if (seconds > MAX_EXPIRES_IN_SECONDS) {
+    throw new ConfigurationError(
+      `--expires-in "${printable(value)}" is longer than the maximum of 3650d (10 years); ` +
+        'omit --expires-in for a token that never expires.',
     );
   }
   return seconds;
+}
+
+/** A `--uses` count: a whole number from 1 to `MAX_USES`. */
+export function parseUses(value: string): number {
+  const uses = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(uses >= 1 && uses <= MAX_USES)) {
+    throw new ConfigurationError(
+      `--uses "${printable(value)}" must be a whole number from 1 to ${MAX_USES}.`,
+    );
+  }
+  return uses;
 }
 
 /** A record as an administrator sees it: everything but the hash. */
@@ -57,13 +80,7 @@ async function create(store: InitialAccessTokenStore, options: TokenCommandOptio
     uses: 0,
   };
   if (options.expiresIn !== undefined) record.expires_at = now + parseDuration(options.expiresIn);
-  if (options.uses !== undefined) {
-    const uses = Number(options.uses);
-    if (!Number.isSafeInteger(uses) || uses <= 0) {
-      throw new ConfigurationError('--uses must be a positive integer.');
-    }
-    record.max_uses = uses;
-  }
+  if (options.uses !== undefined) record.max_uses = parseUses(options.uses);
   if (options.label !== undefined) record.label = options.label;
   if (options.policy !== undefined) {
     let policy: unknown;
@@ -80,10 +97,10 @@ async function create(store: InitialAccessTokenStore, options: TokenCommandOptio
   record.token_hash = await hashCredential(nodeCrypto, token);
   await store.createInitialAccessToken(record);
   if (options.json) {
-    output.out(JSON.stringify({ token, ...describeToken(record) }, null, 2));
+    await output.out(toJson({ token, ...describeToken(record) }, 2));
   } else {
     // The token alone on stdout, so `TOKEN=$(registrar tokens create)` captures it.
-    output.out(token);
+    await output.out(token);
   }
   output.err(
     `Created initial access token ${record.id} (expires ${isoDate(record.expires_at)}, ` +
@@ -111,18 +128,18 @@ export async function tokensCommand(
     case 'list': {
       const records = await store.listInitialAccessTokens();
       if (options.json) {
-        output.out(JSON.stringify(records.map(describeToken), null, 2));
+        await writeJsonArray(output, records.map(describeToken));
         return 0;
       }
-      output.out(['id', 'created_at', 'expires_at', 'uses', 'label'].join('\t'));
+      await output.out(['id', 'created_at', 'expires_at', 'uses', 'label'].join('\t'));
       for (const record of records) {
-        output.out(
+        await output.out(
           [
-            record.id,
+            printable(record.id),
             isoDate(record.created_at),
             isoDate(record.expires_at),
             `${record.uses}/${record.max_uses ?? '-'}`,
-            record.label ?? '-',
+            printable(record.label ?? '-'),
           ].join('\t'),
         );
       }
@@ -134,10 +151,10 @@ export async function tokensCommand(
         return 2;
       }
       if (!(await store.revokeInitialAccessToken(id))) {
-        output.err(`No initial access token ${id}.`);
+        output.err(`No initial access token ${printable(id)}.`);
         return 1;
       }
-      output.out(`Revoked initial access token ${id}.`);
+      await output.out(`Revoked initial access token ${printable(id)}.`);
       return 0;
     }
     default:

@@ -176,7 +176,8 @@ export const INITIAL_ACCESS_TOKEN_CALLBACKS = [
  * works) and not used up.
  */
 export function isInitialAccessTokenUsable(record: InitialAccessTokenRecord, now: number): boolean {
-  if (record.expires_at !== undefined && now >= record.expires_at) return false;
+  // Written as "not before" so that an expiry no comparison can pass (NaN) fails closed.
+  if (record.expires_at !== undefined && !(now < record.expires_at)) return false;
   return record.max_uses === undefined || record.uses < record.max_uses;
 }
 

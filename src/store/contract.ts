@@ -49,6 +49,24 @@ export interface BundledStore extends Required<RegistrationStore<ClientRegistrat
  */
 export type BundledStoreWithTokens = BundledStore & InitialAccessTokenStore;
 
+/** The latest `expires_at` a bundled store keeps for a token: the last second a JavaScript `Date` can show. */
+export const MAX_TOKEN_EXPIRES_AT = 8_640_000_000_000;
+
+/**
+ * Refuses, before anything is stored, a token whose `expires_at` is not
+ * whole Unix seconds from 0 to `MAX_TOKEN_EXPIRES_AT`: a `NaN` or infinite
+ * expiry would never end in one store and fail in another.
+ */
+export function checkTokenExpiry(record: InitialAccessTokenRecord): void {
+  const { expires_at: expiresAt } = record;
+  if (expiresAt === undefined) return;
+  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0 || expiresAt > MAX_TOKEN_EXPIRES_AT) {
+    throw new RangeError(
+      `expires_at must be whole Unix seconds from 0 to ${MAX_TOKEN_EXPIRES_AT}, not ${expiresAt}.`,
+    );
+  }
+}
+
 /**
  * The new `expires_at` after a use at `at`: the client keeps the same idle
  * window it had, counted from its last activity (DESIGN §7).

@@ -13,7 +13,7 @@ import type {
   StoreDeleteResult,
   StoreWriteResult,
 } from './contract.js';
-import { isInitialAccessTokenUsable, renewedExpiry } from './contract.js';
+import { checkTokenExpiry, isInitialAccessTokenUsable, renewedExpiry } from './contract.js';
 
 /**
  * A client as the store keeps it: its JSON text, so the heap holds one string per client rather
@@ -107,6 +107,7 @@ export function createMemoryStore(): BundledStoreWithTokens {
       return true;
     },
     async createInitialAccessToken(record) {
+      checkTokenExpiry(record);
       tokens.set(record.token_hash, structuredClone(record));
     },
     async findInitialAccessToken(tokenHash) {

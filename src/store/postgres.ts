@@ -17,7 +17,7 @@ import pg from 'pg';
 import { consoleLogger, type Logger } from '../core/config.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { BundledStoreWithTokens, ClientPage, ClientRegistration, TokenColumns } from './contract.js';
-import { tokenFromColumns, withClientColumns } from './contract.js';
+import { checkTokenExpiry, tokenFromColumns, withClientColumns } from './contract.js';
 import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
 
 /** Options for `createPostgresStore`. */
@@ -340,6 +340,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return rowCount === 1;
     },
     async createInitialAccessToken(record) {
+      checkTokenExpiry(record);
       await query(`INSERT INTO ${tokens} (${tokenColumns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
         record.id,
         record.token_hash,

@@ -22,7 +22,7 @@ import type {
   InitialAccessTokenRecord,
   TokenColumns,
 } from './contract.js';
-import { renewedExpiry, tokenFromColumns, withClientColumns } from './contract.js';
+import { checkTokenExpiry, renewedExpiry, tokenFromColumns, withClientColumns } from './contract.js';
 import { SQLITE_MIGRATIONS } from './sql/sqlite-migrations.js';
 
 /** Options for `createSqliteStore`. */
@@ -293,6 +293,7 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       return changes === 1;
     },
     async createInitialAccessToken(record) {
+      checkTokenExpiry(record);
       guard(() =>
         insertToken.run({
           id: record.id,

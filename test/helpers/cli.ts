@@ -1,7 +1,7 @@
 // Test helpers: run the real `registrar` command as a child process.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -79,17 +79,31 @@ export async function startServe(
   };
 }
 
-/** Runs a one-shot `registrar` command and returns its output. */
+/**
+ * Runs a one-shot `registrar` command and returns its output. `nodeArgs` go to node before the
+ * command (a heap limit, say); with `stdoutFile`, stdout goes to that file and `stdout` is empty,
+ * for output larger than a pipe buffer kept in memory should hold.
+ */
 export function runCommand(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; nodeArgs?: string[]; stdoutFile?: string } = {},
 ): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
-    cwd: options.cwd ?? ROOT,
-    env: environment(options.env ?? {}),
-    encoding: 'utf8',
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  const file = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'w');
+  try {
+    const result = spawnSync(
+      process.execPath,
+      [...(options.nodeArgs ?? []), '--import', TSX, MAIN, ...args],
+      {
+        cwd: options.cwd ?? ROOT,
+        env: environment(options.env ?? {}),
+        encoding: 'utf8',
+        stdio: ['ignore', file ?? 'pipe', 'pipe'],
+      },
+    );
+    return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr };
+  } finally {
+    if (file !== undefined) closeSync(file);
+  }
 }
 
 /** The bytes of a SQLite database and its `-wal` and `-shm` files, as far as they exist. */
