@@ -8,6 +8,39 @@
 
 export { createMemoryRateLimiter, type MemoryRateLimiterOptions } from './admission/memory-rate-limiter.js';
 export type {
+  ClientIdMetadataDocumentsOptions,
+  CorsOptions,
+  RegistrarConfig,
+  RotationPolicy,
+} from './core/config/registrar-config.js';
+export { type CryptoProvider, webCrypto } from './core/credentials/credentials.js';
+export { MAX_JSON_DEPTH } from './core/credentials/encoding.js';
+export {
+  ConfigurationError,
+  RegistrationError,
+  type RegistrationErrorCode,
+  StoreUnavailableError,
+} from './core/errors.js';
+export type { Logger, RegistrarEvent, RegistrarEventType } from './core/events.js';
+export type { ClientAuthentication, ClientAuthenticationMethod } from './core/host/authenticate-client.js';
+export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/host/discovery.js';
+export { matchRedirectUri } from './core/host/match-redirect-uri.js';
+export {
+  ClientResolutionError,
+  type ClientResolutionErrorCode,
+  type ResolvedClient,
+} from './core/host/resolve-client.js';
+export type { SweepOptions, SweepResult } from './core/host/sweep-expired-clients.js';
+export { metadataPolicy } from './core/metadata/apply-policies.js';
+export type { ClientMetadata } from './core/metadata/client-metadata.js';
+export type {
+  MetadataPolicy,
+  PolicyContext,
+  PolicyDecision,
+  RegistrationPolicy,
+} from './core/metadata/registration-policy.js';
+export { type ExtraMetadataValidator, validateClientMetadata } from './core/metadata/validate-metadata.js';
+export type {
   InitialAccessTokenOption,
   InitialAccessTokenOptions,
   InitialAccessTokenVerdict,
@@ -15,34 +48,7 @@ export type {
   JsonWebKeySet,
   SoftwareStatementOptions,
   TrustedIssuer,
-} from './core/admission-options.js';
-export {
-  type MetadataPolicy,
-  metadataPolicy,
-  type PolicyContext,
-  type PolicyDecision,
-  type RegistrationPolicy,
-} from './core/apply-policies.js';
-export type { ClientAuthentication, ClientAuthenticationMethod } from './core/authenticate-client.js';
-export type {
-  ClientIdMetadataDocumentsOptions,
-  CorsOptions,
-  Logger,
-  RegistrarConfig,
-  RotationPolicy,
-} from './core/config.js';
-export { type CryptoProvider, webCrypto } from './core/credentials.js';
-export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/discovery.js';
-export { MAX_JSON_DEPTH } from './core/encoding.js';
-export {
-  ConfigurationError,
-  RegistrationError,
-  type RegistrationErrorCode,
-  StoreUnavailableError,
-} from './core/errors.js';
-export type { RegistrarEvent, RegistrarEventType } from './core/events.js';
-export { MAX_CLIENT_ID_LENGTH, MAX_JTI_LENGTH } from './core/identifiers.js';
-export { matchRedirectUri } from './core/match-redirect-uri.js';
+} from './core/ports/admission-options.js';
 export {
   type HostResolver,
   type OutboundFetch,
@@ -52,7 +58,7 @@ export {
   type OutboundRequestOptions,
   type OutboundResponse,
   type ResolvedAddress,
-} from './core/outbound-fetch.js';
+} from './core/ports/outbound-fetch.js';
 export {
   DEFAULT_MANAGEMENT_FAILURE_RATE_LIMIT,
   DEFAULT_REGISTRATION_RATE_LIMIT,
@@ -62,14 +68,9 @@ export {
   type RateLimiter,
   type RateLimitRule,
   type RateLimitSpec,
-} from './core/rate-limit.js';
+} from './core/ports/rate-limiter.js';
+export { MAX_CLIENT_ID_LENGTH, MAX_JTI_LENGTH } from './core/store/identifiers.js';
 export {
-  ClientResolutionError,
-  type ClientResolutionErrorCode,
-  type ResolvedClient,
-} from './core/resolve-client.js';
-export {
-  type ClientMetadata,
   type ClientRegistration,
   hasInitialAccessTokens,
   type InitialAccessTokenRecord,
@@ -79,9 +80,7 @@ export {
   type StoreFailure,
   type StoreSuccess,
   type StoreWriteResult,
-} from './core/store-contract.js';
-export type { SweepOptions, SweepResult } from './core/sweep-expired-clients.js';
-export { type ExtraMetadataValidator, validateClientMetadata } from './core/validate-metadata.js';
-export { createRegistrar, type Registrar } from './http/registrar.js';
+} from './core/store/registration-store.js';
 export type { TokenRequest } from './http/token-request.js';
 export type { RegistrarRequest, RegistrarResponse } from './http/types.js';
+export { createRegistrar, type Registrar } from './registrar.js';

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { resolveSettings } from '../src/core/config.js';
-import { discoveryDocument } from '../src/core/discovery.js';
+import { resolveConfig } from '../src/core/config/resolve-config.js';
 import { StoreUnavailableError } from '../src/core/errors.js';
-import { OutboundFetchError } from '../src/core/outbound-fetch.js';
-import { ClientResolutionError, isClientIdUrl } from '../src/core/resolve-client.js';
-import { createRegistrar } from '../src/http/registrar.js';
+import { discoveryDocument } from '../src/core/host/discovery.js';
+import { ClientResolutionError, isClientIdUrl } from '../src/core/host/resolve-client.js';
+import { OutboundFetchError } from '../src/core/ports/outbound-fetch.js';
+import { createRegistrar } from '../src/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { startServe } from './helpers/cli.js';
 import { register, startRegistrar, type TestServer } from './helpers/http.js';
@@ -725,7 +725,7 @@ describe('configuration', () => {
   });
 
   it('fails every outbound fetch closed when the core is used without a platform fetcher', async () => {
-    const settings = resolveSettings({ issuer });
+    const { settings } = resolveConfig({ issuer });
     await assert.rejects(settings.outboundFetch('https://example.com/doc.json'), {
       name: 'OutboundFetchError',
       reason: 'network',

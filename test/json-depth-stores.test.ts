@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MAX_JSON_DEPTH } from '../src/core/encoding.js';
+import { MAX_JSON_DEPTH } from '../src/core/credentials/encoding.js';
 import { type ServeProcess, startServe, unlimitedConfig } from './helpers/cli.js';
 import { dropSchema, POSTGRES_URL, uniqueName } from './helpers/services.js';
 

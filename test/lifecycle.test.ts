@@ -10,7 +10,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { startProgress } from '../src/cli/progress.js';
 import { ConfigurationError, RegistrationError } from '../src/core/errors.js';
 import type { RegistrarEvent } from '../src/core/events.js';
-import { createRegistrar } from '../src/http/registrar.js';
+import { createRegistrar } from '../src/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { createSqliteStore } from '../src/store/sqlite.js';
 import { sampleRegistration } from '../src/testkit/store-conformance.js';

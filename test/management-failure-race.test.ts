@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { createMemoryRateLimiter } from '../src/admission/memory-rate-limiter.js';
 import { createRedisRateLimiter } from '../src/admission/redis-rate-limiter.js';
-import type { RateLimiter } from '../src/core/rate-limit.js';
+import type { RateLimiter } from '../src/core/ports/rate-limiter.js';
 import { type OpenedStore, openStore, type StoreKind } from './helpers/bundled-stores.js';
 import { memoryLogger, recordingStore, register, startRegistrar, type TestServer } from './helpers/http.js';
 import { REDIS_URL, uniqueName } from './helpers/services.js';

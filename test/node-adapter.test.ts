@@ -6,7 +6,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { nodeCrypto, toNodeListener } from '../src/adapters/node.js';
-import { createRegistrar } from '../src/http/registrar.js';
+import { createRegistrar } from '../src/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { memoryLogger } from './helpers/http.js';
 

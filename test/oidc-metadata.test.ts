@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigurationError } from '../src/core/errors.js';
-import { validateClientMetadata } from '../src/core/validate-metadata.js';
-import { createRegistrar } from '../src/http/registrar.js';
+import { validateClientMetadata } from '../src/core/metadata/validate-metadata.js';
+import { createRegistrar } from '../src/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { recordingStore, register, startRegistrar, type TestServer } from './helpers/http.js';
 import {

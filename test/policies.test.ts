@@ -2,9 +2,9 @@
 // refusals, on registration and on update (RFC 7592 §2.2), over real HTTP.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { PolicyContext, RegistrationPolicy } from '../src/core/apply-policies.js';
 import { ConfigurationError, RegistrationError } from '../src/core/errors.js';
-import { createRegistrar } from '../src/http/registrar.js';
+import type { PolicyContext, RegistrationPolicy } from '../src/core/metadata/registration-policy.js';
+import { createRegistrar } from '../src/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { recordingStore, register, startRegistrar, type TestServer } from './helpers/http.js';
 

@@ -9,10 +9,10 @@ import {
   DEFAULT_REGISTRATION_RATE_LIMIT,
   parseRateLimitRule,
   type RateLimiter,
-} from '../src/core/rate-limit.js';
+} from '../src/core/ports/rate-limiter.js';
 import { clientAddress, rateLimitKey } from '../src/http/client-address.js';
-import { createRegistrar } from '../src/http/registrar.js';
 import type { RegistrarRequest } from '../src/http/types.js';
+import { createRegistrar } from '../src/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { memoryLogger, recordingStore, register, startRegistrar, type TestServer } from './helpers/http.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { nodeCrypto } from '../src/adapters/node.js';
-import { hashCredential } from '../src/core/credentials.js';
+import { hashCredential } from '../src/core/credentials/credentials.js';
 import { RegistrationError } from '../src/core/errors.js';
 import type { RegistrarEvent } from '../src/core/events.js';
 import { createMemoryStore } from '../src/store/memory.js';

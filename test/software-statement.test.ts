@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { ConfigurationError } from '../src/core/errors.js';
-import { createRegistrar } from '../src/http/registrar.js';
+import { createRegistrar } from '../src/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { register, startRegistrar, type TestServer } from './helpers/http.js';
 import { type KeyServer, keyPair, startKeyServer, type TestKeyPair } from './helpers/key-server.js';

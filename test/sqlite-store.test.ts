@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ClientRegistration } from '../src/store/contract.js';
+import type { ClientRegistration } from '../src/store/bundled-store.js';
 import { BACKSTOP_CHECKPOINT_PAGES, createSqliteStore } from '../src/store/sqlite.js';
 
 let dir: string;

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigurationError, StoreUnavailableError } from '../src/core/errors.js';
-import type { ClientRegistration, RegistrationStore } from '../src/core/store-contract.js';
-import { createRegistrar } from '../src/http/registrar.js';
+import type { ClientRegistration, RegistrationStore } from '../src/core/store/registration-store.js';
+import { createRegistrar } from '../src/registrar.js';
 import { createMemoryStore } from '../src/store/memory.js';
 import { memoryLogger, register, startRegistrar } from './helpers/http.js';
 

@@ -25,9 +25,8 @@
  */
 
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { bodyTooDeep, jsonValueTooDeep } from '../core/encoding.js';
-import type { Registrar } from '../http/registrar.js';
-import type { RegistrarRequest } from '../http/types.js';
+import { bodyTooDeep, jsonValueTooDeep } from '../core/credentials/encoding.js';
+import type { RegistrarHandler, RegistrarRequest } from '../http/types.js';
 import { fromNodeRequest, writeNodeResponse } from './node.js';
 
 /**
@@ -91,7 +90,7 @@ function fromExpressRequest(req: Request, failure?: BodyParserError): RegistrarR
 }
 
 function respond(
-  registrar: Registrar,
+  registrar: RegistrarHandler,
   request: RegistrarRequest,
   res: Response,
   pass: () => void,
@@ -109,7 +108,7 @@ function respond(
  * second answers, in Registrar's framing, the body-parser failures of a
  * parser mounted before it on Registrar's paths, and passes every other error on.
  */
-export function toExpressMiddleware(registrar: Registrar): [RequestHandler, ErrorRequestHandler] {
+export function toExpressMiddleware(registrar: RegistrarHandler): [RequestHandler, ErrorRequestHandler] {
   const handler: RequestHandler = (req, res, next) => {
     respond(registrar, fromExpressRequest(req), res, () => next(), next);
   };

@@ -23,7 +23,7 @@
  */
 
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
-import type { Registrar } from '../http/registrar.js';
+import type { RegistrarHandler } from '../http/types.js';
 import { fromNodeRequest } from './node.js';
 
 /**
@@ -31,7 +31,7 @@ import { fromNodeRequest } from './node.js';
  * `prefix`, or with one the issuer's path starts with: the routes are the
  * paths the issuer and `registrationPath` give.
  */
-export function toFastifyPlugin(registrar: Registrar): FastifyPluginCallback {
+export function toFastifyPlugin(registrar: RegistrarHandler): FastifyPluginCallback {
   return (instance, _options, done) => {
     const { settings } = registrar;
     const base = settings.registrationPathname;

@@ -25,9 +25,8 @@
 
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
-import { bodyNotJson, bodyTooDeep, jsonValueTooDeep } from '../core/encoding.js';
-import type { Registrar } from '../http/registrar.js';
-import type { RegistrarRequest } from '../http/types.js';
+import { bodyNotJson, bodyTooDeep, jsonValueTooDeep } from '../core/credentials/encoding.js';
+import type { RegistrarHandler, RegistrarRequest } from '../http/types.js';
 import { fromWebRequest, toWebResponse } from '../http/web-request.js';
 
 /** Options of `toHonoMiddleware`. */
@@ -65,7 +64,10 @@ function fromHonoContext(c: Context, options: HonoAdapterOptions): RegistrarRequ
 }
 
 /** Hono middleware serving Registrar's endpoints; other paths go to `next()`. */
-export function toHonoMiddleware(registrar: Registrar, options: HonoAdapterOptions = {}): MiddlewareHandler {
+export function toHonoMiddleware(
+  registrar: RegistrarHandler,
+  options: HonoAdapterOptions = {},
+): MiddlewareHandler {
   return async (c, next) => {
     const response = await registrar.handle(fromHonoContext(c, options));
     if (response === null) {

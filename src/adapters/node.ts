@@ -5,54 +5,15 @@
  * @module
  */
 
-import * as nodeCryptoModule from 'node:crypto';
-import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { CryptoProvider } from '../core/credentials.js';
-import type { Registrar } from '../http/registrar.js';
 import { NOT_FOUND } from '../http/responses.js';
-import type { RegistrarRequest, RegistrarResponse } from '../http/types.js';
+import type { RegistrarHandler, RegistrarRequest, RegistrarResponse } from '../http/types.js';
 import { requestAborted } from '../http/web-request.js';
 
-/** Bytes drawn from the CSPRNG at a time by `nodeCrypto.randomBytes`. */
-export const RANDOM_POOL_BYTES = 4096;
-
-// Each call into the CSPRNG costs about as much as a response write, whatever its size, so
-// `nodeCrypto` draws a pool at once and hands out copies of consecutive slices, as Node's own
-// randomUUID does. Handed-out bytes are zeroed in the pool, so no value can be handed out twice.
-const pool = Buffer.alloc(RANDOM_POOL_BYTES);
-let poolOffset = RANDOM_POOL_BYTES;
-
-function pooledRandomBytes(length: number): Uint8Array {
-  if (length > RANDOM_POOL_BYTES) return randomBytes(length);
-  if (poolOffset + length > RANDOM_POOL_BYTES) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const bytes = new Uint8Array(pool.subarray(poolOffset, poolOffset + length));
-  pool.fill(0, poolOffset, poolOffset + length);
-  poolOffset += length;
-  return bytes;
-}
-
-// The one-shot `crypto.hash` (Node 20.12 and later) takes half the time of a `Hash` object.
-const oneShotHash = (
-  nodeCryptoModule as { hash?: (algorithm: string, data: string, outputEncoding: 'buffer') => Buffer }
-).hash;
-
-/**
- * A `CryptoProvider` on `node:crypto`: synchronous hashing, and randomness drawn from the CSPRNG
- * in pooled blocks; faster than Web Crypto on Node.
- */
-export const nodeCrypto: CryptoProvider = {
-  randomBytes: pooledRandomBytes,
-  sha256: oneShotHash
-    ? (value) => oneShotHash('sha256', value, 'buffer')
-    : (value) => createHash('sha256').update(value, 'utf8').digest(),
-};
+export { nodeCrypto } from '../crypto/node-crypto.js';
 
 // A socket's peer address is only readable while the connection stands: once the client has
 // reset it, `remoteAddress` is undefined. Each address is kept from the first time it is seen,
@@ -191,7 +152,7 @@ export function writeNodeResponse(res: ServerResponse, response: RegistrarRespon
  * `next`, or get a JSON 404 when there is none.
  */
 export function toNodeListener(
-  registrar: Registrar,
+  registrar: RegistrarHandler,
   next?: (req: IncomingMessage, res: ServerResponse) => void,
 ): RequestListener {
   return (req, res) => {

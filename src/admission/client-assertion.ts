@@ -8,10 +8,12 @@
  */
 
 import { createLocalJWKSet } from 'jose';
-import type { AssertionVerifier } from '../core/authenticate-client.js';
-import type { Settings } from '../core/config.js';
-import { DEFAULT_JWKS_CACHE_SECONDS, RemoteKeySets } from './remote-key-set.js';
-import { isAsymmetricAlgorithm, type KeyResolver, verifyJwt } from './verify-jwt.js';
+import { DEFAULT_JWKS_CACHE_SECONDS } from '../core/config/resolve-admission.js';
+import type { Settings } from '../core/config/settings.js';
+import { isAsymmetricAlgorithm } from '../core/credentials/jws-algorithms.js';
+import type { AssertionVerifier } from '../core/host/authenticate-client.js';
+import { RemoteKeySets } from './remote-key-set.js';
+import { type KeyResolver, verifyJwt } from './verify-jwt.js';
 
 /**
  * Longest assertion lifetime accepted, in seconds from now to `exp`. Each

@@ -8,17 +8,11 @@
  * @module
  */
 
-import type {
-  InitialAccessTokenOption,
-  InitialAccessTokenOptions,
-  InitialAccessTokenVerdict,
-} from '../core/admission-options.js';
-import { type MetadataPolicy, metadataPolicyProblem } from '../core/apply-policies.js';
-import type { Settings } from '../core/config.js';
-import { hashCredential } from '../core/credentials.js';
-import { constantTimeEqual } from '../core/encoding.js';
+import type { ResolvedInitialAccessToken } from '../core/config/resolve-admission.js';
+import type { Settings } from '../core/config/settings.js';
+import { hashCredential } from '../core/credentials/credentials.js';
+import { constantTimeEqual } from '../core/credentials/encoding.js';
 import {
-  ConfigurationError,
   invalidToken,
   missingToken,
   RegistrationError,
@@ -26,68 +20,26 @@ import {
   serverError,
   temporarilyUnavailable,
 } from '../core/errors.js';
-import type { RegistrationAdmission } from '../core/register-client.js';
-import { callStore } from '../core/store-calls.js';
-import {
-  hasInitialAccessTokens,
-  type InitialAccessTokenStore,
-  isInitialAccessTokenUsable,
-} from '../core/store-contract.js';
+import { metadataPolicyProblem } from '../core/metadata/apply-policies.js';
+import type { MetadataPolicy } from '../core/metadata/registration-policy.js';
+import type {
+  InitialAccessTokenCheck,
+  InitialAccessTokenVerdict,
+  RegistrationAdmission,
+} from '../core/ports/admission-options.js';
+import { isInitialAccessTokenUsable } from '../core/store/registration-store.js';
+import { callStore } from '../core/store/store-calls.js';
 
 /**
- * Judges the bearer token of a registration request (`null` when the
- * request carried none) and answers what admission grants, or throws 401.
- */
-export type InitialAccessTokenCheck = (token: string | null) => Promise<RegistrationAdmission>;
-
-function normalise(option: InitialAccessTokenOption): InitialAccessTokenOptions {
-  if (typeof option === 'string') return { token: option };
-  if (typeof option === 'function') return { verify: option };
-  if (typeof option !== 'object' || option === null) {
-    throw new ConfigurationError('initialAccessToken must be a string, a function or an object.');
-  }
-  for (const key of Object.keys(option)) {
-    if (!['token', 'verify', 'stored'].includes(key)) {
-      throw new ConfigurationError(`initialAccessToken has no "${key}" (use token, verify or stored).`);
-    }
-  }
-  return option;
-}
-
-/**
- * Builds the step-4 check from the `initialAccessToken` setting, or answers
- * `undefined` for open registration. `registration` is the configured store
- * object, which must implement `InitialAccessTokenStore` for `stored: true`.
- * Throws `ConfigurationError` when the setting cannot work.
+ * Builds the step-4 check from the resolved `initialAccessToken` setting, or
+ * answers `undefined` for open registration.
  */
 export function createInitialAccessTokenCheck<C>(
-  option: InitialAccessTokenOption | undefined,
+  resolved: ResolvedInitialAccessToken | undefined,
   settings: Settings<C>,
-  registration: unknown,
 ): InitialAccessTokenCheck | undefined {
-  if (option === undefined) return undefined;
-  const { token, verify, stored } = normalise(option);
-  if (token !== undefined && (typeof token !== 'string' || token === '')) {
-    throw new ConfigurationError('initialAccessToken: the static token must be a non-empty string.');
-  }
-  if (verify !== undefined && typeof verify !== 'function') {
-    throw new ConfigurationError('initialAccessToken: verify must be a function.');
-  }
-  if (stored !== undefined && typeof stored !== 'boolean') {
-    throw new ConfigurationError('initialAccessToken: stored must be true or false.');
-  }
-  if (token === undefined && verify === undefined && stored !== true) {
-    throw new ConfigurationError('initialAccessToken needs a token, a verify function or stored: true.');
-  }
-  let tokens: InitialAccessTokenStore | undefined;
-  if (stored === true) {
-    if (!hasInitialAccessTokens(registration)) {
-      throw new ConfigurationError(
-        'initialAccessToken stored: true needs a registration store with the initial-access-token methods.',
-      );
-    }
-    tokens = registration;
-  }
+  if (resolved === undefined) return undefined;
+  const { token, verify, tokens } = resolved;
   const { crypto, logger } = settings;
   // Hashed once: every presented token is hashed and compared with this in constant time.
   const staticHash = token === undefined ? undefined : hashCredential(crypto, token);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { RateLimitDecision, RateLimiter, RateLimitRule } from '../core/rate-limit.js';
+import type { RateLimitDecision, RateLimiter, RateLimitRule } from '../core/ports/rate-limiter.js';
 
 /** Options for `createMemoryRateLimiter`. */
 export interface MemoryRateLimiterOptions {

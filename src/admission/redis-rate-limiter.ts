@@ -19,8 +19,9 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { consoleLogger, type Logger } from '../core/config.js';
-import type { RateLimitDecision, RateLimiter, RateLimitRule } from '../core/rate-limit.js';
+import { consoleLogger } from '../core/config/resolve-config.js';
+import type { Logger } from '../core/events.js';
+import type { RateLimitDecision, RateLimiter, RateLimitRule } from '../core/ports/rate-limiter.js';
 import { createMemoryRateLimiter } from './memory-rate-limiter.js';
 
 /** Options for `createRedisRateLimiter`: a URL, or a client the host owns. */

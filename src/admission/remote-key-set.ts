@@ -6,14 +6,12 @@
  */
 
 import { createLocalJWKSet, errors, type LocalJWKSet } from 'jose';
-import { decodeUtf8 } from '../core/encoding.js';
-import type { OutboundFetch } from '../core/outbound-fetch.js';
+import { decodeUtf8 } from '../core/credentials/encoding.js';
+import type { OutboundFetch } from '../core/ports/outbound-fetch.js';
 import type { KeyResolver } from './verify-jwt.js';
 
 /** Largest JWK Set accepted, in bytes. */
 export const MAX_JWKS_BYTES = 65536;
-/** Default seconds a fetched set is reused. */
-export const DEFAULT_JWKS_CACHE_SECONDS = 600;
 /** Seconds before an unknown `kid` may trigger a fetch ahead of the cache expiry (key rotation). */
 export const JWKS_COOLDOWN_SECONDS = 30;
 

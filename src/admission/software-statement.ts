@@ -7,25 +7,22 @@
  */
 
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors } from 'jose';
-import type {
-  SoftwareStatementCheck,
-  SoftwareStatementOptions,
-  StatementOutcome,
-  TrustedIssuer,
-} from '../core/admission-options.js';
-import type { Settings } from '../core/config.js';
-import { jsonValueTooDeep, MAX_JSON_DEPTH } from '../core/encoding.js';
+import type { ResolvedSoftwareStatement } from '../core/config/resolve-admission.js';
+import type { Settings } from '../core/config/settings.js';
+import { jsonValueTooDeep, MAX_JSON_DEPTH } from '../core/credentials/encoding.js';
 import {
-  ConfigurationError,
   invalidSoftwareStatement,
-  RegistrationError,
   temporarilyUnavailable,
   unapprovedSoftwareStatement,
 } from '../core/errors.js';
-import { validateJwks } from '../core/jwks.js';
-import { dropTaggedVariants, FORBIDDEN_KEYS, SERVER_OWNED_MEMBERS } from '../core/validate-metadata.js';
-import { createRemoteKeySet, DEFAULT_JWKS_CACHE_SECONDS, KeySetUnavailableError } from './remote-key-set.js';
-import { isAsymmetricAlgorithm, type KeyResolver, verifyJwt } from './verify-jwt.js';
+import {
+  dropTaggedVariants,
+  FORBIDDEN_KEYS,
+  SERVER_OWNED_MEMBERS,
+} from '../core/metadata/validate-metadata.js';
+import type { SoftwareStatementCheck, StatementOutcome } from '../core/ports/admission-options.js';
+import { createRemoteKeySet, KeySetUnavailableError } from './remote-key-set.js';
+import { type KeyResolver, verifyJwt } from './verify-jwt.js';
 
 /** JWT claims about the statement itself (RFC 7519 §4.1); never client metadata. */
 export const JWT_REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
@@ -42,42 +39,13 @@ export const JWT_REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
 export const SOFTWARE_STATEMENT = 'software_statement';
 
 function issuerKeys<C>(
-  iss: string,
-  issuer: TrustedIssuer,
+  issuer: { readonly jwks: object } | { readonly jwksUri: string },
   settings: Settings<C>,
   cacheSeconds: number,
 ): KeyResolver {
-  if (typeof issuer !== 'object' || issuer === null) {
-    throw new ConfigurationError(`softwareStatement.issuers["${iss}"] must be an object.`);
-  }
-  const hasJwks = 'jwks' in issuer && issuer.jwks !== undefined;
-  const hasUri = 'jwks_uri' in issuer && issuer.jwks_uri !== undefined;
-  if (hasJwks === hasUri) {
-    throw new ConfigurationError(
-      `softwareStatement.issuers["${iss}"] needs exactly one of jwks and jwks_uri.`,
-    );
-  }
-  if (hasJwks) {
-    try {
-      validateJwks(issuer.jwks);
-      return createLocalJWKSet(issuer.jwks as Parameters<typeof createLocalJWKSet>[0]);
-    } catch (error) {
-      const detail = error instanceof RegistrationError ? error.description : 'it is not a JWK Set';
-      throw new ConfigurationError(`softwareStatement.issuers["${iss}"].jwks is unusable: ${detail}`);
-    }
-  }
-  const uri = (issuer as { jwks_uri: unknown }).jwks_uri;
-  let url: URL | undefined;
-  try {
-    url = typeof uri === 'string' ? new URL(uri) : undefined;
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || url.protocol !== 'https:') {
-    throw new ConfigurationError(`softwareStatement.issuers["${iss}"].jwks_uri must be an https URL.`);
-  }
+  if ('jwks' in issuer) return createLocalJWKSet(issuer.jwks as Parameters<typeof createLocalJWKSet>[0]);
   // Fetched only through the safe fetcher (DESIGN §8).
-  return createRemoteKeySet(settings.outboundFetch, uri as string, { cacheSeconds, now: settings.now });
+  return createRemoteKeySet(settings.outboundFetch, issuer.jwksUri, { cacheSeconds, now: settings.now });
 }
 
 function publicReason(error: unknown): string {
@@ -92,38 +60,19 @@ function publicReason(error: unknown): string {
 }
 
 /**
- * Builds the step-8 check from the `softwareStatement` setting. Without the
+ * Builds the step-8 check from the resolved `softwareStatement` setting. Without the
  * setting, statements are ignored (RFC 7591 §3.1.1 lets a server that does
  * not support them do so): the member is dropped like any unknown one.
- * Throws `ConfigurationError` when the setting cannot work.
  */
 export function createSoftwareStatementCheck<C>(
-  options: SoftwareStatementOptions | undefined,
+  resolved: ResolvedSoftwareStatement | undefined,
   settings: Settings<C>,
 ): SoftwareStatementCheck {
-  if (options === undefined) return async (document) => ({ document });
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('softwareStatement must be an object with "issuers".');
-  }
-  const { issuers, required = false, jwksCacheSeconds = DEFAULT_JWKS_CACHE_SECONDS } = options;
-  if (typeof issuers !== 'object' || issuers === null || Object.keys(issuers).length === 0) {
-    throw new ConfigurationError('softwareStatement.issuers must name at least one trusted issuer.');
-  }
-  if (typeof required !== 'boolean')
-    throw new ConfigurationError('softwareStatement.required must be a boolean.');
-  if (!Number.isInteger(jwksCacheSeconds) || jwksCacheSeconds <= 0) {
-    throw new ConfigurationError('softwareStatement.jwksCacheSeconds must be a positive integer.');
-  }
-  const algorithms = [...(options.algorithms ?? settings.rules.signingAlgValuesSupported)];
-  for (const alg of algorithms) {
-    if (typeof alg !== 'string' || !isAsymmetricAlgorithm(alg)) {
-      throw new ConfigurationError(`softwareStatement.algorithms cannot include "${String(alg)}".`);
-    }
-  }
+  if (resolved === undefined) return async (document) => ({ document });
+  const { required, algorithms, jwksCacheSeconds } = resolved;
   const trusted = new Map<string, KeyResolver>();
-  for (const [iss, issuer] of Object.entries(issuers)) {
-    trusted.set(iss, issuerKeys(iss, issuer, settings, jwksCacheSeconds));
-  }
+  for (const [iss, issuer] of resolved.issuers)
+    trusted.set(iss, issuerKeys(issuer, settings, jwksCacheSeconds));
 
   return async (input, bound): Promise<StatementOutcome> => {
     const document: Record<string, unknown> = Object.create(null);
@@ -175,7 +124,7 @@ export function createSoftwareStatementCheck<C>(
     let verified: Record<string, unknown>;
     try {
       verified = await verifyJwt(statement, keys, {
-        algorithms,
+        algorithms: [...algorithms],
         issuer: iss,
         currentDate: new Date(settings.now()),
       });

@@ -11,14 +11,6 @@ import { errors, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, j
 export type KeyResolver = JWTVerifyGetKey;
 
 /**
- * Whether `alg` is an asymmetric JWS algorithm: not `none`, which proves nothing, and not `HS*`,
- * which would need a shared secret rather than a JWK Set of public keys.
- */
-export function isAsymmetricAlgorithm(alg: string): boolean {
-  return alg !== 'none' && !alg.startsWith('HS');
-}
-
-/**
  * Verifies a compact JWT and answers its claims. When several keys of the set
  * fit the header (no `kid`), each is tried in turn (RFC 7517 §4.5 leaves
  * `kid` optional), and the JWT is valid when one of them verifies it.

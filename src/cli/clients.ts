@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { BundledStore, ClientRegistration } from '../store/contract.js';
+import type { BundledStore, ClientRegistration } from '../store/bundled-store.js';
 import { isoDate, type Output, printable, toJson, writeJsonArray } from './output.js';
 
 /** A registration as an administrator sees it: metadata and dates, hashes replaced by flags. */

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
+
 /**
  * The `registrar` command.
  *
  * @module
  */
 
-import type { Logger } from '../core/config.js';
 import { ConfigurationError } from '../core/errors.js';
+import type { Logger } from '../core/events.js';
 import { createLineWriter } from '../server/line-writer.js';
 import { openStore } from '../server/open-store.js';
 import { resolveCommandOptions } from '../server/options.js';

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Logger } from '../core/config.js';
+import type { Logger } from '../core/events.js';
 import type { CommandOptions } from '../server/options.js';
 import { openMigratedStore } from '../server/serve.js';
 import type { Output } from './output.js';

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { sweepStore } from '../core/sweep-expired-clients.js';
-import type { BundledStore } from '../store/contract.js';
+import { sweepStore } from '../core/host/sweep-expired-clients.js';
+import type { BundledStore } from '../store/bundled-store.js';
 import { type Output, toJson } from './output.js';
 import { type ProgressStream, startProgress } from './progress.js';
 

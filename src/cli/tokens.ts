@@ -7,15 +7,15 @@
  */
 
 import { nodeCrypto } from '../adapters/node.js';
-import { metadataPolicyProblem } from '../core/apply-policies.js';
-import { hashCredential, mintSecret } from '../core/credentials.js';
-import { base64url } from '../core/encoding.js';
+import { hashCredential, mintSecret } from '../core/credentials/credentials.js';
+import { base64url } from '../core/credentials/encoding.js';
 import { ConfigurationError } from '../core/errors.js';
+import { metadataPolicyProblem } from '../core/metadata/apply-policies.js';
 import {
   hasInitialAccessTokens,
   type InitialAccessTokenRecord,
   type InitialAccessTokenStore,
-} from '../core/store-contract.js';
+} from '../core/store/registration-store.js';
 import { isoDate, type Output, printable, toJson, writeJsonArray } from './output.js';
 
 /** The options `tokens` reads. */

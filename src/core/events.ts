@@ -5,7 +5,12 @@
  * @module
  */
 
-import type { Logger } from './config.js';
+/** Where private details go: causes of errors, store refusals, event handler failures. */
+export interface Logger {
+  info(record: Record<string, unknown>): void;
+  warn(record: Record<string, unknown>): void;
+  error(record: Record<string, unknown>): void;
+}
 
 /** The event types Registrar emits. */
 export type RegistrarEventType =

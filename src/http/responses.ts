@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Settings } from '../core/config.js';
+import type { Settings } from '../core/config/settings.js';
 import type { RegistrarResponse } from './types.js';
 
 /** The headers of every JSON answer: never cached (RFC 7591 §3.2.1, RFC 6749 §5.1). */

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { TokenRequestCredentials } from '../core/authenticate-client.js';
-import { decodeUtf8 } from '../core/encoding.js';
+import { decodeUtf8 } from '../core/credentials/encoding.js';
 import { invalidClient, invalidRequest, payloadTooLarge, type RegistrationError } from '../core/errors.js';
+import type { TokenRequestCredentials } from '../core/host/authenticate-client.js';
 import { mediaType } from './responses.js';
 import { fromWebRequest } from './web-request.js';
 

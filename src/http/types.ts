@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { Settings } from '../core/config/settings.js';
+
 /** An incoming HTTP request, as much as Registrar needs of it. */
 export interface RegistrarRequest {
   /** Upper-case method. */
@@ -29,4 +31,21 @@ export interface RegistrarResponse {
   readonly headers: Record<string, string>;
   /** The serialised body, or `null` for none. */
   readonly body: string | null;
+}
+
+/** The HTTP face of a Registrar: what the adapters mount. */
+export interface RegistrarHandler {
+  /** The resolved settings. */
+  readonly settings: Settings<unknown>;
+  /**
+   * Answers a request for one of Registrar's endpoints, or resolves to `null`
+   * when the path is not Registrar's (so an adapter can pass it on).
+   */
+  handle(request: RegistrarRequest): Promise<RegistrarResponse | null>;
+  /**
+   * The Web-standard entry point; answers 404 for paths that are not Registrar's.
+   * `remoteAddress` is the socket peer: without it, rate limits count every
+   * such request under one shared key, and the first one logs a warning.
+   */
+  fetch(request: Request, info?: { remoteAddress?: string }): Promise<Response>;
 }

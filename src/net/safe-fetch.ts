@@ -21,7 +21,7 @@ import {
   type OutboundFetchOptions,
   type OutboundResponse,
   type ResolvedAddress,
-} from '../core/outbound-fetch.js';
+} from '../core/ports/outbound-fetch.js';
 import { classifyAddress } from './classify-address.js';
 
 /** The system resolver: every address, in the order the system prefers. */

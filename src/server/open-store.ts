@@ -4,9 +4,9 @@
  * @module
  */
 
-import type { Logger } from '../core/config.js';
 import { ConfigurationError } from '../core/errors.js';
-import type { BundledStore } from '../store/contract.js';
+import type { Logger } from '../core/events.js';
+import type { BundledStore } from '../store/bundled-store.js';
 import { createMemoryStore } from '../store/memory.js';
 import type { PostgresStore } from '../store/postgres.js';
 

@@ -9,10 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { checkConfigTypes } from '../core/config.js';
-import { isJsonObject } from '../core/encoding.js';
+import { checkConfigTypes } from '../core/config/resolve-config.js';
+import { isJsonObject } from '../core/credentials/encoding.js';
 import { ConfigurationError } from '../core/errors.js';
-import { parseRateLimitRule, type RateLimitRule } from '../core/rate-limit.js';
+import { parseRateLimitRule, type RateLimitRule } from '../core/ports/rate-limiter.js';
 
 /** The flags every command understands, with their defaults. */
 export const FLAGS = {

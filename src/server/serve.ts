@@ -16,17 +16,18 @@ import {
   writeNodeResponse,
 } from '../adapters/node.js';
 import type { RedisRateLimiter } from '../admission/redis-rate-limiter.js';
-import type { InitialAccessTokenOption } from '../core/admission-options.js';
-import type { Logger, RegistrarConfig } from '../core/config.js';
-import { discoveryDocument, wellKnownPath } from '../core/discovery.js';
-import { isJsonObject } from '../core/encoding.js';
+import type { RegistrarConfig } from '../core/config/registrar-config.js';
+import { isJsonObject } from '../core/credentials/encoding.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
-import type { RateLimitConfig } from '../core/rate-limit.js';
-import { hasInitialAccessTokens } from '../core/store-contract.js';
+import type { Logger } from '../core/events.js';
+import { discoveryDocument, wellKnownPath } from '../core/host/discovery.js';
+import type { InitialAccessTokenOption } from '../core/ports/admission-options.js';
+import type { RateLimitConfig } from '../core/ports/rate-limiter.js';
+import { hasInitialAccessTokens } from '../core/store/registration-store.js';
 import { rateLimitKey } from '../http/client-address.js';
-import { createRegistrar, type Registrar } from '../http/registrar.js';
 import { allowOriginHeaders, JSON_HEADERS, NOT_FOUND } from '../http/responses.js';
 import type { RegistrarResponse } from '../http/types.js';
+import { createRegistrar, type Registrar } from '../registrar.js';
 import type { MigrationResult } from '../store/postgres.js';
 import { importWithPeer, type OpenedStore, openStore, redactUrl } from './open-store.js';
 import type { CommandOptions } from './options.js';

@@ -5,15 +5,15 @@
  * @module
  */
 
+import type { ClientPage } from '../core/store/registration-store.js';
 import type {
   BundledStoreWithTokens,
-  ClientPage,
   ClientRegistration,
   InitialAccessTokenRecord,
   StoreDeleteResult,
   StoreWriteResult,
-} from './contract.js';
-import { checkTokenExpiry, isInitialAccessTokenUsable, renewedExpiry } from './contract.js';
+} from './bundled-store.js';
+import { checkTokenExpiry, isInitialAccessTokenUsable, renewedExpiry } from './bundled-store.js';
 
 /**
  * A client as the store keeps it: its JSON text, so the heap holds one string per client rather

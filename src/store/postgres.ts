@@ -14,10 +14,12 @@
 
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { consoleLogger, type Logger } from '../core/config.js';
+import { consoleLogger } from '../core/config/resolve-config.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
-import type { BundledStoreWithTokens, ClientPage, ClientRegistration, TokenColumns } from './contract.js';
-import { checkTokenExpiry, tokenFromColumns, withClientColumns } from './contract.js';
+import type { Logger } from '../core/events.js';
+import type { ClientPage } from '../core/store/registration-store.js';
+import type { BundledStoreWithTokens, ClientRegistration, TokenColumns } from './bundled-store.js';
+import { checkTokenExpiry, tokenFromColumns, withClientColumns } from './bundled-store.js';
 import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
 
 /** Options for `createPostgresStore`. */

@@ -15,14 +15,14 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../core/errors.js';
+import type { ClientPage } from '../core/store/registration-store.js';
 import type {
   BundledStoreWithTokens,
-  ClientPage,
   ClientRegistration,
   InitialAccessTokenRecord,
   TokenColumns,
-} from './contract.js';
-import { checkTokenExpiry, renewedExpiry, tokenFromColumns, withClientColumns } from './contract.js';
+} from './bundled-store.js';
+import { checkTokenExpiry, renewedExpiry, tokenFromColumns, withClientColumns } from './bundled-store.js';
 import { SQLITE_MIGRATIONS } from './sql/sqlite-migrations.js';
 
 /** Options for `createSqliteStore`. */

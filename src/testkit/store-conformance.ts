@@ -18,7 +18,7 @@ import {
   hasInitialAccessTokens,
   type InitialAccessTokenRecord,
   type RegistrationStore,
-} from '../core/store-contract.js';
+} from '../core/store/registration-store.js';
 
 /** What the factory gives the kit: a fresh store and how to release it. */
 export interface StoreUnderTest<C> {

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Hono } from 'hono';
 import { toHonoMiddleware } from '../../src/adapters/hono.js';
 import { nodeCrypto } from '../../src/adapters/node.js';
-import { createRegistrar } from '../../src/http/registrar.js';
+import { createRegistrar } from '../../src/registrar.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { type AdapterName, mountAdapter } from '../helpers/adapters.js';
 import { memoryLogger, register } from '../helpers/http.js';

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import { toExpressMiddleware } from '../../src/adapters/express.js';
 import { nodeCrypto } from '../../src/adapters/node.js';
-import { createRegistrar } from '../../src/http/registrar.js';
+import { createRegistrar } from '../../src/registrar.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { memoryLogger, recordingStore, register } from '../helpers/http.js';
 import { type Listening, listenOnLoopback } from '../helpers/listen.js';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { toFastifyPlugin } from '../../src/adapters/fastify.js';
 import { nodeCrypto } from '../../src/adapters/node.js';
-import { createRegistrar, type Registrar } from '../../src/http/registrar.js';
+import { createRegistrar, type Registrar } from '../../src/registrar.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { memoryLogger, register } from '../helpers/http.js';
 import { listenOnLoopback } from '../helpers/listen.js';

@@ -11,7 +11,7 @@ import { toExpressMiddleware } from '../../src/adapters/express.js';
 import { toFastifyPlugin } from '../../src/adapters/fastify.js';
 import { toHonoMiddleware } from '../../src/adapters/hono.js';
 import { toNodeListener } from '../../src/adapters/node.js';
-import type { Registrar } from '../../src/http/registrar.js';
+import type { Registrar } from '../../src/registrar.js';
 
 /** The adapters a test server can be mounted through. */
 export const ADAPTERS = ['node', 'express', 'fastify', 'hono'] as const;

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BundledStoreWithTokens } from '../../src/store/contract.js';
+import type { BundledStoreWithTokens } from '../../src/store/bundled-store.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { createPostgresStore } from '../../src/store/postgres.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';

@@ -3,9 +3,10 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { nodeCrypto } from '../../src/adapters/node.js';
-import type { Logger, RegistrarConfig } from '../../src/core/config.js';
-import type { RegistrationStore } from '../../src/core/store-contract.js';
-import { createRegistrar, type Registrar } from '../../src/http/registrar.js';
+import type { RegistrarConfig } from '../../src/core/config/registrar-config.js';
+import type { Logger } from '../../src/core/events.js';
+import type { RegistrationStore } from '../../src/core/store/registration-store.js';
+import { createRegistrar, type Registrar } from '../../src/registrar.js';
 import { mountAdapter, selectedAdapter } from './adapters.js';
 
 export interface TestServer {

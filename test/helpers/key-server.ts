@@ -3,7 +3,7 @@
 // and key pairs.
 
 import { exportJWK, generateKeyPair } from 'jose';
-import type { OutboundFetchOptions } from '../../src/core/outbound-fetch.js';
+import type { OutboundFetchOptions } from '../../src/core/ports/outbound-fetch.js';
 import { loopbackFetchOptions, startHttpsServer, tableResolver } from './tls.js';
 
 /** Test host names (in the test certificate) that the resolver maps to the key server. */

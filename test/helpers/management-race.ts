@@ -3,7 +3,7 @@
 // DESIGN §2: deletes are atomic). REGISTRAR_LONG_TESTS=1 runs 500 rounds instead of 30.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { BundledStore } from '../../src/store/contract.js';
+import type { BundledStore } from '../../src/store/bundled-store.js';
 import type { ServeProcess } from './cli.js';
 
 const ROUNDS = process.env.REGISTRAR_LONG_TESTS === '1' ? 500 : 30;

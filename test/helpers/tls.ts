@@ -10,7 +10,7 @@ import { type AddressInfo, createServer as createTcpServer, type Server, type So
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import type { HostResolver } from '../../src/core/outbound-fetch.js';
+import type { HostResolver } from '../../src/core/ports/outbound-fetch.js';
 
 /** Host names the test certificate is valid for; the test resolver maps them to loopback. */
 export const TEST_HOSTS = ['sector.test', 'client.test', 'docs.test', 'rebind.test', 'localhost'] as const;

@@ -3,7 +3,7 @@
 // connections a sinkhole at the forbidden address accepted (zero).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { OutboundFetchError, type OutboundFetchFailure } from '../../src/core/outbound-fetch.js';
+import { OutboundFetchError, type OutboundFetchFailure } from '../../src/core/ports/outbound-fetch.js';
 import { createSafeFetch, systemResolver } from '../../src/net/safe-fetch.js';
 import {
   type HttpsTestServer,

@@ -1,0 +1,120 @@
+/**
+ * The configuration `createRegistrar` accepts: every option, with its default.
+ * `resolveConfig` checks it and turns it into the `Settings`.
+ *
+ * @module
+ */
+
+import type { CryptoProvider } from '../credentials/credentials.js';
+import type { Logger, RegistrarEvent } from '../events.js';
+import type { RegistrationPolicy } from '../metadata/registration-policy.js';
+import type { ExtraMetadataValidator } from '../metadata/validate-metadata.js';
+import type { InitialAccessTokenOption, SoftwareStatementOptions } from '../ports/admission-options.js';
+import type { OutboundFetchOptions } from '../ports/outbound-fetch.js';
+import type { RateLimitConfig } from '../ports/rate-limiter.js';
+import type { RegistrationStore } from '../store/registration-store.js';
+
+/** When registration access tokens are replaced (RFC 7592 §3). */
+export type RotationPolicy = 'on-update' | 'never' | 'always';
+
+/** Cross-origin settings for browser-based clients. */
+export interface CorsOptions {
+  /**
+   * Allowed origins: `'*'` (the default) allows any, an array lists them, each
+   * compared exactly. Anything else is a `ConfigurationError`. Credentials are never allowed.
+   */
+  origins?: '*' | readonly string[];
+  /** Seconds a preflight answer may be cached. Default 600. */
+  maxAgeSeconds?: number;
+}
+
+/** Client ID Metadata Documents (DESIGN §9, draft-ietf-oauth-client-id-metadata-document). */
+export interface ClientIdMetadataDocumentsOptions {
+  /** Resolve `https` URL client ids by fetching their documents. Default `false`. */
+  enabled?: boolean;
+  /** The shortest time a fetched document is kept, in seconds. Default 60. */
+  cacheMinSeconds?: number;
+  /** The longest time a fetched document is kept, in seconds. Default 3600. */
+  cacheMaxSeconds?: number;
+  /** The size cap for a document, in bytes. Default 5120. */
+  maxBytes?: number;
+}
+
+/** The configuration accepted by `createRegistrar` (DESIGN §3). `C` is the host's client type. */
+export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
+  /** The authorization server's issuer identifier, used verbatim. */
+  issuer: string;
+  /** Mount `POST {registrationPath}`. Default `false`. */
+  registrationEnabled?: boolean;
+  /** Mount `{registrationPath}/{client_id}`. Default: `true` when `loadClient` exists. */
+  managementEnabled?: boolean;
+  /** A store implementing the callbacks; flat keys of the same name win. */
+  registration?: RegistrationStore<C>;
+  /** Default `/oauth/register`. */
+  registrationPath?: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+  jwksUri?: string;
+  grantTypesSupported?: readonly string[];
+  responseTypesSupported?: readonly string[];
+  tokenEndpointAuthMethodsSupported?: readonly string[];
+  scopesSupported?: readonly string[];
+  defaultScope?: string;
+  subjectTypesSupported?: readonly string[];
+  signingAlgValuesSupported?: readonly string[];
+  /**
+   * Key management algorithms accepted for `id_token_encrypted_response_alg`,
+   * `userinfo_encrypted_response_alg` and `request_object_encryption_alg`.
+   * Default: none, so those members are refused.
+   */
+  encryptionAlgValuesSupported?: readonly string[];
+  /** Content encryption algorithms accepted for the matching `*_enc` members; needed with the above. */
+  encryptionEncValuesSupported?: readonly string[];
+  /** Client ID Metadata Documents (DESIGN §9). Default: off. */
+  clientIdMetadataDocuments?: ClientIdMetadataDocumentsOptions;
+  /** The safe fetcher's limits (DESIGN §8). Default `{ timeoutMs: 5000, maxBytes: 65536, allowLoopback: false }`. */
+  fetch?: OutboundFetchOptions;
+  /** Default: `true`, except for an `http` issuer on a loopback host. */
+  requireHttps?: boolean;
+  /** Peer addresses whose `X-Forwarded-Proto` and `X-Forwarded-For` headers count. */
+  trustedProxies?: readonly string[];
+  /**
+   * Per-address limits (DESIGN §6): registrations (default 60/60s) and failed
+   * management authentications (default 20/60s), in memory unless a limiter
+   * is given. `false` disables both.
+   */
+  rateLimit?: RateLimitConfig | false;
+  /** Default: any origin, no credentials. `false` disables CORS. */
+  cors?: CorsOptions | false;
+  /** Extra members to accept, each with a validator; all other unknown members are dropped. */
+  extraMetadata?: Record<string, ExtraMetadataValidator>;
+  /** Seconds until a client secret expires; 0 (default) means never. */
+  clientSecretTtl?: number;
+  /**
+   * Require an initial access token to register (RFC 7591 §3): a static
+   * token, a verifier function, or `{ token?, verify?, stored? }`. Default:
+   * none (open registration).
+   */
+  initialAccessToken?: InitialAccessTokenOption;
+  /** Trusted software-statement issuers (RFC 7591 §2.3). Default: statements are ignored. */
+  softwareStatement?: SoftwareStatementOptions;
+  /** Host policies run after validation on every registration and update (DESIGN §4.1 step 10). */
+  policies?: readonly RegistrationPolicy[];
+  /**
+   * Seconds a client may go unused before it expires (DESIGN §7); needs the
+   * `touchClient` callback. Default: clients do not expire.
+   */
+  clientTtl?: number;
+  /** Default `'on-update'`. */
+  rotateRegistrationAccessToken?: RotationPolicy;
+  /** Default 65536. */
+  maxBodyBytes?: number;
+  /** Receives lifecycle events; a throwing handler is logged and ignored. */
+  onEvent?: (event: RegistrarEvent) => void | Promise<void>;
+  /** Default: JSON lines on the console for warnings and errors. */
+  logger?: Logger;
+  /** Default: Web Crypto. `registrar/node` exports a faster provider on `node:crypto`. */
+  crypto?: CryptoProvider;
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  now?: () => number;
+}

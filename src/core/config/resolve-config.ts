@@ -1,0 +1,415 @@
+/**
+ * The library configuration (DESIGN §3) and its resolution into the settings
+ * every use-case reads. Resolution fails at construction, never per request.
+ *
+ * @module
+ */
+
+import { webCrypto } from '../credentials/credentials.js';
+import { ConfigurationError } from '../errors.js';
+import type { Logger } from '../events.js';
+import { isLoopbackHostname } from '../metadata/redirect-uri.js';
+import { checkScope } from '../metadata/validate-metadata.js';
+import {
+  DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_FETCH_TIMEOUT_MS,
+  type OutboundFetch,
+  OutboundFetchError,
+  type OutboundFetchOptions,
+} from '../ports/outbound-fetch.js';
+import { parseRateLimitRule } from '../ports/rate-limiter.js';
+import { ALL_STORE_CALLBACKS, type RegistrationStore } from '../store/registration-store.js';
+import {
+  boolean,
+  type ConfigCheck,
+  func,
+  functionArray,
+  integer,
+  knownKeys,
+  members,
+  methods,
+  object,
+  string,
+  stringArray,
+  url,
+} from './config-checks.js';
+import type {
+  ClientIdMetadataDocumentsOptions,
+  RegistrarConfig,
+  RotationPolicy,
+} from './registrar-config.js';
+import {
+  type ResolvedInitialAccessToken,
+  type ResolvedRateLimits,
+  type ResolvedSoftwareStatement,
+  resolveInitialAccessToken,
+  resolveRateLimits,
+  resolveSoftwareStatement,
+} from './resolve-admission.js';
+import type { ResolvedStore, Settings } from './settings.js';
+
+/** Default `grantTypesSupported` (DESIGN §3). */
+export const DEFAULT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+/** Default `responseTypesSupported`. */
+export const DEFAULT_RESPONSE_TYPES = ['code'] as const;
+/** Default `tokenEndpointAuthMethodsSupported`. */
+export const DEFAULT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+] as const;
+/** Default `signingAlgValuesSupported`. */
+export const DEFAULT_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+/** Default `registrationPath`. */
+export const DEFAULT_REGISTRATION_PATH = '/oauth/register';
+/** Default `maxBodyBytes`: 64 KiB. */
+export const DEFAULT_MAX_BODY_BYTES = 65536;
+/** Defaults of `clientIdMetadataDocuments`. */
+export const DEFAULT_CLIENT_ID_METADATA_DOCUMENTS: Readonly<Required<ClientIdMetadataDocumentsOptions>> = {
+  enabled: false,
+  cacheMinSeconds: 60,
+  cacheMaxSeconds: 3600,
+  maxBytes: 5120,
+};
+
+/** What the runtime around the core supplies: the safe fetcher lives outside the core. */
+export interface SettingsPlatform {
+  /** Builds the outbound fetcher from the resolved `fetch` options. */
+  readonly createOutboundFetch?: (options: OutboundFetchOptions) => OutboundFetch;
+}
+
+/** The fetcher of a core used without a platform: every outbound request fails closed. */
+const noOutboundFetch: OutboundFetch = () =>
+  Promise.reject(new OutboundFetchError('network', 'No outbound fetcher is configured.'));
+
+const ROTATION_POLICIES: readonly RotationPolicy[] = ['on-update', 'never', 'always'];
+
+/** A console logger writing one JSON line per record; the library default. */
+export const consoleLogger: Logger = {
+  info: (record) => console.log(JSON.stringify({ level: 'info', ...record })),
+  warn: (record) => console.warn(JSON.stringify({ level: 'warn', ...record })),
+  error: (record) => console.error(JSON.stringify({ level: 'error', ...record })),
+};
+
+function resolveStore<C>(config: RegistrarConfig<C>): ResolvedStore<C> {
+  const store: Record<string, unknown> = {};
+  for (const name of ALL_STORE_CALLBACKS) {
+    const flat = config[name];
+    const method = config.registration?.[name];
+    if (flat !== undefined && typeof flat !== 'function') {
+      throw new ConfigurationError(`${name} must be a function.`);
+    }
+    if (flat) store[name] = flat;
+    else if (typeof method === 'function') store[name] = method.bind(config.registration);
+  }
+  return store as ResolvedStore<C>;
+}
+
+function joinPath(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + (path.startsWith('/') ? path : `/${path}`);
+}
+
+const positive: ConfigCheck = (value, name) => integer(value, name, 1);
+const nonNegative: ConfigCheck = (value, name) => integer(value, name, 0);
+const rateLimitRule: ConfigCheck = (value, name) => parseRateLimitRule(value, name);
+
+/**
+ * The type check of every configuration key but the store callbacks (which
+ * `resolveStore` checks): `resolveSettings` runs them before anything else,
+ * and `registrar serve` runs them on its `--config` file.
+ */
+export const CONFIG_CHECKS: Readonly<
+  Record<Exclude<keyof RegistrarConfig<unknown>, keyof RegistrationStore<unknown>>, ConfigCheck>
+> = {
+  issuer: url,
+  registrationEnabled: boolean,
+  managementEnabled: boolean,
+  registration: object,
+  registrationPath: string,
+  authorizationEndpoint: url,
+  tokenEndpoint: url,
+  jwksUri: url,
+  grantTypesSupported: stringArray,
+  responseTypesSupported: stringArray,
+  tokenEndpointAuthMethodsSupported: stringArray,
+  scopesSupported: stringArray,
+  defaultScope: string,
+  subjectTypesSupported: stringArray,
+  signingAlgValuesSupported: stringArray,
+  encryptionAlgValuesSupported: stringArray,
+  encryptionEncValuesSupported: stringArray,
+  clientIdMetadataDocuments: (value, name) =>
+    members(value, name, {
+      enabled: boolean,
+      cacheMinSeconds: nonNegative,
+      cacheMaxSeconds: nonNegative,
+      maxBytes: positive,
+    }),
+  fetch: (value, name) =>
+    members(value, name, {
+      timeoutMs: positive,
+      maxBytes: positive,
+      allowLoopback: boolean,
+      ca: (ca, caName) => (typeof ca === 'string' ? string(ca, caName) : stringArray(ca, caName)),
+      resolve: func,
+    }),
+  requireHttps: boolean,
+  trustedProxies: stringArray,
+  rateLimit: (value, name) => {
+    if (value === false) return;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ConfigurationError(`${name} must be an object or false.`);
+    }
+    members(value, name, {
+      registrations: rateLimitRule,
+      managementFailures: rateLimitRule,
+      limiter: (limiter, limiterName) => methods(limiter, limiterName, ['consume', 'check']),
+    });
+  },
+  cors: (value, name) => {
+    if (value === false) return;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ConfigurationError(`${name} must be an object or false.`);
+    }
+    members(value, name, {
+      origins: (origins, originsName) => {
+        if (origins === '*') return;
+        if (
+          !Array.isArray(origins) ||
+          origins.some((origin) => typeof origin !== 'string' || origin === '')
+        ) {
+          throw new ConfigurationError(`${originsName} must be '*' or an array of origin strings.`);
+        }
+      },
+      maxAgeSeconds: nonNegative,
+    });
+  },
+  extraMetadata: (value, name) => {
+    for (const [member, validator] of Object.entries(object(value, name)))
+      func(validator, `${name}.${member}`);
+  },
+  clientSecretTtl: nonNegative,
+  initialAccessToken: (value, name) => {
+    if (typeof value === 'string') string(value, name);
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      members(value, name, { token: string, verify: func, stored: boolean });
+    } else if (typeof value !== 'function') {
+      throw new ConfigurationError(`${name} must be a string, a function or an object.`);
+    }
+  },
+  softwareStatement: (value, name) =>
+    members(value, name, {
+      issuers: (issuers, issuersName) => {
+        for (const [iss, issuer] of Object.entries(object(issuers, issuersName))) {
+          members(issuer, `${issuersName}[${JSON.stringify(iss)}]`, { jwks: object, jwks_uri: string });
+        }
+      },
+      required: boolean,
+      algorithms: stringArray,
+      jwksCacheSeconds: positive,
+    }),
+  policies: functionArray,
+  clientTtl: nonNegative,
+  rotateRegistrationAccessToken: (value, name) => {
+    if (!ROTATION_POLICIES.includes(value as RotationPolicy)) {
+      throw new ConfigurationError(`${name} must be one of ${ROTATION_POLICIES.join(', ')}.`);
+    }
+  },
+  maxBodyBytes: positive,
+  onEvent: func,
+  logger: (value, name) => methods(value, name, ['info', 'warn', 'error']),
+  crypto: (value, name) => methods(value, name, ['randomBytes', 'sha256']),
+  now: func,
+};
+
+/** Every key `RegistrarConfig` has: the options and the store callbacks. */
+const KNOWN_CONFIG_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(CONFIG_CHECKS),
+  ...ALL_STORE_CALLBACKS,
+]);
+
+/**
+ * Runs the check of every key `config` sets; throws `ConfigurationError`
+ * naming the first key that is unknown (with the closest known one) or of a wrong type.
+ */
+export function checkConfigTypes(config: object): void {
+  knownKeys(config, KNOWN_CONFIG_KEYS);
+  for (const [key, check] of Object.entries(CONFIG_CHECKS)) {
+    const value = (config as Record<string, unknown>)[key];
+    if (value !== undefined) check(value, key);
+  }
+}
+
+function resolveFetchOptions(options: OutboundFetchOptions | undefined): OutboundFetchOptions {
+  return {
+    ...options,
+    timeoutMs: options?.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
+    maxBytes: options?.maxBytes ?? DEFAULT_FETCH_MAX_BYTES,
+    allowLoopback: options?.allowLoopback ?? false,
+  };
+}
+
+function resolveClientIdMetadataDocuments(
+  options: ClientIdMetadataDocumentsOptions | undefined,
+  fetchMaxBytes: number,
+): Required<ClientIdMetadataDocumentsOptions> {
+  const resolved = { ...DEFAULT_CLIENT_ID_METADATA_DOCUMENTS, ...options };
+  if (resolved.cacheMinSeconds > resolved.cacheMaxSeconds) {
+    throw new ConfigurationError(
+      'clientIdMetadataDocuments.cacheMinSeconds must not exceed clientIdMetadataDocuments.cacheMaxSeconds.',
+    );
+  }
+  if (resolved.enabled && resolved.maxBytes > fetchMaxBytes) {
+    throw new ConfigurationError('clientIdMetadataDocuments.maxBytes must not exceed fetch.maxBytes.');
+  }
+  return resolved;
+}
+
+function resolveEncryption(config: RegistrarConfig<unknown>): {
+  encryptionAlgValuesSupported: readonly string[];
+  encryptionEncValuesSupported: readonly string[];
+} {
+  const algs = config.encryptionAlgValuesSupported ?? [];
+  const encs = config.encryptionEncValuesSupported ?? [];
+  // Key management without content encryption (or the reverse) cannot produce a JWE (RFC 7516 §4.1).
+  if (algs.length > 0 && encs.length === 0) {
+    throw new ConfigurationError('encryptionAlgValuesSupported needs encryptionEncValuesSupported.');
+  }
+  if (encs.length > 0 && algs.length === 0) {
+    throw new ConfigurationError('encryptionEncValuesSupported needs encryptionAlgValuesSupported.');
+  }
+  return { encryptionAlgValuesSupported: algs, encryptionEncValuesSupported: encs };
+}
+
+/** Applies the defaults to everything but admission and checks it. */
+function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatform): Settings<C> {
+  if (typeof config !== 'object' || config === null)
+    throw new ConfigurationError('A configuration object is required.');
+  checkConfigTypes(config);
+  if (config.defaultScope !== undefined) {
+    try {
+      checkScope(config.defaultScope, config.scopesSupported);
+    } catch {
+      throw new ConfigurationError(
+        'defaultScope must be well-formed scope tokens (RFC 6749 §3.3), each in scopesSupported when that is set.',
+      );
+    }
+  }
+  const issuerUrl = url(config.issuer, 'issuer');
+  if (issuerUrl.search !== '' || issuerUrl.hash !== '') {
+    throw new ConfigurationError('issuer must not have a query or fragment (RFC 8414 §2).');
+  }
+  const store = resolveStore(config);
+  const registrationEnabled = config.registrationEnabled ?? false;
+  if (registrationEnabled && !store.registerClient) {
+    throw new ConfigurationError(
+      'registrationEnabled is true but no registerClient callback was given (neither a flat key nor a store method).',
+    );
+  }
+  const managementEnabled = config.managementEnabled ?? store.loadClient !== undefined;
+  if (managementEnabled && !store.loadClient) {
+    throw new ConfigurationError('managementEnabled is true but no loadClient callback was given.');
+  }
+  const rotateRegistrationAccessToken = config.rotateRegistrationAccessToken ?? 'on-update';
+  if (
+    managementEnabled &&
+    rotateRegistrationAccessToken === 'always' &&
+    store.clientRegistration &&
+    !store.updateClient
+  ) {
+    throw new ConfigurationError(
+      'rotateRegistrationAccessToken "always" needs an updateClient callback to persist rotations.',
+    );
+  }
+  const registrationPath = config.registrationPath ?? DEFAULT_REGISTRATION_PATH;
+  const registrationEndpoint = joinPath(config.issuer, registrationPath);
+  const maxBodyBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const clientSecretTtl = config.clientSecretTtl ?? 0;
+  const clientTtl = config.clientTtl ?? 0;
+  if (clientTtl > 0 && !store.touchClient) {
+    // Without touchClient a use could never renew a client, so every client would die at its TTL.
+    throw new ConfigurationError('clientTtl needs a touchClient callback to renew clients on use.');
+  }
+  const policies = config.policies ?? [];
+  const cors =
+    config.cors === false
+      ? false
+      : { origins: config.cors?.origins ?? '*', maxAgeSeconds: config.cors?.maxAgeSeconds ?? 600 };
+  const fetchOptions = resolveFetchOptions(config.fetch);
+  const clientIdMetadataDocuments = resolveClientIdMetadataDocuments(
+    config.clientIdMetadataDocuments,
+    fetchOptions.maxBytes as number,
+  );
+  const subjectTypesSupported = config.subjectTypesSupported ?? ['public'];
+  const loopbackHttpIssuer = issuerUrl.protocol === 'http:' && isLoopbackHostname(issuerUrl.hostname);
+  return {
+    issuer: config.issuer,
+    registrationEnabled,
+    managementEnabled,
+    store,
+    registrationEndpoint,
+    registrationPathname: new URL(registrationEndpoint).pathname,
+    authorizationEndpoint: config.authorizationEndpoint ?? joinPath(config.issuer, '/authorize'),
+    tokenEndpoint: config.tokenEndpoint ?? joinPath(config.issuer, '/token'),
+    jwksUri: config.jwksUri ?? joinPath(config.issuer, '/jwks.json'),
+    rules: {
+      grantTypesSupported: config.grantTypesSupported ?? DEFAULT_GRANT_TYPES,
+      responseTypesSupported: config.responseTypesSupported ?? DEFAULT_RESPONSE_TYPES,
+      tokenEndpointAuthMethodsSupported: config.tokenEndpointAuthMethodsSupported ?? DEFAULT_AUTH_METHODS,
+      signingAlgValuesSupported: config.signingAlgValuesSupported ?? DEFAULT_SIGNING_ALGS,
+      scopesSupported: config.scopesSupported,
+      defaultScope: config.defaultScope,
+      extraMetadata: config.extraMetadata,
+      subjectTypesSupported,
+      ...resolveEncryption(config as RegistrarConfig<unknown>),
+    },
+    subjectTypesSupported,
+    clientIdMetadataDocuments,
+    outboundFetch: platform.createOutboundFetch?.(fetchOptions) ?? noOutboundFetch,
+    requireHttps: config.requireHttps ?? !loopbackHttpIssuer,
+    trustedProxies: new Set(config.trustedProxies ?? []),
+    cors,
+    clientSecretTtl,
+    clientTtl,
+    policies,
+    rotateRegistrationAccessToken,
+    maxBodyBytes,
+    onEvent: config.onEvent,
+    logger: config.logger ?? consoleLogger,
+    crypto: config.crypto ?? webCrypto,
+    now: config.now ?? Date.now,
+  };
+}
+
+/** The configuration resolved: the settings every use-case reads, and the admission slices. */
+export interface ResolvedConfig<C> {
+  readonly settings: Settings<C>;
+  /** `undefined`: open registration. */
+  readonly initialAccessToken: ResolvedInitialAccessToken | undefined;
+  /** `undefined`: software statements are ignored. */
+  readonly softwareStatement: ResolvedSoftwareStatement | undefined;
+  readonly rateLimits: ResolvedRateLimits;
+}
+
+/**
+ * Checks every option and applies the defaults, admission and rate limits
+ * included; throws `ConfigurationError` naming the key when the configuration
+ * cannot work. `platform` supplies what the core cannot build itself (the
+ * safe fetcher); without it every outbound fetch fails closed.
+ */
+export function resolveConfig<C>(
+  config: RegistrarConfig<C>,
+  platform: SettingsPlatform = {},
+): ResolvedConfig<C> {
+  const settings = resolveSettings(config, platform);
+  return {
+    settings,
+    initialAccessToken: resolveInitialAccessToken(config.initialAccessToken, settings.store),
+    softwareStatement: resolveSoftwareStatement(
+      config.softwareStatement,
+      settings.rules.signingAlgValuesSupported,
+    ),
+    rateLimits: resolveRateLimits(config.rateLimit),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The settings every use-case reads: the configuration with its defaults
+ * applied and checked, as `resolveConfig` builds it.
+ *
+ * @module
+ */
+
+import type { CryptoProvider } from '../credentials/credentials.js';
+import type { Logger, RegistrarEvent } from '../events.js';
+import type { RegistrationPolicy } from '../metadata/registration-policy.js';
+import type { MetadataRules } from '../metadata/validate-metadata.js';
+import type { OutboundFetch } from '../ports/outbound-fetch.js';
+import type { RegistrationStore } from '../store/registration-store.js';
+import type { ClientIdMetadataDocumentsOptions, CorsOptions, RotationPolicy } from './registrar-config.js';
+
+/** The store callbacks after flat keys have been merged over the store's methods. */
+export type ResolvedStore<C> = RegistrationStore<C>;
+
+/** What every use-case reads: the configuration with defaults applied and checked. */
+export interface Settings<C> {
+  readonly issuer: string;
+  readonly registrationEnabled: boolean;
+  readonly managementEnabled: boolean;
+  readonly store: ResolvedStore<C>;
+  /** The absolute registration endpoint URL. */
+  readonly registrationEndpoint: string;
+  /** The path of the registration endpoint, as matched against requests. */
+  readonly registrationPathname: string;
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
+  readonly jwksUri: string;
+  readonly rules: MetadataRules;
+  readonly subjectTypesSupported: readonly string[];
+  readonly clientIdMetadataDocuments: Readonly<Required<ClientIdMetadataDocumentsOptions>>;
+  /** The one way out to the network (DESIGN §8), for sector identifiers, metadata documents and JWKS. */
+  readonly outboundFetch: OutboundFetch;
+  readonly requireHttps: boolean;
+  readonly trustedProxies: ReadonlySet<string>;
+  readonly cors: Required<CorsOptions> | false;
+  readonly clientSecretTtl: number;
+  /** Seconds of idleness before a client expires; 0: clients do not expire. */
+  readonly clientTtl: number;
+  readonly policies: readonly RegistrationPolicy[];
+  readonly rotateRegistrationAccessToken: RotationPolicy;
+  readonly maxBodyBytes: number;
+  readonly onEvent: ((event: RegistrarEvent) => void | Promise<void>) | undefined;
+  readonly logger: Logger;
+  readonly crypto: CryptoProvider;
+  readonly now: () => number;
+}

@@ -1,0 +1,121 @@
+/**
+ * The registration use-case (RFC 7591 §3, DESIGN §4.1 steps 9 to 13): validate,
+ * mint and hash credentials, persist through `registerClient`, emit, respond.
+ *
+ * @module
+ */
+
+import type { Settings } from '../config/settings.js';
+import { hashCredential, mintClientId, mintSecret } from '../credentials/credentials.js';
+import { invalidClientMetadata } from '../errors.js';
+import { emitEvent } from '../events.js';
+import { applyPolicies } from '../metadata/apply-policies.js';
+import { checkSectorIdentifier } from '../metadata/check-sector-identifier.js';
+import type { ClientMetadata } from '../metadata/client-metadata.js';
+import type { MetadataPolicy } from '../metadata/registration-policy.js';
+import { SECRET_ISSUING_AUTH_METHODS, validateClientMetadata } from '../metadata/validate-metadata.js';
+import type { RegistrationAdmission, StatementOutcome } from '../ports/admission-options.js';
+import type { ClientRegistration } from '../store/registration-store.js';
+import { callStore, checkWriteResult } from '../store/store-calls.js';
+import { clientResponse } from './client-response.js';
+
+/**
+ * Steps 9 and 10 of DESIGN §4.1 and the sector identifier check, as registration and update
+ * both run them: validates the document the software-statement step left, applies the token's
+ * and the host's policies, fetches `sector_identifier_uri`, and keeps the statement as sent.
+ */
+export async function settleMetadata<C>(
+  settings: Settings<C>,
+  statement: StatementOutcome,
+  run: { operation: 'register' | 'update'; clientId?: string; tokenPolicy?: MetadataPolicy | undefined },
+): Promise<ClientMetadata> {
+  const { document } = statement;
+  const metadata = await applyPolicies(settings, {
+    operation: run.operation,
+    clientId: run.clientId,
+    document,
+    metadata: validateClientMetadata(document, settings.rules),
+    tokenPolicy: run.tokenPolicy,
+    softwareStatement: statement.claims,
+  });
+  // The sector identifier fetch (DESIGN §8) comes after every check that costs nothing.
+  await checkSectorIdentifier(metadata, settings.outboundFetch);
+  // RFC 7591 §2.3: the statement is kept and echoed exactly as sent.
+  if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
+  return metadata;
+}
+
+/** Mints a client secret, sets its hash and expiry on `registration`, and returns the plaintext. */
+export async function issueClientSecret<C>(
+  settings: Settings<C>,
+  registration: ClientRegistration,
+  now: number,
+): Promise<string> {
+  const secret = mintSecret(settings.crypto);
+  registration.client_secret_hash = await hashCredential(settings.crypto, secret);
+  registration.client_secret_expires_at = settings.clientSecretTtl > 0 ? now + settings.clientSecretTtl : 0;
+  return secret;
+}
+
+/**
+ * Registers one client and returns the 201 body. `statement` is the outcome
+ * of the software-statement step: the request members (claims merged over
+ * them) and the statement to echo.
+ */
+export async function registerClient<C>(
+  settings: Settings<C>,
+  statement: StatementOutcome,
+  admission: RegistrationAdmission = {},
+): Promise<Record<string, unknown>> {
+  const { crypto, store } = settings;
+  // Steps 9 and 10: metadata validation (DESIGN §5), then the token's policy and the host's.
+  const metadata = await settleMetadata(settings, statement, {
+    operation: 'register',
+    tokenPolicy: admission.tokenPolicy,
+  });
+
+  // Step 11: mint credentials; only their hashes reach the store.
+  const issuedAt = Math.floor(settings.now() / 1000);
+  const registration: ClientRegistration = {
+    client_id: mintClientId(crypto),
+    client_id_issued_at: issuedAt,
+    client_secret_expires_at: 0,
+    metadata,
+  };
+  if (settings.clientTtl > 0) registration.expires_at = issuedAt + settings.clientTtl;
+  if (admission.tokenPolicy !== undefined) registration.initial_access_token_policy = admission.tokenPolicy;
+  let clientSecret: string | undefined;
+  if (SECRET_ISSUING_AUTH_METHODS.has(metadata.token_endpoint_auth_method as string)) {
+    clientSecret = await issueClientSecret(settings, registration, issuedAt);
+  }
+  let registrationAccessToken: string | undefined;
+  if (settings.managementEnabled) {
+    registrationAccessToken = mintSecret(crypto);
+    registration.registration_access_token_hash = await hashCredential(crypto, registrationAccessToken);
+  }
+  const register = store.registerClient;
+  if (!register) throw new TypeError('registerClient is not configured');
+  await admission.claim?.();
+  const result = checkWriteResult(
+    'registerClient',
+    await callStore('registerClient', () => register(registration)),
+  );
+  if (!result.ok) {
+    settings.logger.warn({
+      msg: 'store refused registration',
+      client_id: registration.client_id,
+      reason: result.reason,
+    });
+    throw invalidClientMetadata('The client registration was refused.');
+  }
+
+  // Step 12: the event; a failing handler changes nothing.
+  await emitEvent(settings.onEvent, settings.logger, {
+    type: 'client.registered',
+    client_id: registration.client_id,
+    time: issuedAt,
+  });
+
+  // Step 13: every registered member plus the credentials minted here.
+  return clientResponse(settings, registration, { clientSecret, registrationAccessToken });
+}

@@ -1,0 +1,267 @@
+/**
+ * Client authentication for the host's token endpoint (DESIGN §10, RFC 6749
+ * §2.3, RFC 7523 §2.2 and §3): which method a request uses, the secret
+ * check, expiry, replay, and the renewal of `last_used_at` on success.
+ * Signature verification of `private_key_jwt` assertions is passed in, so
+ * this module stays free of a JOSE library.
+ *
+ * @module
+ */
+
+import type { Settings } from '../config/settings.js';
+import { verifyCredential } from '../credentials/credentials.js';
+import { decodeUtf8 } from '../credentials/encoding.js';
+import { isClientExpired } from '../endpoints/manage-client.js';
+import { ConfigurationError, invalidClient, invalidRequest, RegistrationError } from '../errors.js';
+import { isAcceptableClientId, isAcceptableJti } from '../store/identifiers.js';
+import type { ClientRegistration } from '../store/registration-store.js';
+import { callStore } from '../store/store-calls.js';
+
+/** The token endpoint authentication methods Registrar verifies. */
+export type ClientAuthenticationMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'none';
+
+/** RFC 7523 §2.2: the only `client_assertion_type` accepted. */
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** Form parameters that carry client credentials (RFC 6749 §2.3.1, RFC 7521 §4.2). */
+export const CLIENT_AUTHENTICATION_PARAMETERS: readonly string[] = [
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+];
+
+/** A successfully authenticated client. */
+export interface ClientAuthentication<C> {
+  readonly clientId: string;
+  /** The host's client, as `loadClient` returned it. */
+  readonly client: C;
+  /** The stored registration. */
+  readonly registration: ClientRegistration;
+  /** The method the request used: always the client's registered `token_endpoint_auth_method`. */
+  readonly method: ClientAuthenticationMethod;
+}
+
+/** What a verified assertion proved, for replay protection. */
+export interface VerifiedAssertion {
+  /** The `jti` claim. */
+  readonly jti: string;
+  /** The `exp` claim, Unix seconds. */
+  readonly exp: number;
+}
+
+/**
+ * Verifies a `private_key_jwt` assertion against the client's keys: the
+ * signature, `iss` = `sub` = client id, `aud`, `exp`, and a present `jti`.
+ * Throws when it does not hold; a `RegistrationError` it throws is answered
+ * as is, anything else as `invalid_client`.
+ */
+export type AssertionVerifier = (
+  registration: ClientRegistration,
+  assertion: string,
+) => Promise<VerifiedAssertion>;
+
+/** The parts of a token request that carry client credentials. */
+export interface TokenRequestCredentials {
+  /** The `Authorization` header, or `null`. */
+  readonly authorization: string | null;
+  /** The form parameters of the request body (RFC 6749 §3.2: `application/x-www-form-urlencoded`). */
+  readonly form: URLSearchParams;
+}
+
+// RFC 7617 §2: "Basic" SP token68; the credentials are base64.
+const BASIC = /^Basic +([A-Za-z0-9+/]+=*) *$/i;
+
+/** RFC 6749 §2.3.1 / Appendix B: Basic credentials are form-encoded before base64. */
+function formDecode(value: string): string | null {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
+function decodeBasic(token: string): { clientId: string; secret: string } | null {
+  let binary: string;
+  try {
+    binary = atob(token);
+  } catch {
+    return null;
+  }
+  let text: string;
+  try {
+    text = decodeUtf8(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+  } catch {
+    return null;
+  }
+  const colon = text.indexOf(':');
+  if (colon === -1) return null;
+  const clientId = formDecode(text.slice(0, colon));
+  const secret = formDecode(text.slice(colon + 1));
+  if (clientId === null || secret === null || clientId === '') return null;
+  return { clientId, secret };
+}
+
+/** The unverified `sub` (else `iss`) of a compact JWS, to find the client whose keys verify it. */
+function assertionSubject(assertion: string): string | null {
+  const parts = assertion.split('.');
+  if (parts.length !== 3) return null;
+  try {
+    const json = atob((parts[1] as string).replace(/-/g, '+').replace(/_/g, '/'));
+    const payload = JSON.parse(decodeUtf8(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as unknown;
+    if (typeof payload !== 'object' || payload === null) return null;
+    const { sub, iss } = payload as { sub?: unknown; iss?: unknown };
+    if (typeof sub === 'string' && sub !== '') return sub;
+    return typeof iss === 'string' && iss !== '' ? iss : null;
+  } catch {
+    return null;
+  }
+}
+
+/** One method's credentials, as read from the request. */
+type Presented =
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; secret: string }
+  | { method: 'private_key_jwt'; clientId: string; assertion: string }
+  | { method: 'none'; clientId: string };
+
+/**
+ * Reads which method the request uses. RFC 6749 §2.3: a client must not use
+ * more than one; RFC 6749 §3.2: no parameter may be repeated. Both are
+ * malformed requests (400 `invalid_request`, RFC 6749 §5.2).
+ */
+function presentedCredentials(request: TokenRequestCredentials, realm: string): Presented {
+  const { form } = request;
+  for (const name of CLIENT_AUTHENTICATION_PARAMETERS) {
+    if (form.getAll(name).length > 1) throw invalidRequest(`The ${name} parameter is repeated.`);
+  }
+  const basicMatch = request.authorization === null ? null : BASIC.exec(request.authorization);
+  const usesBasic = request.authorization !== null && /^Basic(?: |$)/i.test(request.authorization);
+  const usesPost = form.has('client_secret');
+  const usesJwt = form.has('client_assertion') || form.has('client_assertion_type');
+  if ([usesBasic, usesPost, usesJwt].filter(Boolean).length > 1) {
+    throw invalidRequest('The request uses more than one client authentication method.');
+  }
+  const formClientId = form.get('client_id');
+  if (usesBasic) {
+    const decoded = basicMatch ? decodeBasic(basicMatch[1] as string) : null;
+    if (decoded === null) throw invalidClient(realm, new Error('malformed Basic credentials'));
+    if (formClientId !== null && formClientId !== decoded.clientId) {
+      throw invalidClient(realm, new Error('client_id parameter differs from the Basic credentials'));
+    }
+    return { method: 'client_secret_basic', ...decoded };
+  }
+  if (usesPost) {
+    if (formClientId === null || formClientId === '') {
+      throw invalidClient(undefined, new Error('client_secret without client_id'));
+    }
+    return { method: 'client_secret_post', clientId: formClientId, secret: form.get('client_secret') ?? '' };
+  }
+  if (usesJwt) {
+    const assertion = form.get('client_assertion');
+    if (form.get('client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE || !assertion) {
+      throw invalidClient(
+        undefined,
+        new Error('missing client_assertion or unsupported client_assertion_type'),
+      );
+    }
+    const clientId = formClientId ?? assertionSubject(assertion);
+    if (clientId === null || clientId === '') {
+      throw invalidClient(undefined, new Error('the assertion names no client'));
+    }
+    return { method: 'private_key_jwt', clientId, assertion };
+  }
+  if (formClientId === null || formClientId === '') {
+    throw invalidClient(undefined, new Error('no client authentication'));
+  }
+  return { method: 'none', clientId: formClientId };
+}
+
+/**
+ * Authenticates the client of a token request. Answers the client, or
+ * throws a `RegistrationError`: 401 `invalid_client` (with a Basic challenge
+ * when Basic was tried) for every authentication failure, 400
+ * `invalid_request` for a malformed request. A `client_id` or `jti` past
+ * `MAX_CLIENT_ID_LENGTH` / `MAX_JTI_LENGTH`, or with NUL or a lone surrogate,
+ * is `invalid_client` before any store call. On success the store's
+ * `touchClient` renews `last_used_at`, for a public client (`none`) too:
+ * naming its `client_id` is all its authentication is.
+ */
+export async function authenticateClient<C>(
+  settings: Settings<C>,
+  request: TokenRequestCredentials,
+  verifyAssertion: AssertionVerifier,
+): Promise<ClientAuthentication<C>> {
+  const { store, crypto } = settings;
+  const load = store.loadClient;
+  const read = store.clientRegistration;
+  if (!load || !read) {
+    throw new ConfigurationError('authenticateClient needs the loadClient and clientRegistration callbacks.');
+  }
+  const realm = settings.issuer;
+  const presented = presentedCredentials(request, realm);
+  const { clientId, method } = presented;
+  const basicRealm = method === 'client_secret_basic' ? realm : undefined;
+  const fail = (reason: string): never => {
+    settings.logger.info({
+      msg: 'client authentication failed',
+      client_id: clientId.slice(0, 200),
+      method,
+      reason,
+    });
+    throw invalidClient(basicRealm, new Error(reason));
+  };
+  if (!isAcceptableClientId(clientId)) return fail('client_id too long or not text');
+
+  const client = await callStore('loadClient', () => load(clientId));
+  const registration =
+    client === null || client === undefined
+      ? null
+      : await callStore('clientRegistration', () => read(client));
+  const secretMethod =
+    presented.method === 'client_secret_basic' || presented.method === 'client_secret_post';
+  // Hash a presented secret whatever was found, so timing does not tell unknown clients apart.
+  const secretMatches = secretMethod
+    ? await verifyCredential(crypto, presented.secret, registration?.client_secret_hash)
+    : false;
+  if (client === null || client === undefined || registration === null || registration === undefined) {
+    return fail('unknown client');
+  }
+  const now = Math.floor(settings.now() / 1000);
+  if (isClientExpired(registration, now)) return fail('client expired');
+  if (registration.metadata.token_endpoint_auth_method !== method) {
+    return fail('method differs from the registered token_endpoint_auth_method');
+  }
+  if (secretMethod) {
+    if (!secretMatches) return fail('secret mismatch');
+    const expiresAt = registration.client_secret_expires_at;
+    if (expiresAt !== 0 && now >= expiresAt) return fail('client secret expired');
+  } else if (presented.method === 'private_key_jwt') {
+    const consume = store.consumeOnce;
+    if (!consume) {
+      // Without a shared replay record an assertion could be replayed: fail closed (DESIGN §1.3).
+      settings.logger.error({
+        msg: 'private_key_jwt needs the consumeOnce callback; authentication refused',
+      });
+      return fail('consumeOnce is not configured');
+    }
+    let verified: VerifiedAssertion;
+    try {
+      verified = await verifyAssertion(registration, presented.assertion);
+    } catch (error) {
+      if (error instanceof RegistrationError) throw error;
+      return fail(`assertion refused: ${error instanceof Error ? error.name : 'error'}`);
+    }
+    if (!isAcceptableJti(verified.jti)) return fail('jti too long or not text');
+    // RFC 7523 §3: a jti seen before is a replay.
+    const key = `private_key_jwt:${clientId}:${verified.jti}`;
+    const first = await callStore('consumeOnce', () => consume(key, verified.exp));
+    if (first !== true) return fail('assertion replayed');
+  }
+  const touch = store.touchClient;
+  if (touch) await callStore('touchClient', () => touch(clientId, now));
+  return { clientId, client, registration, method };
+}

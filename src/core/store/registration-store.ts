@@ -1,0 +1,218 @@
+/**
+ * The host-owned persistence contract (DESIGN §2). Registrar mints and hashes
+ * credentials and frames every response; a store only persists what it is
+ * given. A store never receives a plaintext secret or token.
+ *
+ * @module
+ */
+
+import type { ClientMetadata } from '../metadata/client-metadata.js';
+import type { MetadataPolicy } from '../metadata/registration-policy.js';
+
+/**
+ * What a store persists for one client: the issuance-ready attributes that
+ * `registerClient` receives and `clientRegistration` returns.
+ */
+export interface ClientRegistration {
+  /** The server-minted (or, for metadata documents, URL) client identifier. */
+  client_id: string;
+  /** Unix seconds at which the client id was issued. */
+  client_id_issued_at: number;
+  /** `sha256:` + base64url SHA-256 of the client secret; only for clients with a secret. */
+  client_secret_hash?: string;
+  /** Unix seconds at which the secret expires; 0 means never. */
+  client_secret_expires_at: number;
+  /** `sha256:` + base64url SHA-256 of the registration access token; absent when management is off. */
+  registration_access_token_hash?: string;
+  /** Unix seconds after which an unused client expires (DESIGN §7); absent when clients do not expire. */
+  expires_at?: number;
+  /** Unix seconds of the last proven use (DESIGN §7). */
+  last_used_at?: number;
+  /**
+   * The policy of the stored initial access token the client registered
+   * with; applied again on every update so a PUT cannot undo it.
+   */
+  initial_access_token_policy?: MetadataPolicy;
+  /** The complete validated metadata, defaults filled in, language-tagged variants kept. */
+  metadata: ClientMetadata;
+}
+
+/** A successful write: the host's representation of the client. */
+export interface StoreSuccess<C> {
+  ok: true;
+  client: C;
+}
+
+/** A refused write; `reason` may be logged, never sent. */
+export interface StoreFailure {
+  ok: false;
+  reason: string;
+}
+
+/** Result of `registerClient` and `updateClient`. */
+export type StoreWriteResult<C> = StoreSuccess<C> | StoreFailure;
+
+/** Result of `unregisterClient`: nothing, `{ ok: true }` when this call removed it, or a failure. */
+export type StoreDeleteResult<C> = undefined | { ok: true; client?: C } | StoreFailure;
+
+/**
+ * The RegistrationStore contract (DESIGN §2). `C` is the host's opaque client.
+ * A flat configuration key of the same name wins over the method.
+ */
+export interface RegistrationStore<C = ClientRegistration> extends Partial<InitialAccessTokenStore> {
+  /** Persist a newly registered client (RFC 7591 §3.2.1). */
+  registerClient?(attrs: ClientRegistration): Promise<StoreWriteResult<C>> | StoreWriteResult<C>;
+  /** Find a client for a management request, or `null`. */
+  loadClient?(clientId: string): Promise<C | null> | C | null;
+  /** The stored registration access token hash, or `null` (then every management request fails closed). */
+  clientRegistrationAccessTokenHash?(client: C): Promise<string | null> | string | null;
+  /** The stored attributes, as last updated. */
+  clientRegistration?(client: C): Promise<ClientRegistration | null> | ClientRegistration | null;
+  /**
+   * Replace a registration atomically: succeed only while the stored token
+   * hash still equals `expectedTokenHash`, else answer `reason: 'conflict'` (RFC 7592 §2.2).
+   */
+  updateClient?(
+    client: C,
+    attrs: ClientRegistration,
+    expectedTokenHash: string,
+  ): Promise<StoreWriteResult<C>> | StoreWriteResult<C>;
+  /**
+   * Delete a client atomically (RFC 7592 §2.3): of concurrent deletes exactly
+   * one answers success; the others answer `reason: 'not_found'`.
+   */
+  unregisterClient?(client: C): Promise<StoreDeleteResult<C>> | StoreDeleteResult<C>;
+  /** Renew `last_used_at` on proven use (DESIGN §7). */
+  touchClient?(clientId: string, at: number): Promise<void> | void;
+  /**
+   * Remove up to `limit` clients whose `expires_at` is before `now` (Unix
+   * seconds); returns how many were removed. A store should also call
+   * `onExpired` once with the id of each client this call removed (and only
+   * those), so Registrar can emit `client.expired` events (DESIGN §7); a
+   * store that does not still works, and its removals go unnamed.
+   */
+  sweepExpired?(now: number, limit: number, onExpired?: (clientId: string) => void): Promise<number> | number;
+  /** `true` the first time `key` is seen (until `expiresAt`, Unix seconds), `false` after. */
+  consumeOnce?(key: string, expiresAt: number): Promise<boolean> | boolean;
+  /**
+   * Clients in `client_id` order, `limit` at a time, starting after `after`:
+   * the administration listing (`registrar clients list`).
+   */
+  listClients?(options?: ClientPageOptions): Promise<ClientPage> | ClientPage;
+}
+
+/** Which page of clients `listClients` answers. */
+export interface ClientPageOptions {
+  /** The most clients in the page. */
+  readonly limit?: number;
+  /** The `next` of the previous page; absent for the first. */
+  readonly after?: string;
+}
+
+/** One page of a store listing, for administration. */
+export interface ClientPage {
+  readonly clients: ClientRegistration[];
+  /** Pass as `after` to read the next page; absent on the last page. */
+  readonly next?: string;
+}
+
+/** The names of the contract's callbacks, in the order DESIGN §2 lists them. */
+export const STORE_CALLBACKS = [
+  'registerClient',
+  'loadClient',
+  'clientRegistrationAccessTokenHash',
+  'clientRegistration',
+  'updateClient',
+  'unregisterClient',
+  'touchClient',
+  'sweepExpired',
+  'consumeOnce',
+] as const;
+
+/**
+ * A stored initial access token (RFC 7591 §3). The token itself is never
+ * stored: `token_hash` is its `sha256:` hash.
+ */
+export interface InitialAccessTokenRecord {
+  /** A public identifier for listing and revoking; not the token. */
+  id: string;
+  /** `sha256:` + base64url SHA-256 of the token. */
+  token_hash: string;
+  /** Unix seconds. */
+  created_at: number;
+  /** Unix seconds from which the token no longer works; absent: never expires. */
+  expires_at?: number;
+  /** How many registrations the token allows; absent: unlimited. */
+  max_uses?: number;
+  /** How many registrations it has been used for. */
+  uses: number;
+  /** Applied to every client the token registers, at registration and on each update. */
+  policy?: MetadataPolicy;
+  /** A note for administrators (whom the token was given to). */
+  label?: string;
+}
+
+/**
+ * Optional store capability: initial access tokens kept in the store
+ * (`registrar tokens create`, `initialAccessToken: { stored: true }`). A store
+ * that has it implements all five methods; `hasInitialAccessTokens` tells.
+ * Registrar looks tokens up by hash: a SHA-256 of 256 random bits leaks
+ * nothing useful through an index lookup's timing.
+ */
+export interface InitialAccessTokenStore {
+  /** Persist a new token; ids and hashes are fresh random values. */
+  createInitialAccessToken(record: InitialAccessTokenRecord): Promise<void> | void;
+  /** The token with this hash, expired or used up or not; `null` when there is none. */
+  findInitialAccessToken(
+    tokenHash: string,
+  ): Promise<InitialAccessTokenRecord | null> | InitialAccessTokenRecord | null;
+  /**
+   * Count one use, atomically across concurrent callers and instances:
+   * succeed (`true`) only when the token exists, `now` (Unix seconds) is
+   * before its `expires_at`, and its `uses` are below `max_uses`. Of N
+   * concurrent calls on a token with one use left, exactly one succeeds.
+   */
+  consumeInitialAccessToken(tokenHash: string, now: number): Promise<boolean> | boolean;
+  /** Every stored token, oldest first. */
+  listInitialAccessTokens(): Promise<InitialAccessTokenRecord[]> | InitialAccessTokenRecord[];
+  /** Delete a token by id; `true` when this call removed it. */
+  revokeInitialAccessToken(id: string): Promise<boolean> | boolean;
+}
+
+/** The names of the `InitialAccessTokenStore` methods. */
+export const INITIAL_ACCESS_TOKEN_CALLBACKS = [
+  'createInitialAccessToken',
+  'findInitialAccessToken',
+  'consumeInitialAccessToken',
+  'listInitialAccessTokens',
+  'revokeInitialAccessToken',
+] as const;
+
+/**
+ * Every callback name a store may implement, each also a flat configuration
+ * key that overrides the store's method: the contract, the administration
+ * listing and the initial-access-token capability.
+ */
+export const ALL_STORE_CALLBACKS = [
+  ...STORE_CALLBACKS,
+  'listClients',
+  ...INITIAL_ACCESS_TOKEN_CALLBACKS,
+] as const;
+
+/**
+ * Whether a stored token can register one more client at `now` (Unix
+ * seconds): not expired (`expires_at` is the first second it no longer
+ * works) and not used up.
+ */
+export function isInitialAccessTokenUsable(record: InitialAccessTokenRecord, now: number): boolean {
+  // Written as "not before" so that an expiry no comparison can pass (NaN) fails closed.
+  if (record.expires_at !== undefined && !(now < record.expires_at)) return false;
+  return record.max_uses === undefined || record.uses < record.max_uses;
+}
+
+/** Whether `store` implements the initial-access-token capability. */
+export function hasInitialAccessTokens(store: unknown): store is InitialAccessTokenStore {
+  if (typeof store !== 'object' || store === null) return false;
+  const methods = store as Record<string, unknown>;
+  return INITIAL_ACCESS_TOKEN_CALLBACKS.every((name) => typeof methods[name] === 'function');
+}

@@ -1,0 +1,51 @@
+/**
+ * Calls into the host's store, with the result mapping of DESIGN §2: an
+ * unreachable database becomes 503, any other throw or an answer outside the
+ * contract becomes a generic 500. Nothing a store says reaches the caller.
+ *
+ * @module
+ */
+
+import {
+  type RegistrationError,
+  StoreUnavailableError,
+  serverError,
+  temporarilyUnavailable,
+} from '../errors.js';
+import type { StoreDeleteResult, StoreWriteResult } from './registration-store.js';
+
+/** Runs one store callback; `operation` names it in the private cause. */
+export async function callStore<T>(operation: string, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw temporarilyUnavailable(error, error.retryAfterSeconds);
+    throw serverError(new Error(`store callback ${operation} threw`, { cause: error }));
+  }
+}
+
+/** Checks that a `registerClient`/`updateClient` answer is inside the contract. */
+export function checkWriteResult<C>(operation: string, result: unknown): StoreWriteResult<C> {
+  if (typeof result === 'object' && result !== null) {
+    const value = result as { ok?: unknown; client?: unknown; reason?: unknown };
+    if (value.ok === true && 'client' in value) return result as StoreWriteResult<C>;
+    if (value.ok === false && typeof value.reason === 'string') return result as StoreWriteResult<C>;
+  }
+  throw offContract(operation);
+}
+
+/** Checks that an `unregisterClient` answer is inside the contract. */
+export function checkDeleteResult<C>(result: unknown): StoreDeleteResult<C> {
+  if (result === undefined) return undefined;
+  if (typeof result === 'object' && result !== null) {
+    const value = result as { ok?: unknown; reason?: unknown };
+    if (value.ok === true) return result as StoreDeleteResult<C>;
+    if (value.ok === false && typeof value.reason === 'string') return result as StoreDeleteResult<C>;
+  }
+  throw offContract('unregisterClient');
+}
+
+/** A 500 for an answer the contract does not allow. */
+export function offContract(operation: string): RegistrationError {
+  return serverError(new Error(`store callback ${operation} returned a value outside the contract`));
+}

@@ -1,0 +1,81 @@
+/**
+ * `createRegistrar`: the one place the library is composed. It resolves the
+ * configuration once, builds the admission checks, the rate limits and the
+ * safe fetcher from it, and hands the HTTP handler and the host-facing
+ * functions only the parts they need.
+ *
+ * @module
+ */
+
+import { createAssertionVerifier } from './admission/client-assertion.js';
+import { createRateLimits } from './admission/create-rate-limits.js';
+import { createInitialAccessTokenCheck } from './admission/initial-access-token.js';
+import { createSoftwareStatementCheck } from './admission/software-statement.js';
+import type { RegistrarConfig } from './core/config/registrar-config.js';
+import { resolveConfig } from './core/config/resolve-config.js';
+import type { Settings } from './core/config/settings.js';
+import { authenticateClient, type ClientAuthentication } from './core/host/authenticate-client.js';
+import { registrationMetadata } from './core/host/discovery.js';
+import { matchRedirectUri } from './core/host/match-redirect-uri.js';
+import { createClientResolver, type ResolvedClient } from './core/host/resolve-client.js';
+import {
+  type SweepOptions,
+  type SweepResult,
+  sweepExpiredClients,
+} from './core/host/sweep-expired-clients.js';
+import type { ClientMetadata } from './core/metadata/client-metadata.js';
+import type { ClientRegistration } from './core/store/registration-store.js';
+import { createHandler } from './http/handler.js';
+import { readTokenRequest, type TokenRequest } from './http/token-request.js';
+import type { RegistrarHandler } from './http/types.js';
+import { createSafeFetch } from './net/safe-fetch.js';
+
+/** A mounted Registrar. `C` is the host's client type. */
+export interface Registrar<C = unknown> extends RegistrarHandler {
+  /** The authorization server metadata members Registrar owns (RFC 8414 §2). */
+  metadata(): Record<string, unknown>;
+  /**
+   * Looks a `client_id` up for the host's authorization endpoint (DESIGN §9):
+   * a registered client from the store, or, when `clientIdMetadataDocuments`
+   * is enabled, an `https` URL resolved as a Client ID Metadata Document.
+   * Rejects with `ClientResolutionError` (a `code` to switch on).
+   */
+  resolveClient(clientId: string): Promise<ResolvedClient<unknown>>;
+  /**
+   * Authenticates the client of a request to the host's token endpoint
+   * (DESIGN §10). Resolves to the client, or rejects with a
+   * `RegistrationError` to answer with (`invalid_client`, 401).
+   */
+  authenticateClient(request: Request | TokenRequest): Promise<ClientAuthentication<C>>;
+  /** Whether `requested` is one of the client's redirect URIs (exact; any port on loopback, RFC 8252 §7.3). */
+  matchRedirectUri(client: ClientRegistration | ClientMetadata, requested: string): boolean;
+  /**
+   * Removes expired clients (DESIGN §7) and emits `client.expired` for each;
+   * for a host to schedule. Needs the store's `sweepExpired`.
+   */
+  sweep(options?: SweepOptions): Promise<SweepResult>;
+}
+
+/** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
+export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
+  const resolved = resolveConfig(config, { createOutboundFetch: createSafeFetch });
+  const { settings } = resolved;
+  const checkInitialAccessToken = createInitialAccessTokenCheck(resolved.initialAccessToken, settings);
+  const checkSoftwareStatement = createSoftwareStatementCheck(resolved.softwareStatement, settings);
+  const verifyAssertion = createAssertionVerifier(settings);
+  const rateLimits = createRateLimits(resolved.rateLimits, settings.logger);
+  return {
+    ...createHandler({ settings, checkInitialAccessToken, checkSoftwareStatement, rateLimits }),
+    metadata: () => registrationMetadata(settings as Settings<unknown>),
+    resolveClient: createClientResolver(settings as Settings<unknown>),
+    async authenticateClient(request) {
+      return authenticateClient(
+        settings,
+        await readTokenRequest(request, settings.maxBodyBytes),
+        verifyAssertion,
+      );
+    },
+    matchRedirectUri,
+    sweep: (options) => sweepExpiredClients(settings, options),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * What the bundled stores share beyond the contract in `core/store-contract`:
+ * the administration methods they all have, and the expiry arithmetic.
+ *
+ * @module
+ */
+
+import type {
+  ClientPage,
+  ClientPageOptions,
+  ClientRegistration,
+  InitialAccessTokenRecord,
+  InitialAccessTokenStore,
+  RegistrationStore,
+} from '../core/store/registration-store.js';
+
+export type {
+  ClientRegistration,
+  InitialAccessTokenRecord,
+  StoreDeleteResult,
+  StoreWriteResult,
+} from '../core/store/registration-store.js';
+export { isInitialAccessTokenUsable } from '../core/store/registration-store.js';
+
+/**
+ * The stores Registrar ships: the contract over `ClientRegistration`
+ * snapshots, every callback present, plus administration and `close`.
+ */
+export interface BundledStore
+  extends Required<Omit<RegistrationStore<ClientRegistration>, keyof InitialAccessTokenStore>> {
+  listClients(options?: ClientPageOptions): Promise<ClientPage>;
+  /**
+   * Resolves when the store can serve requests; rejects (with
+   * `StoreUnavailableError` for an unreachable database) when it cannot. Backs `/healthz`.
+   */
+  ping(): Promise<void>;
+  /** Releases connections and file handles. */
+  close(): Promise<void>;
+}
+
+/**
+ * A bundled store that also keeps initial access tokens (the memory and
+ * SQLite stores do).
+ */
+export type BundledStoreWithTokens = BundledStore & InitialAccessTokenStore;
+
+/** The latest `expires_at` a bundled store keeps for a token: the last second a JavaScript `Date` can show. */
+export const MAX_TOKEN_EXPIRES_AT = 8_640_000_000_000;
+
+/**
+ * Refuses, before anything is stored, a token whose `expires_at` is not
+ * whole Unix seconds from 0 to `MAX_TOKEN_EXPIRES_AT`: a `NaN` or infinite
+ * expiry would never end in one store and fail in another.
+ */
+export function checkTokenExpiry(record: InitialAccessTokenRecord): void {
+  const { expires_at: expiresAt } = record;
+  if (expiresAt === undefined) return;
+  if (!Number.isSafeInteger(expiresAt) || expiresAt < 0 || expiresAt > MAX_TOKEN_EXPIRES_AT) {
+    throw new RangeError(
+      `expires_at must be whole Unix seconds from 0 to ${MAX_TOKEN_EXPIRES_AT}, not ${expiresAt}.`,
+    );
+  }
+}
+
+/**
+ * The new `expires_at` after a use at `at`: the client keeps the same idle
+ * window it had, counted from its last activity (DESIGN §7).
+ */
+export function renewedExpiry(registration: ClientRegistration, at: number): number | undefined {
+  if (registration.expires_at === undefined) return undefined;
+  const lastActivity = registration.last_used_at ?? registration.client_id_issued_at;
+  return Math.max(registration.expires_at, at + (registration.expires_at - lastActivity));
+}
+
+/**
+ * The columns the SQL stores keep beside a client's JSON; they are the truth for these members.
+ * PostgreSQL returns `bigint` columns as strings; Unix seconds are far inside the safe integer range.
+ */
+export interface ClientColumns {
+  registration_access_token_hash: string | null;
+  expires_at: number | string | null;
+  last_used_at: number | string | null;
+}
+
+/** `registration` with the members its columns hold set from them (and removed where they are null). */
+export function withClientColumns(registration: ClientRegistration, row: ClientColumns): ClientRegistration {
+  if (row.registration_access_token_hash === null) delete registration.registration_access_token_hash;
+  else registration.registration_access_token_hash = row.registration_access_token_hash;
+  if (row.expires_at === null) delete registration.expires_at;
+  else registration.expires_at = Number(row.expires_at);
+  if (row.last_used_at === null) delete registration.last_used_at;
+  else registration.last_used_at = Number(row.last_used_at);
+  return registration;
+}
+
+/** The columns of an initial access token in the SQL stores, `policy` already parsed. */
+export interface TokenColumns {
+  id: string;
+  token_hash: string;
+  created_at: number | string;
+  expires_at: number | string | null;
+  max_uses: number | null;
+  uses: number;
+  policy: NonNullable<InitialAccessTokenRecord['policy']> | null;
+  label: string | null;
+}
+
+/** An initial access token record from its columns; null columns are absent members. */
+export function tokenFromColumns(row: TokenColumns): InitialAccessTokenRecord {
+  const record: InitialAccessTokenRecord = {
+    id: row.id,
+    token_hash: row.token_hash,
+    created_at: Number(row.created_at),
+    uses: row.uses,
+  };
+  if (row.expires_at !== null) record.expires_at = Number(row.expires_at);
+  if (row.max_uses !== null) record.max_uses = row.max_uses;
+  if (row.policy !== null) record.policy = row.policy;
+  if (row.label !== null) record.label = row.label;
+  return record;
+}
