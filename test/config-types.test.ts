@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RegistrarConfig } from '../src/core/config/registrar-config.js';
 import { CONFIG_CHECKS } from '../src/core/config/resolve-config.js';
 import { ConfigurationError } from '../src/core/errors.js';
-import { STORE_CALLBACKS } from '../src/core/store/registration-store.js';
+import { ALL_STORE_CALLBACKS } from '../src/core/store/registration-store.js';
 import { createRegistrar } from '../src/registrar.js';
 import { resolveCommandOptions } from '../src/server/options.js';
 import { createMemoryStore } from '../src/store/memory.js';
@@ -118,7 +118,7 @@ const WRONG: Record<string, [unknown, string][]> = {
     [{ randomBytes() {} }, 'crypto.sha256'],
   ],
   now: [[0, 'now']],
-  ...Object.fromEntries(STORE_CALLBACKS.map((name) => [name, [['callback', name]]])),
+  ...Object.fromEntries(ALL_STORE_CALLBACKS.map((name) => [name, [['callback', name]]])),
 };
 
 /** Asserts that `run` throws a ConfigurationError whose message starts with `name`. */
@@ -136,7 +136,10 @@ function assertRefused(run: () => unknown, name: string, label: string): void {
 
 describe('configuration types in the library', () => {
   it('has wrong-type cases for every key of RegistrarConfig', () => {
-    assert.deepEqual(Object.keys(WRONG).sort(), [...Object.keys(CONFIG_CHECKS), ...STORE_CALLBACKS].sort());
+    assert.deepEqual(
+      Object.keys(WRONG).sort(),
+      [...Object.keys(CONFIG_CHECKS), ...ALL_STORE_CALLBACKS].sort(),
+    );
   });
 
   for (const [key, cases] of Object.entries(WRONG)) {

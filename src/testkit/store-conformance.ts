@@ -13,12 +13,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { hashCredential, webCrypto } from '../core/credentials/credentials.js';
 import {
+  ALL_STORE_CALLBACKS,
   type ClientRegistration,
   hasInitialAccessTokens,
   type InitialAccessTokenRecord,
   type RegistrationStore,
 } from '../core/store/registration-store.js';
+import { createRegistrar } from '../registrar.js';
 
 /** What the factory gives the kit: a fresh store and how to release it. */
 export interface StoreUnderTest<C> {
@@ -279,8 +282,8 @@ export function storeConformance<C>(
       }
     });
 
-    it('consumes a key once, and concurrently only once', async () => {
-      if (!store.consumeOnce) return;
+    it('consumes a key once, and concurrently only once', async (t) => {
+      if (!store.consumeOnce) return t.skip('the store has no consumeOnce');
       const consume = store.consumeOnce;
       const until = Math.floor(Date.now() / 1000) + 60;
       const key = `jti:${randomBytes(8).toString('hex')}`;
@@ -313,8 +316,8 @@ export function storeConformance<C>(
       assert.deepEqual(await readBack(client), attrs);
     });
 
-    it('consumes long keys of any Unicode text once, and never admits an odd key twice', async () => {
-      if (!store.consumeOnce) return;
+    it('consumes long keys of any Unicode text once, and never admits an odd key twice', async (t) => {
+      if (!store.consumeOnce) return t.skip('the store has no consumeOnce');
       const consume = store.consumeOnce;
       const until = Math.floor(Date.now() / 1000) + 60;
       // Keys as long as Registrar builds them: a 4,096-character client id and a 1,024-character jti.
@@ -336,8 +339,9 @@ export function storeConformance<C>(
       }
     });
 
-    it('renews last_used_at on touch and sweeps only expired clients', async () => {
-      if (!store.touchClient || !store.sweepExpired) return;
+    it('renews last_used_at on touch and sweeps only expired clients', async (t) => {
+      if (!store.touchClient || !store.sweepExpired)
+        return t.skip('the store has no touchClient and sweepExpired');
       const now = Math.floor(Date.now() / 1000);
       const stale = await register(
         sampleRegistration({ client_id_issued_at: now - 100, expires_at: now - 10 }),
@@ -368,8 +372,8 @@ export function storeConformance<C>(
       }
     });
 
-    it('sweeps at most limit clients per call', async () => {
-      if (!store.sweepExpired) return;
+    it('sweeps at most limit clients per call', async (t) => {
+      if (!store.sweepExpired) return t.skip('the store has no sweepExpired');
       const now = Math.floor(Date.now() / 1000);
       for (let i = 0; i < 3; i++) {
         await register(sampleRegistration({ client_id_issued_at: now - 100, expires_at: now - 10 }));
@@ -390,6 +394,62 @@ export function storeConformance<C>(
       assert.deepEqual(read?.initial_access_token_policy, { force: { scope: 'read' } });
     });
 
+    it('serves a Registrar when its callbacks are given as flat configuration keys', async () => {
+      const flat: Record<string, unknown> = {};
+      for (const callback of ALL_STORE_CALLBACKS) {
+        const method = store[callback];
+        if (typeof method === 'function') flat[callback] = method.bind(store);
+      }
+      const tokens = hasInitialAccessTokens(store);
+      const issuer = 'https://as.conformance.example';
+      const registrar = createRegistrar<C>({
+        issuer,
+        registrationEnabled: true,
+        rateLimit: false,
+        ...(tokens ? { initialAccessToken: { stored: true } } : {}),
+        ...flat,
+      });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (tokens) {
+        const token = randomBytes(32).toString('base64url');
+        await required(store.createInitialAccessToken, 'createInitialAccessToken').call(store, {
+          id: randomBytes(12).toString('base64url'),
+          token_hash: await hashCredential(webCrypto, token),
+          created_at: Math.floor(Date.now() / 1000),
+          uses: 0,
+          max_uses: 1,
+        });
+        headers.authorization = `Bearer ${token}`;
+      }
+      const registered = await registrar.fetch(
+        new Request(`${issuer}/oauth/register`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            redirect_uris: ['https://client.example.org/cb'],
+            client_name: 'Flat keys',
+          }),
+        }),
+      );
+      assert.equal(registered.status, 201, await registered.clone().text());
+      const body = (await registered.json()) as Record<string, string>;
+      const read = await registrar.fetch(
+        new Request(body.registration_client_uri as string, {
+          headers: { authorization: `Bearer ${body.registration_access_token}` },
+        }),
+      );
+      assert.equal(read.status, 200);
+      assert.equal(((await read.json()) as Record<string, unknown>).client_name, 'Flat keys');
+      const deleted = await registrar.fetch(
+        new Request(body.registration_client_uri as string, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${body.registration_access_token}` },
+        }),
+      );
+      assert.equal(deleted.status, 204);
+      assert.equal(await load(body.client_id as string), null);
+    });
+
     describe('initial access tokens (optional capability)', () => {
       function sampleToken(overrides: Partial<InitialAccessTokenRecord> = {}): InitialAccessTokenRecord {
         return {
@@ -401,8 +461,8 @@ export function storeConformance<C>(
         };
       }
 
-      it('creates, finds by hash, lists and revokes a token', async () => {
-        if (!hasInitialAccessTokens(store)) return;
+      it('creates, finds by hash, lists and revokes a token', async (t) => {
+        if (!hasInitialAccessTokens(store)) return t.skip('the store has no initial-access-token methods');
         const record = sampleToken({
           expires_at: Math.floor(Date.now() / 1000) + 3600,
           max_uses: 5,
@@ -422,8 +482,8 @@ export function storeConformance<C>(
         assert.equal(await store.revokeInitialAccessToken(record.id), false);
       });
 
-      it(`counts uses atomically: ${concurrency} concurrent uses of a 3-use token, exactly 3 succeed`, async () => {
-        if (!hasInitialAccessTokens(store)) return;
+      it(`counts uses atomically: ${concurrency} concurrent uses of a 3-use token, exactly 3 succeed`, async (t) => {
+        if (!hasInitialAccessTokens(store)) return t.skip('the store has no initial-access-token methods');
         const tokens = store;
         const record = sampleToken({ max_uses: 3 });
         await tokens.createInitialAccessToken(record);
@@ -436,8 +496,8 @@ export function storeConformance<C>(
         assert.equal(await store.consumeInitialAccessToken(record.token_hash, now), false);
       });
 
-      it('never counts a use of an expired or unknown token; an unlimited token keeps working', async () => {
-        if (!hasInitialAccessTokens(store)) return;
+      it('never counts a use of an expired or unknown token; an unlimited token keeps working', async (t) => {
+        if (!hasInitialAccessTokens(store)) return t.skip('the store has no initial-access-token methods');
         const now = Math.floor(Date.now() / 1000);
         const expired = sampleToken({ expires_at: now });
         const unlimited = sampleToken();
