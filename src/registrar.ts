@@ -35,7 +35,7 @@ export interface Registrar<C = unknown> extends RegistrarHandler {
   /** The authorization server metadata members Registrar owns (RFC 8414 §2). */
   metadata(): Record<string, unknown>;
   /**
-   * Looks a `client_id` up for the host's authorization endpoint (DESIGN §9):
+   * Looks a `client_id` up for the host's authorization endpoint (docs/client-id-metadata-documents.md):
    * a registered client from the store, or, when `clientIdMetadataDocuments`
    * is enabled, an `https` URL resolved as a Client ID Metadata Document.
    * Rejects with `ClientResolutionError` (a `code` to switch on).
@@ -43,14 +43,14 @@ export interface Registrar<C = unknown> extends RegistrarHandler {
   resolveClient(clientId: string): Promise<ResolvedClient<unknown>>;
   /**
    * Authenticates the client of a request to the host's token endpoint
-   * (DESIGN §10). Resolves to the client, or rejects with a
+   * (docs/client-authentication.md#client-authentication-at-your-token-endpoint). Resolves to the client, or rejects with a
    * `RegistrationError` to answer with (`invalid_client`, 401).
    */
   authenticateClient(request: Request | TokenRequest): Promise<ClientAuthentication<C>>;
   /** Whether `requested` is one of the client's redirect URIs (exact; any port on loopback, RFC 8252 §7.3). */
   matchRedirectUri(client: ClientRegistration | ClientMetadata, requested: string): boolean;
   /**
-   * Removes expired clients (DESIGN §7) and emits `client.expired` for each;
+   * Removes expired clients (docs/client-authentication.md#client-lifecycle) and emits `client.expired` for each;
    * for a host to schedule. Needs the store's `sweepExpired`.
    */
   sweep(options?: SweepOptions): Promise<SweepResult>;

@@ -1,4 +1,4 @@
-// authenticateClient (DESIGN §10, RFC 6749 §2.3, RFC 7523 §3) against clients
+// authenticateClient (docs/client-authentication.md#client-authentication-at-your-token-endpoint, RFC 6749 §2.3, RFC 7523 §3) against clients
 // registered over real HTTP, and matchRedirectUri (RFC 8252 §7.3).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

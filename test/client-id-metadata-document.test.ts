@@ -1,4 +1,4 @@
-// Client ID Metadata Documents (DESIGN §9) through registrar.resolveClient:
+// Client ID Metadata Documents (docs/client-id-metadata-documents.md) through registrar.resolveClient:
 // documents served by a real TLS server on loopback and fetched through the
 // safe fetcher; every bad URL, bad document and bad address with its exact
 // error; caching within bounds, failures never cached.
@@ -69,7 +69,10 @@ describe('Client ID Metadata Documents', () => {
     sink = await startSinkhole();
     docs = await startHttpsServer((req, res) => {
       const route = routes.get(req.url ?? '');
-      if (!route) return res.writeHead(404).end();
+      if (!route) {
+        res.writeHead(404).end();
+        return;
+      }
       res.writeHead(route.status ?? 200, route.headers ?? {}).end(route.body);
     });
     server = await startRegistrar({

@@ -1,4 +1,4 @@
-// Initial access tokens (RFC 7591 §3, DESIGN §4.1 step 4): static, verifier and
+// Initial access tokens (RFC 7591 §3, docs/architecture.md#a-registration step 4): static, verifier and
 // stored tokens over real HTTP; use counts atomic across two instances on one
 // SQLite file; `registrar tokens` and the serve flag.
 import assert from 'node:assert/strict';

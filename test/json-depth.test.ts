@@ -228,7 +228,10 @@ describe('fetched documents nested too deep', () => {
   before(async () => {
     docs = await startHttpsServer((req, res) => {
       const body = bodies.get(req.url ?? '');
-      if (body === undefined) return res.writeHead(404).end();
+      if (body === undefined) {
+        res.writeHead(404).end();
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     });
     server = await startRegistrar({

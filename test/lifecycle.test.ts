@@ -1,4 +1,4 @@
-// Client lifecycle (DESIGN §7): clientTtl, last_used_at renewed only on proven use,
+// Client lifecycle (docs/client-authentication.md#client-lifecycle): clientTtl, last_used_at renewed only on proven use,
 // expired clients dead for management and authentication, the sweep with its
 // client.expired events, `registrar sweep`, and its terminal progress line.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// RFC 7592 client management over real HTTP (DESIGN §4.2), on every bundled store.
+// RFC 7592 client management over real HTTP (docs/management.md), on every bundled store.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

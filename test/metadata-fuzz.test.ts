@@ -1,6 +1,6 @@
 // Property-based fuzzing of registration (POST) and update (PUT) bodies over real HTTP, judged by
 // an oracle written apart from the validator (test/helpers/metadata-oracle.ts): never a 5xx, a 201
-// exactly for the documents DESIGN §5 accepts, the right error code for a single broken rule, 400
+// exactly for the documents docs/behaviour.md accepts, the right error code for a single broken rule, 400
 // invalid_request for a body nested deeper than 32 levels, and a store that never sees a plaintext
 // credential. Token request forms with values that are not strings go to authenticateClient
 // directly and through an Express token endpoint behind express.urlencoded({ extended: true }).
@@ -117,7 +117,7 @@ before(async () => {
 });
 after(() => server.close());
 
-describe('fuzzing registration bodies (RFC 7591, DESIGN §5)', () => {
+describe('fuzzing registration bodies (RFC 7591, docs/behaviour.md)', () => {
   it('registers every document the oracle finds valid, echoing what it must', async () => {
     await fc.assert(
       fc.asyncProperty(validDocument, async (document) => {
@@ -413,7 +413,7 @@ const framing = fc.constantFrom(
   'the right client_secret',
 );
 
-describe('fuzzing update bodies (RFC 7592 §2.2, DESIGN §5)', () => {
+describe('fuzzing update bodies (RFC 7592 §2.2, docs/behaviour.md)', () => {
   it('replaces a registration exactly when the oracle accepts the body, and leaves it untouched otherwise', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -1,4 +1,4 @@
-// OpenID Connect registration members (DESIGN §5) over real HTTP: defaults,
+// OpenID Connect registration members (docs/behaviour.md) over real HTTP: defaults,
 // every member accepted and echoed, and every bad value answered with its exact
 // error, without the store being called. sector_identifier_uri documents come
 // from a real TLS server on loopback through the safe fetcher.

@@ -1,4 +1,4 @@
-// Host policies (DESIGN §3 `policies`, §4.1 step 10): defaults, forced values and
+// Host policies (docs/configuration.md `policies`; step 10 of docs/architecture.md#a-registration): defaults, forced values and
 // refusals, on registration and on update (RFC 7592 §2.2), over real HTTP.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 // services: postgres-server
-// A real PostgreSQL outage (DESIGN §11): this suite stops the machine's
+// A real PostgreSQL outage (docs/store-contract.md#bundled-stores-and-the-conformance-kit): this suite stops the machine's
 // PostgreSQL under a running `registrar serve`, checks that every request
 // answers 503 temporarily_unavailable with Retry-After and /healthz answers
 // 503, starts PostgreSQL again, and checks that the same process recovers

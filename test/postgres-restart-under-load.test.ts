@@ -1,6 +1,6 @@
 // services: postgres-server
 // The machine's PostgreSQL is stopped and started again under a running load of registrations and
-// reads against `registrar serve` (DESIGN §11): no 500 at any moment, 503 temporarily_unavailable
+// reads against `registrar serve` (docs/store-contract.md#bundled-stores-and-the-conformance-kit): no 500 at any moment, 503 temporarily_unavailable
 // with Retry-After while it is down, 201s again once it is back (no restart of Registrar), and every
 // 201 the load generator saw is in the database, which, like the logs, holds no plaintext secret or
 // token. PostgreSQL is always started again, whatever fails.

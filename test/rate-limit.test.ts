@@ -1,4 +1,4 @@
-// Rate limits (DESIGN §6, §3 rateLimit, §4.1 step 3): the in-memory sliding
+// Rate limits (docs/admission.md#rate-limits; step 3 of docs/architecture.md#a-registration): the in-memory sliding
 // window, rule parsing, client addresses, and the two limits over real HTTP.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

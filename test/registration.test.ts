@@ -1,5 +1,5 @@
 // RFC 7591 registration over real HTTP: the happy path, and every bad input of
-// DESIGN §4.1 and §5 in this slice answered with its status and code, without
+// docs/architecture.md#a-registration and docs/behaviour.md in this slice answered with its status and code, without
 // the store being called.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

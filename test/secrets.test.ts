@@ -1,5 +1,5 @@
 // No event, log record or error response ever carries a secret or a token
-// (DESIGN §1.2, §7): a whole admission and lifecycle run, every output collected
+// (docs/behaviour.md, docs/client-authentication.md#client-lifecycle): a whole admission and lifecycle run, every output collected
 // and searched for every credential that went in or came out.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,6 +1,6 @@
-// Software statements (RFC 7591 §2.3, DESIGN §4.1 step 8 and §6), signed with keys
+// Software statements (RFC 7591 §2.3, docs/architecture.md#a-registration step 8 and §6), signed with keys
 // generated here, verified with inline JWK Sets and with a JWKS URL fetched through
-// the real safe fetcher from an HTTPS server on loopback (the test allowance of DESIGN §8).
+// the real safe fetcher from an HTTPS server on loopback (the test allowance of docs/operations.md#outbound-fetches-the-ssrf-guard).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';

@@ -1,4 +1,4 @@
-// The RegistrationStore contract of DESIGN §2: the two configuration forms,
+// The RegistrationStore contract of docs/store-contract.md: the two configuration forms,
 // the construction-time error, and the mapping of store answers to HTTP.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,5 +1,5 @@
 // services: postgres, redis
-// Scale-out (DESIGN §11): two `registrar serve` processes on different ports
+// Scale-out (docs/store-contract.md#bundled-stores-and-the-conformance-kit): two `registrar serve` processes on different ports
 // share one PostgreSQL schema and one Redis, as instances behind a load
 // balancer do. A client registered on one is read, updated and deleted on the
 // other, and the rate limits hold across both together.

@@ -5,7 +5,7 @@
  * to `next()`.
  *
  * Mount it before any body parser and Registrar reads the raw body itself, so
- * the size cap, media type and JSON checks of DESIGN §4.1 steps 5 to 7 see the
+ * the size cap, media type and JSON checks of docs/architecture.md#a-registration steps 5 to 7 see the
  * exact bytes. When a parser such as `express.json()` ran first, the stream is
  * already consumed; the adapter then takes what the parser left instead: the
  * raw text of a body it could not parse, a 413 for one over its limit, and the

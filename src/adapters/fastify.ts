@@ -6,7 +6,7 @@
  *
  * Registrar answers in the routes' `onRequest` hook, before Fastify's content
  * type parsers run: whatever parsers or `bodyLimit` the host configured, the
- * size cap, media type and JSON checks of DESIGN §4.1 steps 5 to 7 are
+ * size cap, media type and JSON checks of docs/architecture.md#a-registration steps 5 to 7 are
  * Registrar's own, on the exact bytes. Paths Registrar does not route (for
  * example `{registrationPath}` while registration is disabled) are never
  * declared, and any the router still sends it go to the host's not-found

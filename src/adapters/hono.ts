@@ -5,7 +5,7 @@
  * path that is not Registrar's goes on to `next()`.
  *
  * Registrar reads the body stream itself, so the size cap, media type and
- * JSON checks of DESIGN §4.1 steps 5 to 7 see the exact bytes. When earlier
+ * JSON checks of docs/architecture.md#a-registration steps 5 to 7 see the exact bytes. When earlier
  * middleware already read the body through `c.req` (`c.req.json()`,
  * `c.req.text()`, ...), the adapter takes the bytes from Hono's body cache
  * instead (a body read as JSON comes back re-serialised; one nested deeper

@@ -117,7 +117,10 @@ function originForm(target: string): string {
  * `target` is the request target (path and query) when a framework has
  * rewritten `message.url`, as Express does under a mount path.
  */
-export function fromNodeRequest(message: IncomingMessage, target = message.url ?? '/'): RegistrarRequest {
+export function fromNodeRequest(
+  message: IncomingMessage,
+  target: string = message.url ?? '/',
+): RegistrarRequest {
   const encrypted = (message.socket as TLSSocket).encrypted === true;
   // The Host header is the client's to write: only a plain authority may enter the URL, or a
   // header such as "x/oauth/register?" would move the path that routing sees.

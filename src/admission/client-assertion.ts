@@ -27,7 +27,7 @@ export const MAX_CACHED_CLIENT_KEY_SETS = 1000;
 
 /** Builds the verifier `authenticateClient` uses for `private_key_jwt`. */
 export function createAssertionVerifier<C>(settings: Settings<C>): AssertionVerifier {
-  // A client's jwks_uri is fetched only through the safe fetcher (DESIGN §8).
+  // A client's jwks_uri is fetched only through the safe fetcher (docs/operations.md#outbound-fetches-the-ssrf-guard).
   const remote = new RemoteKeySets(settings.outboundFetch, {
     cacheSeconds: DEFAULT_JWKS_CACHE_SECONDS,
     now: settings.now,

@@ -1,5 +1,5 @@
 /**
- * The two per-address limits of DESIGN §6 on top of a limiter backend:
+ * The two per-address limits of docs/admission.md on top of a limiter backend:
  * registration attempts, and failed management authentications.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Initial access tokens (RFC 7591 §3, DESIGN §4.1 step 4 and §6): when
+ * Initial access tokens (RFC 7591 §3, docs/architecture.md#a-registration step 4 and §6): when
  * configured, registration needs `Authorization: Bearer <token>`. A token is
  * accepted from one of three sources, asked in this order: a static token
  * (compared by hash in constant time), a host verifier, and tokens kept in

@@ -1,6 +1,6 @@
 /**
  * A rate limiter in Redis (`ioredis`), shared by every Registrar instance
- * that points at the same Redis and key prefix (DESIGN §6, §11).
+ * that points at the same Redis and key prefix (docs/admission.md, docs/store-contract.md#bundled-stores-and-the-conformance-kit).
  *
  * Each decision is one Lua script, so the check and the record are atomic
  * across instances; the script reads Redis's clock, so instances whose

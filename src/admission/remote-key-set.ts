@@ -1,6 +1,6 @@
 /**
  * JWK Sets fetched from a URL (a trusted issuer's `jwks_uri`, a client's
- * `jwks_uri`), only ever through the safe fetcher of DESIGN §8, and cached.
+ * `jwks_uri`), only ever through the safe fetcher of docs/operations.md#outbound-fetches-the-ssrf-guard, and cached.
  *
  * @module
  */
@@ -99,11 +99,13 @@ export function createRemoteKeySet(
 /** Remote key sets by URL, at most `maxEntries` of them (the oldest is dropped first). */
 export class RemoteKeySets {
   readonly #sets = new Map<string, KeyResolver>();
+  private readonly fetch: OutboundFetch;
+  private readonly options: RemoteKeySetOptions & { readonly maxEntries: number };
 
-  constructor(
-    private readonly fetch: OutboundFetch,
-    private readonly options: RemoteKeySetOptions & { readonly maxEntries: number },
-  ) {}
+  constructor(fetch: OutboundFetch, options: RemoteKeySetOptions & { readonly maxEntries: number }) {
+    this.fetch = fetch;
+    this.options = options;
+  }
 
   /** The resolver for `url`, created on first use. */
   get(url: string): KeyResolver {

@@ -1,5 +1,5 @@
 /**
- * Software statements (RFC 7591 §2.3, §3.1.1; DESIGN §4.1 step 8 and §6): a
+ * Software statements (RFC 7591 §2.3, §3.1.1; docs/architecture.md#a-registration step 8 and §6): a
  * JWS from a trusted issuer whose claims become client metadata, taking
  * precedence over the JSON members, and which is echoed unmodified.
  *
@@ -44,7 +44,7 @@ function issuerKeys<C>(
   cacheSeconds: number,
 ): KeyResolver {
   if ('jwks' in issuer) return createLocalJWKSet(issuer.jwks as Parameters<typeof createLocalJWKSet>[0]);
-  // Fetched only through the safe fetcher (DESIGN §8).
+  // Fetched only through the safe fetcher (docs/operations.md#outbound-fetches-the-ssrf-guard).
   return createRemoteKeySet(settings.outboundFetch, issuer.jwksUri, { cacheSeconds, now: settings.now });
 }
 

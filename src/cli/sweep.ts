@@ -1,5 +1,5 @@
 /**
- * `registrar sweep`: removes expired clients (DESIGN §7) from the store,
+ * `registrar sweep`: removes expired clients (docs/client-authentication.md#client-lifecycle) from the store,
  * with a progress line on a terminal when it takes longer than a second.
  *
  * @module

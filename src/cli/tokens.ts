@@ -31,7 +31,7 @@ const DURATION = /^(\d+)([smhd]?)$/;
 const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
 
 /** The longest `--expires-in`: 3650 days (10 years). For a token that never expires, omit the flag. */
-export const MAX_EXPIRES_IN_SECONDS = 3650 * 86400;
+export const MAX_EXPIRES_IN_SECONDS: number = 3650 * 86400;
 
 /** The largest `--uses`: what the SQL stores' integer column holds. */
 export const MAX_USES = 2_147_483_647;

@@ -1,5 +1,5 @@
 /**
- * Lifecycle events (DESIGN §7). An event names the client and the time; it
+ * Lifecycle events (docs/client-authentication.md#client-lifecycle). An event names the client and the time; it
  * never carries a secret, a token or a hash.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Which client a request comes from, for per-address rate limits (DESIGN §6).
+ * Which client a request comes from, for per-address rate limits (docs/admission.md).
  *
  * @module
  */

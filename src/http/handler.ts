@@ -130,7 +130,7 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
     throw invalidRequest('This endpoint requires HTTPS.');
   }
 
-  /** Steps 5 to 7 of DESIGN §4.1: size, media type, nesting depth, then a JSON object. */
+  /** Steps 5 to 7 of docs/architecture.md#a-registration: size, media type, nesting depth, then a JSON object. */
   async function readJsonObject(request: RegistrarRequest): Promise<Record<string, unknown>> {
     const bytes = await request.body(settings.maxBodyBytes);
     if (bytes === null) throw payloadTooLarge(settings.maxBodyBytes);
@@ -158,7 +158,7 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
 
   // Said once: without a peer address every such request shares one rate-limit key.
   let warnedUnknownAddress = false;
-  /** The key a request's address counts under (DESIGN §6: per client IP). */
+  /** The key a request's address counts under (docs/admission.md: per client IP). */
   function addressKey(request: RegistrarRequest): string {
     const address = clientAddress(request, settings.trustedProxies);
     if (address === undefined && !warnedUnknownAddress) {

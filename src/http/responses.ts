@@ -17,7 +17,7 @@ export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** The error of the 404 for a path that is not Registrar's. */
-export const NOT_FOUND_ERROR = Object.freeze({
+export const NOT_FOUND_ERROR: Readonly<{ error: string; error_description: string }> = Object.freeze({
   error: 'invalid_request',
   error_description: 'No such endpoint.',
 });

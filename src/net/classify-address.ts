@@ -1,5 +1,5 @@
 /**
- * Which IP addresses an outbound fetch may reach (DESIGN §8): only those the
+ * Which IP addresses an outbound fetch may reach (docs/operations.md#outbound-fetches-the-ssrf-guard): only those the
  * IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and its
  * successors) leave globally reachable. IPv6 forms that embed an IPv4 address
  * are judged by the address they embed.
@@ -164,7 +164,7 @@ const TEREDO = v6('2001::/32', 'Teredo, RFC 4380');
 
 function classifyIPv6(bytes: Uint8Array): AddressClass {
   const slice = (start: number) => [...bytes.subarray(start, start + 4)];
-  // Forms that carry an IPv4 address are judged by that address (DESIGN §8).
+  // Forms that carry an IPv4 address are judged by that address (docs/operations.md#outbound-fetches-the-ssrf-guard).
   if (matches(bytes, IPV4_MAPPED)) return embeddedVerdict([slice(12)], IPV4_MAPPED.name);
   if (matches(bytes, NAT64)) return embeddedVerdict([slice(12)], NAT64.name);
   if (matches(bytes, SIX_TO_FOUR)) return embeddedVerdict([slice(2)], SIX_TO_FOUR.name);

@@ -1,5 +1,5 @@
 /**
- * The one safe outbound fetcher (DESIGN §8). Every URL Registrar fetches goes
+ * The one safe outbound fetcher (docs/operations.md#outbound-fetches-the-ssrf-guard). Every URL Registrar fetches goes
  * through it: `https` only; the host resolved first and every address refused
  * that is not globally reachable; the connection made to the checked address
  * and nowhere else (DNS rebinding fails); redirects returned, never followed;
@@ -30,7 +30,7 @@ export const systemResolver: HostResolver = (hostname) => dnsLookup(hostname, { 
 /** The request's own headers: nothing about Registrar's host, no compression to undo. */
 const FIXED_HEADERS = { 'accept-encoding': 'identity', 'user-agent': 'registrar' } as const;
 
-/** Creates the safe fetcher with the given limits (DESIGN §3 `fetch`). */
+/** Creates the safe fetcher with the given limits (docs/configuration.md `fetch`). */
 export function createSafeFetch(options: OutboundFetchOptions = {}): OutboundFetch {
   const timeoutMs = options.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const defaultMaxBytes = options.maxBytes ?? DEFAULT_FETCH_MAX_BYTES;

@@ -6,7 +6,7 @@
  */
 
 /** Pending output past which the lines are written at once, without waiting for the turn to end. */
-export const LINE_WRITER_HIGH_WATER = 64 * 1024;
+export const LINE_WRITER_HIGH_WATER: number = 64 * 1024;
 
 /** Where the lines go: `process.stdout`, `process.stderr`, or any stream. */
 export interface LineSink {

@@ -1,7 +1,7 @@
 /**
  * Options of `registrar serve` and the other commands: flags win over
  * `REGISTRAR_*` environment variables, which win over the `--config` file
- * (DESIGN §12).
+ * (docs/operations.md).
  *
  * @module
  */

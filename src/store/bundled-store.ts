@@ -64,7 +64,7 @@ export function checkTokenExpiry(record: InitialAccessTokenRecord): void {
 
 /**
  * The new `expires_at` after a use at `at`: the client keeps the same idle
- * window it had, counted from its last activity (DESIGN §7).
+ * window it had, counted from its last activity (docs/client-authentication.md#client-lifecycle).
  */
 export function renewedExpiry(registration: ClientRegistration, at: number): number | undefined {
   if (registration.expires_at === undefined) return undefined;

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL store (`pg`), for production and for several Registrar
- * instances sharing one database (DESIGN §11). Every write is one statement,
+ * instances sharing one database (docs/store-contract.md#bundled-stores-and-the-conformance-kit). Every write is one statement,
  * so it is atomic without an explicit transaction: the compare-and-swap of
  * `updateClient` and the compare-and-delete of `unregisterClient` are decided
  * by PostgreSQL's row locks, not by a read followed by a write.

@@ -1,5 +1,5 @@
 /**
- * The store conformance kit (DESIGN §2): one suite any store runs against
+ * The store conformance kit (docs/store-contract.md): one suite any store runs against
  * itself with `node:test`. Every store Registrar ships passes it.
  *
  * ```ts

@@ -1,5 +1,5 @@
 // Test helpers for JOSE: an HTTPS server on loopback publishing JWK Sets, reached
-// through the real safe fetcher (DESIGN §8) under the loopback allowance for tests,
+// through the real safe fetcher (docs/operations.md#outbound-fetches-the-ssrf-guard) under the loopback allowance for tests,
 // and key pairs.
 
 import { exportJWK, generateKeyPair } from 'jose';

@@ -1,6 +1,6 @@
 // Test helpers: concurrent PUT, DELETE and GET on one client through two `registrar serve`
 // processes sharing one database (RFC 7592 §2.2: of concurrent updates with one token only one wins;
-// DESIGN §2: deletes are atomic). REGISTRAR_LONG_TESTS=1 runs 500 rounds instead of 30.
+// docs/store-contract.md: deletes are atomic). REGISTRAR_LONG_TESTS=1 runs 500 rounds instead of 30.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { BundledStore } from '../../src/store/bundled-store.js';

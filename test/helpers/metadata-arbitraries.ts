@@ -1,5 +1,5 @@
 // fast-check generators of client metadata documents: valid ones, ones with exactly one known
-// violation of DESIGN §5, and free mixtures, all drawn from the labelled values of the oracle.
+// violation of docs/behaviour.md, and free mixtures, all drawn from the labelled values of the oracle.
 import fc from 'fast-check';
 import {
   ENCRYPTION_MEMBERS,

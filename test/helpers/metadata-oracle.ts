@@ -1,11 +1,11 @@
-// An oracle for DESIGN §5, written apart from src/core/validate-metadata.ts: it judges documents
+// An oracle for docs/behaviour.md, written apart from src/core/validate-metadata.ts: it judges documents
 // built only from the labelled values below, so each verdict rests on a label written by hand
 // (this URI is loopback, that tag is malformed) and on the rule table, never on the code under test.
 
-/** The error codes of DESIGN §5. */
+/** The error codes of docs/behaviour.md. */
 export type MetadataErrorCode = 'invalid_redirect_uri' | 'invalid_client_metadata';
 
-/** How a redirect URI is judged (DESIGN §5, "each redirect URI"). */
+/** How a redirect URI is judged (docs/behaviour.md, "each redirect URI"). */
 export type RedirectKind =
   | 'https' // https on a host that is not loopback
   | 'https-loopback' // https on localhost or 127.0.0.0/8: fine, except for a web client using implicit
@@ -165,7 +165,7 @@ export const LOGOUT_URLS: ReadonlyMap<string, boolean> = new Map([
   ['logout', false],
 ]);
 
-/** The encryption members; this server offers no encryption, so each is refused (DESIGN §3). */
+/** The encryption members; this server offers no encryption, so each is refused (docs/configuration.md). */
 export const ENCRYPTION_MEMBERS = [
   'id_token_encrypted_response_alg',
   'id_token_encrypted_response_enc',
@@ -224,7 +224,7 @@ function lookup<K, V>(table: ReadonlyMap<K, V>, key: K, member: string): V {
   return found;
 }
 
-/** Judges a registration (or update) document against DESIGN §5. */
+/** Judges a registration (or update) document against docs/behaviour.md. */
 export function judge(document: Record<string, unknown>, settings: OracleSettings): Verdict {
   const codes = new Set<MetadataErrorCode>();
   const metadataError = () => codes.add('invalid_client_metadata');
@@ -376,7 +376,7 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
   if (logoutRedirects !== undefined) {
     if (!isStringArray(logoutRedirects)) metadataError();
     else {
-      // The redirect URI rules, answered with invalid_client_metadata (DESIGN §5).
+      // The redirect URI rules, answered with invalid_client_metadata (docs/behaviour.md).
       const logoutKinds = logoutRedirects.map((uri) => lookup(REDIRECT_URIS, uri, 'redirect URI'));
       if (
         logoutKinds.includes('bad') ||

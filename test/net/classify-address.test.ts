@@ -1,4 +1,4 @@
-// The address policy of the safe fetcher (DESIGN §8): every special-purpose
+// The address policy of the safe fetcher (docs/operations.md#outbound-fetches-the-ssrf-guard): every special-purpose
 // block of the IANA registries is refused, and embedded IPv4 addresses are
 // judged by what they embed.
 import assert from 'node:assert/strict';

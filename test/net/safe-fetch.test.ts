@@ -1,4 +1,4 @@
-// The safe fetcher (DESIGN §8) against real TLS servers and TCP sinkholes on
+// The safe fetcher (docs/operations.md#outbound-fetches-the-ssrf-guard) against real TLS servers and TCP sinkholes on
 // loopback. Every refusal is checked twice: by its reason, and by counting the
 // connections a sinkhole at the forbidden address accepted (zero).
 import assert from 'node:assert/strict';

@@ -28,7 +28,7 @@ export interface CorsOptions {
   maxAgeSeconds?: number;
 }
 
-/** Client ID Metadata Documents (DESIGN §9, draft-ietf-oauth-client-id-metadata-document). */
+/** Client ID Metadata Documents (docs/client-id-metadata-documents.md, draft-ietf-oauth-client-id-metadata-document). */
 export interface ClientIdMetadataDocumentsOptions {
   /** Resolve `https` URL client ids by fetching their documents. Default `false`. */
   enabled?: boolean;
@@ -40,7 +40,7 @@ export interface ClientIdMetadataDocumentsOptions {
   maxBytes?: number;
 }
 
-/** The configuration accepted by `createRegistrar` (DESIGN §3). `C` is the host's client type. */
+/** The configuration accepted by `createRegistrar` (docs/configuration.md). `C` is the host's client type. */
 export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   /** The authorization server's issuer identifier, used verbatim. */
   issuer: string;
@@ -70,16 +70,16 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   encryptionAlgValuesSupported?: readonly string[];
   /** Content encryption algorithms accepted for the matching `*_enc` members; needed with the above. */
   encryptionEncValuesSupported?: readonly string[];
-  /** Client ID Metadata Documents (DESIGN §9). Default: off. */
+  /** Client ID Metadata Documents (docs/client-id-metadata-documents.md). Default: off. */
   clientIdMetadataDocuments?: ClientIdMetadataDocumentsOptions;
-  /** The safe fetcher's limits (DESIGN §8). Default `{ timeoutMs: 5000, maxBytes: 65536, allowLoopback: false }`. */
+  /** The safe fetcher's limits (docs/operations.md#outbound-fetches-the-ssrf-guard). Default `{ timeoutMs: 5000, maxBytes: 65536, allowLoopback: false }`. */
   fetch?: OutboundFetchOptions;
   /** Default: `true`, except for an `http` issuer on a loopback host. */
   requireHttps?: boolean;
   /** Peer addresses whose `X-Forwarded-Proto` and `X-Forwarded-For` headers count. */
   trustedProxies?: readonly string[];
   /**
-   * Per-address limits (DESIGN §6): registrations (default 60/60s) and failed
+   * Per-address limits (docs/admission.md): registrations (default 60/60s) and failed
    * management authentications (default 20/60s), in memory unless a limiter
    * is given. `false` disables both.
    */
@@ -98,10 +98,10 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   initialAccessToken?: InitialAccessTokenOption;
   /** Trusted software-statement issuers (RFC 7591 §2.3). Default: statements are ignored. */
   softwareStatement?: SoftwareStatementOptions;
-  /** Host policies run after validation on every registration and update (DESIGN §4.1 step 10). */
+  /** Host policies run after validation on every registration and update (docs/architecture.md#a-registration step 10). */
   policies?: readonly RegistrationPolicy[];
   /**
-   * Seconds a client may go unused before it expires (DESIGN §7); needs the
+   * Seconds a client may go unused before it expires (docs/client-authentication.md#client-lifecycle); needs the
    * `touchClient` callback. Default: clients do not expire.
    */
   clientTtl?: number;

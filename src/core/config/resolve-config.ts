@@ -1,5 +1,5 @@
 /**
- * The library configuration (DESIGN §3) and its resolution into the settings
+ * The library configuration (docs/configuration.md) and its resolution into the settings
  * every use-case reads. Resolution fails at construction, never per request.
  *
  * @module
@@ -48,7 +48,7 @@ import {
 } from './resolve-admission.js';
 import type { ResolvedStore, Settings } from './settings.js';
 
-/** Default `grantTypesSupported` (DESIGN §3). */
+/** Default `grantTypesSupported` (docs/configuration.md). */
 export const DEFAULT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 /** Default `responseTypesSupported`. */
 export const DEFAULT_RESPONSE_TYPES = ['code'] as const;

@@ -32,7 +32,7 @@ export interface Settings<C> {
   readonly rules: MetadataRules;
   readonly subjectTypesSupported: readonly string[];
   readonly clientIdMetadataDocuments: Readonly<Required<ClientIdMetadataDocumentsOptions>>;
-  /** The one way out to the network (DESIGN §8), for sector identifiers, metadata documents and JWKS. */
+  /** The one way out to the network (docs/operations.md#outbound-fetches-the-ssrf-guard), for sector identifiers, metadata documents and JWKS. */
   readonly outboundFetch: OutboundFetch;
   readonly requireHttps: boolean;
   readonly trustedProxies: ReadonlySet<string>;

@@ -1,5 +1,5 @@
 /**
- * Minting and hashing of client credentials (DESIGN §2, "Credential formats").
+ * Minting and hashing of client credentials (RFC 7591 §3.2.1; the formats are in docs/store-contract.md).
  *
  * @module
  */

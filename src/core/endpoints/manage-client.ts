@@ -1,5 +1,5 @@
 /**
- * Client configuration management (RFC 7592 §2, DESIGN §4.2): authenticate
+ * Client configuration management (RFC 7592 §2, docs/management.md): authenticate
  * with the registration access token, then read, update or delete.
  *
  * @module
@@ -38,7 +38,7 @@ export interface AuthenticatedClient<C> {
 }
 
 /**
- * Whether a client is past its `expires_at` (DESIGN §7) at `now` (Unix
+ * Whether a client is past its `expires_at` (docs/client-authentication.md#client-lifecycle) at `now` (Unix
  * seconds): dead for management and authentication until the sweep removes it.
  */
 export function isClientExpired(registration: ClientRegistration, now: number): boolean {

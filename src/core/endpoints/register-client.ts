@@ -1,5 +1,5 @@
 /**
- * The registration use-case (RFC 7591 §3, DESIGN §4.1 steps 9 to 13): validate,
+ * The registration use-case (RFC 7591 §3, docs/architecture.md#a-registration steps 9 to 13): validate,
  * mint and hash credentials, persist through `registerClient`, emit, respond.
  *
  * @module
@@ -20,7 +20,7 @@ import { callStore, checkWriteResult } from '../store/store-calls.js';
 import { clientResponse } from './client-response.js';
 
 /**
- * Steps 9 and 10 of DESIGN §4.1 and the sector identifier check, as registration and update
+ * Steps 9 and 10 of docs/architecture.md#a-registration and the sector identifier check, as registration and update
  * both run them: validates the document the software-statement step left, applies the token's
  * and the host's policies, fetches `sector_identifier_uri`, and keeps the statement as sent.
  */
@@ -38,7 +38,7 @@ export async function settleMetadata<C>(
     tokenPolicy: run.tokenPolicy,
     softwareStatement: statement.claims,
   });
-  // The sector identifier fetch (DESIGN §8) comes after every check that costs nothing.
+  // The sector identifier fetch (docs/operations.md#outbound-fetches-the-ssrf-guard) comes after every check that costs nothing.
   await checkSectorIdentifier(metadata, settings.outboundFetch);
   // RFC 7591 §2.3: the statement is kept and echoed exactly as sent.
   if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
@@ -68,7 +68,7 @@ export async function registerClient<C>(
   admission: RegistrationAdmission = {},
 ): Promise<Record<string, unknown>> {
   const { crypto, store } = settings;
-  // Steps 9 and 10: metadata validation (DESIGN §5), then the token's policy and the host's.
+  // Steps 9 and 10: metadata validation (docs/behaviour.md), then the token's policy and the host's.
   const metadata = await settleMetadata(settings, statement, {
     operation: 'register',
     tokenPolicy: admission.tokenPolicy,

@@ -1,5 +1,5 @@
 /**
- * Client authentication for the host's token endpoint (DESIGN §10, RFC 6749
+ * Client authentication for the host's token endpoint (docs/client-authentication.md#client-authentication-at-your-token-endpoint, RFC 6749
  * §2.3, RFC 7523 §2.2 and §3): which method a request uses, the secret
  * check, expiry, replay, and the renewal of `last_used_at` on success.
  * Signature verification of `private_key_jwt` assertions is passed in, so
@@ -242,7 +242,7 @@ export async function authenticateClient<C>(
   } else if (presented.method === 'private_key_jwt') {
     const consume = store.consumeOnce;
     if (!consume) {
-      // Without a shared replay record an assertion could be replayed: fail closed (DESIGN §1.3).
+      // Without a shared replay record an assertion could be replayed: fail closed (docs/behaviour.md).
       settings.logger.error({
         msg: 'private_key_jwt needs the consumeOnce callback; authentication refused',
       });

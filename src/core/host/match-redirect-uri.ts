@@ -1,5 +1,5 @@
 /**
- * Redirect URI matching for the host's authorization endpoint (DESIGN §10):
+ * Redirect URI matching for the host's authorization endpoint (docs/client-authentication.md#client-authentication-at-your-token-endpoint):
  * exact string comparison (RFC 6749 §3.1.2.3, OAuth 2.0 Security BCP
  * RFC 9700 §4.1.3), except that a loopback redirect URI matches on any port
  * (RFC 8252 §7.3), because a native app picks a free port at run time.

@@ -1,5 +1,5 @@
 /**
- * Client lookup for the host's authorization endpoint (DESIGN §9): a
+ * Client lookup for the host's authorization endpoint (docs/client-id-metadata-documents.md): a
  * registered `client_id` comes from the store; an `https` URL `client_id` is
  * resolved as a Client ID Metadata Document
  * (draft-ietf-oauth-client-id-metadata-document §3, §4): fetched through the

@@ -1,5 +1,5 @@
 /**
- * The expiry sweep (DESIGN §7): removes clients whose `expires_at` has
+ * The expiry sweep (docs/client-authentication.md#client-lifecycle): removes clients whose `expires_at` has
  * passed, in batches, through the store's `sweepExpired`.
  *
  * @module

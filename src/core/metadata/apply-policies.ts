@@ -1,5 +1,5 @@
 /**
- * Host policies (DESIGN §3 `policies`, §4.1 step 10): after the metadata is
+ * Host policies (docs/configuration.md `policies`; step 10 of docs/architecture.md#a-registration): after the metadata is
  * valid, each policy may set defaults, force values, or reject the client.
  * Policies run on registration and on every update (RFC 7592 §2.2), so a
  * client cannot undo one with a PUT.
@@ -73,7 +73,7 @@ function merge(
  * Runs the token's data policy, then the host's policies in order, each on
  * the result of the one before; the host's policies therefore have the last
  * word. A decision that sets values is applied to the request document and
- * validated again with the rules of DESIGN §5, so a policy cannot produce a
+ * validated again with the rules of docs/behaviour.md, so a policy cannot produce a
  * client the rules would refuse. Returns the final metadata.
  */
 export async function applyPolicies<C>(settings: Settings<C>, run: PolicyRun): Promise<ClientMetadata> {

@@ -1,6 +1,6 @@
 /**
  * The `sector_identifier_uri` check (OpenID Connect Dynamic Client
- * Registration 1.0 §5, DESIGN §5): the document is fetched through the safe
+ * Registration 1.0 §5, docs/behaviour.md): the document is fetched through the safe
  * fetcher and must be a JSON array of strings holding every registered
  * redirect URI. It runs after the synchronous metadata validation, so a
  * request with bad metadata costs no outbound request.
@@ -30,7 +30,7 @@ export async function checkSectorIdentifier(metadata: ClientMetadata, fetch: Out
       error,
     );
   }
-  // A redirect is an answer like any other non-200: the fetcher follows none (DESIGN §8).
+  // A redirect is an answer like any other non-200: the fetcher follows none (docs/operations.md#outbound-fetches-the-ssrf-guard).
   if (response.status !== 200) {
     throw invalidClientMetadata(
       `sector_identifier_uri answered with HTTP status ${response.status}; 200 is required.`,

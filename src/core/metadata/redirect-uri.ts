@@ -25,7 +25,7 @@ export const MAX_REDIRECT_URI_LENGTH = 2048;
 
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 /** Control characters and whitespace, including Unicode spaces: never part of a URI a client registers. */
-export const UNSAFE_CHARACTERS =
+export const UNSAFE_CHARACTERS: RegExp =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 

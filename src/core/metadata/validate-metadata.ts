@@ -1,5 +1,5 @@
 /**
- * Client metadata validation (RFC 7591 §2, DESIGN §5). Checks run in a fixed
+ * Client metadata validation (RFC 7591 §2, docs/behaviour.md). Checks run in a fixed
  * order: shape of the document, then each member, then the rules that tie
  * members together. The result holds only known members, defaults filled in.
  *
@@ -62,7 +62,7 @@ const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 /** A validator for an extra member a host accepts: returns the value to store, or throws. */
 export type ExtraMetadataValidator = (value: unknown, metadata: Readonly<ClientMetadata>) => unknown;
 
-/** The server's settings that metadata is validated against (DESIGN §3). */
+/** The server's settings that metadata is validated against (docs/configuration.md). */
 export interface MetadataRules extends OidcRules {
   readonly grantTypesSupported: readonly string[];
   readonly responseTypesSupported: readonly string[];
@@ -232,7 +232,7 @@ function redirectUris(draft: Draft): void {
   }
   let applicationType: string;
   if (input.application_type === undefined) {
-    // DESIGN §5: when every redirect URI is loopback or private-use, the client is native.
+    // docs/behaviour.md: when every redirect URI is loopback or private-use, the client is native.
     const allNative = parsed.length > 0 && parsed.every((uri) => uri.kind !== 'https');
     applicationType = allNative ? 'native' : 'web';
   } else if (input.application_type === 'web' || input.application_type === 'native') {

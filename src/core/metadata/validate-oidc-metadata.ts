@@ -1,7 +1,7 @@
 /**
  * The OpenID Connect members of client metadata (OpenID Connect Dynamic
  * Client Registration 1.0 §2, Front-Channel Logout 1.0 §2.2, Back-Channel
- * Logout 1.0 §2.2, RP-Initiated Logout 1.0 §3.1; DESIGN §5). A step of
+ * Logout 1.0 §2.2, RP-Initiated Logout 1.0 §3.1; docs/behaviour.md). A step of
  * `validateClientMetadata`: it runs after grant types, response types,
  * redirect URIs and the application type are settled, and reads them.
  *
@@ -166,7 +166,7 @@ function endpoints(input: Record<string, unknown>, out: ClientMetadata): void {
     out.post_logout_redirect_uris = [
       ...new Set(
         values.map((value) => {
-          // The redirect URI rules apply, but DESIGN §5 answers invalid_client_metadata for this member.
+          // The redirect URI rules apply, but docs/behaviour.md answers invalid_client_metadata for this member.
           const member = 'post_logout_redirect_uris';
           const parsed = parseRedirectUri(value, member, invalidClientMetadata);
           checkRedirectUriForClient(

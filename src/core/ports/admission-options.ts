@@ -1,5 +1,5 @@
 /**
- * The shapes of the admission settings (DESIGN §3, §6): initial access
+ * The shapes of the admission settings (docs/configuration.md, docs/admission.md): initial access
  * tokens (RFC 7591 §3) and software statements (RFC 7591 §2.3). They are
  * configuration data; `src/admission` puts them to work.
  *
@@ -59,7 +59,7 @@ export interface SoftwareStatementOptions {
   readonly jwksCacheSeconds?: number;
 }
 
-/** The outcome of the software-statement step (DESIGN §4.1 step 8). */
+/** The outcome of the software-statement step (docs/architecture.md#a-registration step 8). */
 export interface StatementOutcome {
   /** The request members with the statement's claims merged over them. */
   readonly document: Record<string, unknown>;
@@ -85,7 +85,7 @@ export type SoftwareStatementCheck = (
  */
 export type InitialAccessTokenCheck = (token: string | null) => Promise<RegistrationAdmission>;
 
-/** What admission (DESIGN §6) decided about a registration request. */
+/** What admission (docs/admission.md) decided about a registration request. */
 export interface RegistrationAdmission {
   /** The data policy of the initial access token; stored with the client. */
   readonly tokenPolicy?: MetadataPolicy | undefined;

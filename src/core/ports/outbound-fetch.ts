@@ -1,5 +1,5 @@
 /**
- * The shape of Registrar's one way out to the network (DESIGN §8). The core
+ * The shape of Registrar's one way out to the network (docs/operations.md#outbound-fetches-the-ssrf-guard). The core
  * only names it; `src/net/` implements it with the SSRF guard, and every
  * outbound request (sector identifiers, software-statement JWKS, Client ID
  * Metadata Documents, `jwks_uri`) goes through it.
@@ -38,7 +38,7 @@ export interface ResolvedAddress {
 /** Resolves a host name to every address it has; the default uses the system resolver. */
 export type HostResolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
 
-/** The `fetch` configuration key (DESIGN §3): the safe fetcher's limits. */
+/** The `fetch` configuration key (docs/configuration.md): the safe fetcher's limits. */
 export interface OutboundFetchOptions {
   /** The time cap for a whole request (resolution, connection, TLS, body), in milliseconds. Default 5000. */
   readonly timeoutMs?: number;

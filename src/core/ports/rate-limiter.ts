@@ -1,5 +1,5 @@
 /**
- * The rate-limit configuration (DESIGN §3 `rateLimit`, §6) and the contract a
+ * The rate-limit configuration (docs/configuration.md `rateLimit`, docs/admission.md#rate-limits) and the contract a
  * limiter backend implements. The backends live in `src/admission/`; the
  * HTTP layer applies the limits per client address.
  *
@@ -47,7 +47,7 @@ export type RateLimitSpec = string | RateLimitRule | false;
 
 /** The `rateLimit` configuration key; `rateLimit: false` disables every limit. */
 export interface RateLimitConfig {
-  /** Registration attempts per client address (DESIGN §4.1 step 3). Default `'60/60s'`. */
+  /** Registration attempts per client address (docs/architecture.md#a-registration step 3). Default `'60/60s'`. */
   registrations?: RateLimitSpec;
   /**
    * Failed management authentications per client address; past the limit a
@@ -105,7 +105,7 @@ export function parseRateLimitRule(spec: unknown, name = 'rateLimit'): RateLimit
 
 /** The limits a Registrar applies; each throws a `RegistrationError` when it refuses. */
 export interface RateLimits {
-  /** Counts a registration attempt from `address` (DESIGN §4.1 step 3); 429 past the limit. */
+  /** Counts a registration attempt from `address` (docs/architecture.md#a-registration step 3); 429 past the limit. */
   admitRegistration(address: string): Promise<void>;
   /**
    * Counts a management attempt from `address` before its token is checked,

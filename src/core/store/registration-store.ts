@@ -1,5 +1,5 @@
 /**
- * The host-owned persistence contract (DESIGN §2). Registrar mints and hashes
+ * The host-owned persistence contract (docs/store-contract.md). Registrar mints and hashes
  * credentials and frames every response; a store only persists what it is
  * given. A store never receives a plaintext secret or token.
  *
@@ -24,9 +24,9 @@ export interface ClientRegistration {
   client_secret_expires_at: number;
   /** `sha256:` + base64url SHA-256 of the registration access token; absent when management is off. */
   registration_access_token_hash?: string;
-  /** Unix seconds after which an unused client expires (DESIGN §7); absent when clients do not expire. */
+  /** Unix seconds after which an unused client expires (docs/client-authentication.md#client-lifecycle); absent when clients do not expire. */
   expires_at?: number;
-  /** Unix seconds of the last proven use (DESIGN §7). */
+  /** Unix seconds of the last proven use (docs/client-authentication.md#client-lifecycle). */
   last_used_at?: number;
   /**
    * The policy of the stored initial access token the client registered
@@ -56,7 +56,7 @@ export type StoreWriteResult<C> = StoreSuccess<C> | StoreFailure;
 export type StoreDeleteResult<C> = undefined | { ok: true; client?: C } | StoreFailure;
 
 /**
- * The RegistrationStore contract (DESIGN §2). `C` is the host's opaque client.
+ * The RegistrationStore contract (docs/store-contract.md). `C` is the host's opaque client.
  * A flat configuration key of the same name wins over the method.
  */
 export interface RegistrationStore<C = ClientRegistration> extends Partial<InitialAccessTokenStore> {
@@ -82,13 +82,13 @@ export interface RegistrationStore<C = ClientRegistration> extends Partial<Initi
    * one answers success; the others answer `reason: 'not_found'`.
    */
   unregisterClient?(client: C): Promise<StoreDeleteResult<C>> | StoreDeleteResult<C>;
-  /** Renew `last_used_at` on proven use (DESIGN §7). */
+  /** Renew `last_used_at` on proven use (docs/client-authentication.md#client-lifecycle). */
   touchClient?(clientId: string, at: number): Promise<void> | void;
   /**
    * Remove up to `limit` clients whose `expires_at` is before `now` (Unix
    * seconds); returns how many were removed. A store should also call
    * `onExpired` once with the id of each client this call removed (and only
-   * those), so Registrar can emit `client.expired` events (DESIGN §7); a
+   * those), so Registrar can emit `client.expired` events (docs/client-authentication.md#client-lifecycle); a
    * store that does not still works, and its removals go unnamed.
    */
   sweepExpired?(now: number, limit: number, onExpired?: (clientId: string) => void): Promise<number> | number;
@@ -116,7 +116,7 @@ export interface ClientPage {
   readonly next?: string;
 }
 
-/** The names of the contract's callbacks, in the order DESIGN §2 lists them. */
+/** The names of the contract's callbacks, in the order docs/store-contract.md lists them. */
 export const STORE_CALLBACKS = [
   'registerClient',
   'loadClient',
@@ -193,11 +193,11 @@ export const INITIAL_ACCESS_TOKEN_CALLBACKS = [
  * key that overrides the store's method: the contract, the administration
  * listing and the initial-access-token capability.
  */
-export const ALL_STORE_CALLBACKS = [
-  ...STORE_CALLBACKS,
-  'listClients',
-  ...INITIAL_ACCESS_TOKEN_CALLBACKS,
-] as const;
+export const ALL_STORE_CALLBACKS: readonly (
+  | (typeof STORE_CALLBACKS)[number]
+  | 'listClients'
+  | (typeof INITIAL_ACCESS_TOKEN_CALLBACKS)[number]
+)[] = [...STORE_CALLBACKS, 'listClients', ...INITIAL_ACCESS_TOKEN_CALLBACKS];
 
 /**
  * Whether a stored token can register one more client at `now` (Unix

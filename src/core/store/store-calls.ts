@@ -1,5 +1,5 @@
 /**
- * Calls into the host's store, with the result mapping of DESIGN §2: an
+ * Calls into the host's store, with the result mapping of docs/store-contract.md: an
  * unreachable database becomes 503, any other throw or an answer outside the
  * contract becomes a generic 500. Nothing a store says reaches the caller.
  *
