@@ -13,6 +13,7 @@ export type {
   RegistrarConfig,
   RotationPolicy,
 } from './core/config/registrar-config.js';
+export type { ResolvedStore, Settings } from './core/config/settings.js';
 export { type CryptoProvider, webCrypto } from './core/credentials/credentials.js';
 export { MAX_JSON_DEPTH } from './core/credentials/encoding.js';
 export {
@@ -39,7 +40,11 @@ export type {
   PolicyDecision,
   RegistrationPolicy,
 } from './core/metadata/registration-policy.js';
-export { type ExtraMetadataValidator, validateClientMetadata } from './core/metadata/validate-metadata.js';
+export {
+  type ExtraMetadataValidator,
+  type MetadataRules,
+  validateClientMetadata,
+} from './core/metadata/validate-metadata.js';
 export type {
   InitialAccessTokenOption,
   InitialAccessTokenOptions,
@@ -71,6 +76,8 @@ export {
 } from './core/ports/rate-limiter.js';
 export { MAX_CLIENT_ID_LENGTH, MAX_JTI_LENGTH } from './core/store/identifiers.js';
 export {
+  type ClientPage,
+  type ClientPageOptions,
   type ClientRegistration,
   hasInitialAccessTokens,
   type InitialAccessTokenRecord,
@@ -82,5 +89,6 @@ export {
   type StoreWriteResult,
 } from './core/store/registration-store.js';
 export type { TokenRequest } from './http/token-request.js';
-export type { RegistrarRequest, RegistrarResponse } from './http/types.js';
+export type { RegistrarHandler, RegistrarRequest, RegistrarResponse } from './http/types.js';
 export { createRegistrar, type Registrar } from './registrar.js';
+export type { BundledStore, BundledStoreWithTokens } from './store/bundled-store.js';

@@ -24,11 +24,11 @@ import {
   sweepExpiredClients,
 } from './core/host/sweep-expired-clients.js';
 import type { ClientMetadata } from './core/metadata/client-metadata.js';
+import type { OutboundFetch, OutboundFetchOptions } from './core/ports/outbound-fetch.js';
 import type { ClientRegistration } from './core/store/registration-store.js';
 import { createHandler } from './http/handler.js';
 import { readTokenRequest, type TokenRequest } from './http/token-request.js';
 import type { RegistrarHandler } from './http/types.js';
-import { createSafeFetch } from './net/safe-fetch.js';
 
 /** A mounted Registrar. `C` is the host's client type. */
 export interface Registrar<C = unknown> extends RegistrarHandler {
@@ -56,9 +56,22 @@ export interface Registrar<C = unknown> extends RegistrarHandler {
   sweep(options?: SweepOptions): Promise<SweepResult>;
 }
 
+/**
+ * The safe fetcher (`net/safe-fetch.ts`), loaded on the first outbound fetch, so that
+ * `import 'registrar'` loads no network module (`node:dns`, `node:https`) until a sector
+ * identifier, a metadata document or a JWK Set is actually fetched.
+ */
+function loadedOnFirstUse(options: OutboundFetchOptions): OutboundFetch {
+  let fetcher: Promise<OutboundFetch> | undefined;
+  return async (url, requestOptions) => {
+    fetcher ??= import('./net/safe-fetch.js').then((module) => module.createSafeFetch(options));
+    return (await fetcher)(url, requestOptions);
+  };
+}
+
 /** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
-  const resolved = resolveConfig(config, { createOutboundFetch: createSafeFetch });
+  const resolved = resolveConfig(config, { createOutboundFetch: loadedOnFirstUse });
   const { settings } = resolved;
   const checkInitialAccessToken = createInitialAccessTokenCheck(resolved.initialAccessToken, settings);
   const checkSoftwareStatement = createSoftwareStatementCheck(resolved.softwareStatement, settings);
