@@ -186,3 +186,30 @@ describe('unknown configuration keys in a registrar serve --config file', () => 
     );
   });
 });
+
+describe('the server keys of a --config file', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'registrar-server-keys-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts rateLimit.redis and rateLimit.redisKeyPrefix, and still names a misspelt rule', () => {
+    const good = join(dir, 'redis.json');
+    writeFileSync(
+      good,
+      JSON.stringify({ rateLimit: { redis: 'redis://127.0.0.1:6379', redisKeyPrefix: 'a:' } }),
+    );
+    assert.doesNotThrow(() => resolveCommandOptions(['--config', good], {}));
+    const typo = join(dir, 'typo.json');
+    writeFileSync(
+      typo,
+      JSON.stringify({ rateLimit: { redis: 'redis://127.0.0.1:6379', managementFailure: '3/60s' } }),
+    );
+    assert.throws(() => resolveCommandOptions(['--config', typo], {}), {
+      name: 'ConfigurationError',
+      message:
+        'rateLimit.managementFailure is not a configuration key (did you mean rateLimit.managementFailures?).',
+    });
+  });
+});

@@ -114,7 +114,14 @@ function readConfigFile(path: string): Record<string, unknown> {
   for (const key of Object.keys(parsed)) {
     if (FILE_FORBIDDEN_KEYS.has(key)) throw new ConfigurationError(`The config file cannot set ${key}.`);
   }
-  checkConfigTypes(parsed);
+  // `rateLimit.redis` and `rateLimit.redisKeyPrefix` are the server's own: they pick the backend.
+  const { rateLimit } = parsed;
+  if (isJsonObject(rateLimit)) {
+    const { redis: _redis, redisKeyPrefix: _prefix, ...rules } = rateLimit;
+    checkConfigTypes({ ...parsed, rateLimit: rules });
+  } else {
+    checkConfigTypes(parsed);
+  }
   return parsed as Record<string, unknown>;
 }
 
