@@ -197,6 +197,55 @@ describe('registrar serve rate limits', () => {
     }
   });
 
+  it('turns every limit off with --rate-limit off, management authentication included', async () => {
+    const server = await startServe(['--port', '0', '--store', 'memory:', '--rate-limit', 'off']);
+    try {
+      const burst = await Promise.all(Array.from({ length: 65 }, () => register(server.url, METADATA)));
+      assert.ok(burst.every((response) => response.status === 201));
+      const uri = burst[0]?.json.registration_client_uri as string;
+      const token = burst[0]?.json.registration_access_token as string;
+      for (let i = 0; i < 25; i++) {
+        assert.equal((await fetch(uri, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+      }
+      assert.equal((await fetch(uri, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('sets the failed-authentication limit with --management-rate-limit, also after --rate-limit off', async () => {
+    const server = await startServe([
+      '--port',
+      '0',
+      '--store',
+      'memory:',
+      '--rate-limit',
+      'off',
+      '--management-rate-limit',
+      '2/3600s',
+    ]);
+    try {
+      const registered = await register(server.url, METADATA);
+      const uri = registered.json.registration_client_uri as string;
+      const statuses = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await fetch(uri, { headers: { authorization: 'Bearer wrong' } })).status);
+      }
+      assert.deepEqual(statuses, [401, 401, 429]);
+    } finally {
+      await server.stop();
+    }
+    assert.equal(
+      resolveCommandOptions([], { REGISTRAR_MANAGEMENT_RATE_LIMIT: 'off' }).managementRateLimit,
+      null,
+      'the variable works like the flag',
+    );
+    assert.throws(() => resolveCommandOptions(['--management-rate-limit', 'many'], {}), {
+      name: 'ConfigurationError',
+      message: /^--management-rate-limit /,
+    });
+  });
+
   it('exits 2 with a clear message for a malformed --rate-limit', () => {
     const result = runCommand(['serve', '--port', '0', '--store', 'memory:', '--rate-limit', 'lots']);
     assert.equal(result.status, 2);

@@ -40,7 +40,9 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --pg-pool-size N      PostgreSQL connections per instance (10)
   --pg-schema NAME      PostgreSQL schema for Registrar's tables (public)
   --no-migrate          serve: do not apply migrations; refuse to start if any are pending
-  --rate-limit RULE     registrations per client address: COUNT/SECONDSs (60/60s) or off
+  --rate-limit RULE     registrations per client address: COUNT/SECONDSs (60/60s); off turns every limit off
+  --management-rate-limit RULE
+                        failed management authentications per client address (20/60s) or off
   --redis URL           share rate limits through Redis (redis://HOST:6379)
   --headers-timeout S   serve: seconds to receive the request headers (10)
   --request-timeout S   serve: seconds to receive the whole request (30)

@@ -24,6 +24,7 @@ export const FLAGS = {
   'pg-schema': { type: 'string', default: 'public' },
   'no-migrate': { type: 'boolean' },
   'rate-limit': { type: 'string' },
+  'management-rate-limit': { type: 'string' },
   redis: { type: 'string' },
   'headers-timeout': { type: 'string', default: '10' },
   'request-timeout': { type: 'string', default: '30' },
@@ -57,8 +58,10 @@ export interface CommandOptions {
   readonly pgSchema: string;
   /** Whether `serve` applies pending migrations at start (`false` with `--no-migrate`). */
   readonly migrate: boolean;
-  /** `--rate-limit`: the registration rule, `null` for `off`, `undefined` when not given. */
+  /** `--rate-limit`: the registration rule, `null` for `off` (which turns every limit off), `undefined` when not given. */
   readonly rateLimit: RateLimitRule | null | undefined;
+  /** `--management-rate-limit`: the failed management authentication rule, `null` for `off`, `undefined` when not given. */
+  readonly managementRateLimit: RateLimitRule | null | undefined;
   /** `--redis`: the Redis URL that selects the shared rate limiter. */
   readonly redis: string | undefined;
   /** `serve --headers-timeout`: seconds a client has to send the request headers (default 10). */
@@ -183,6 +186,7 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     throw new ConfigurationError('--pg-pool-size must be a positive integer.');
   }
   const rateLimit = pick('rate-limit');
+  const managementRateLimit = pick('management-rate-limit');
   const headersTimeoutSeconds = positiveInteger(pick('headers-timeout'), 'headers-timeout');
   const requestTimeoutSeconds = positiveInteger(pick('request-timeout'), 'request-timeout');
   if (headersTimeoutSeconds > requestTimeoutSeconds) {
@@ -198,6 +202,10 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     pgSchema: String(pick('pg-schema')),
     migrate: pick('no-migrate') !== true,
     rateLimit: typeof rateLimit === 'string' ? parseRateLimitRule(rateLimit, '--rate-limit') : undefined,
+    managementRateLimit:
+      typeof managementRateLimit === 'string'
+        ? parseRateLimitRule(managementRateLimit, '--management-rate-limit')
+        : undefined,
     redis: pick('redis') as string | undefined,
     headersTimeoutSeconds,
     requestTimeoutSeconds,

@@ -184,7 +184,14 @@ async function rateLimitSettings(
   } = (file || {}) as RateLimitConfig & ServerRateLimitKeys;
   const rateLimit: RateLimitConfig =
     file === false ? { registrations: false, managementFailures: false } : { ...rules };
-  if (options.rateLimit !== undefined) rateLimit.registrations = options.rateLimit ?? false;
+  // `--rate-limit off` turns every limit off; `--management-rate-limit` then sets that one alone.
+  if (options.rateLimit === null) {
+    rateLimit.registrations = false;
+    rateLimit.managementFailures = false;
+  } else if (options.rateLimit !== undefined) {
+    rateLimit.registrations = options.rateLimit;
+  }
+  if (options.managementRateLimit !== undefined) rateLimit.managementFailures = options.managementRateLimit ?? false;
   const redis = options.redis ?? fileRedis;
   if (redis !== undefined && typeof redis !== 'string')
     throw new ConfigurationError('rateLimit.redis must be a URL.');
