@@ -191,7 +191,8 @@ async function rateLimitSettings(
   } else if (options.rateLimit !== undefined) {
     rateLimit.registrations = options.rateLimit;
   }
-  if (options.managementRateLimit !== undefined) rateLimit.managementFailures = options.managementRateLimit ?? false;
+  if (options.managementRateLimit !== undefined)
+    rateLimit.managementFailures = options.managementRateLimit ?? false;
   const redis = options.redis ?? fileRedis;
   if (redis !== undefined && typeof redis !== 'string')
     throw new ConfigurationError('rateLimit.redis must be a URL.');
