@@ -79,6 +79,11 @@ const WRONG: Record<string, [unknown, string][]> = {
     [{ origins: ['https://login.bank.com', 3] }, 'cors.origins'],
     [{ maxAgeSeconds: '600' }, 'cors.maxAgeSeconds'],
   ],
+  privateUseSchemes: [
+    ['strict', 'privateUseSchemes'],
+    [['https'], 'privateUseSchemes'],
+    [['javascript'], 'privateUseSchemes'],
+  ],
   extraMetadata: [
     [['x_team'], 'extraMetadata'],
     [{ x_team: 'string' }, 'extraMetadata.x_team'],

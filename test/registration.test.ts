@@ -269,8 +269,8 @@ describe('POST /oauth/register', () => {
         error: 'invalid_redirect_uri',
       },
       {
-        name: 'a private-use scheme without a dot',
-        body: { redirect_uris: ['myapp:/cb'], application_type: 'native' },
+        name: 'a refused scheme on a native client',
+        body: { redirect_uris: ['view-source:https://client.example.org/cb'], application_type: 'native' },
         error: 'invalid_redirect_uri',
       },
       {

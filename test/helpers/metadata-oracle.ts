@@ -10,7 +10,7 @@ export type RedirectKind =
   | 'https' // https on a host that is not loopback
   | 'https-loopback' // https on localhost or 127.0.0.0/8: fine, except for a web client using implicit
   | 'loopback' // http on a loopback host
-  | 'private-use' // reverse-domain scheme with a path: native clients only
+  | 'private-use' // any scheme not refused, with a path: native clients only
   | 'bad'; // refused whatever the client
 
 /** Every redirect URI the generators use, labelled by hand. */
@@ -30,6 +30,8 @@ export const REDIRECT_URIS: ReadonlyMap<string, RedirectKind> = new Map<string, 
   ['com.example.app:/oauth2redirect', 'private-use'],
   ['org.example.native:/cb', 'private-use'],
   ['com.example.app://callback/path', 'private-use'],
+  ['myapp:/cb', 'private-use'],
+  ['cursor://anysphere.cursor-retrieval/oauth/callback', 'private-use'],
   ['https://client.example.org/cb#fragment', 'bad'],
   ['https://user:password@client.example.org/cb', 'bad'],
   ['https://user@client.example.org/cb', 'bad'],
@@ -50,7 +52,8 @@ export const REDIRECT_URIS: ReadonlyMap<string, RedirectKind> = new Map<string, 
   ['http://localhost.evil.example/cb', 'bad'],
   ['/relative/cb', 'bad'],
   ['client.example.org/cb', 'bad'],
-  ['myapp:/cb', 'bad'],
+  ['view-source:https://client.example.org/cb', 'bad'],
+  ['filesystem:https://client.example.org/temporary/cb', 'bad'],
   ['com.example.app:', 'bad'],
   ['', 'bad'],
   [`https://client.example.org/${'a'.repeat(2100)}`, 'bad'],

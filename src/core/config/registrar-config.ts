@@ -7,6 +7,7 @@
 
 import type { CryptoProvider } from '../credentials/credentials.js';
 import type { Logger, RegistrarEvent } from '../events.js';
+import type { PrivateUseSchemes } from '../metadata/redirect-uri.js';
 import type { RegistrationPolicy } from '../metadata/registration-policy.js';
 import type { ExtraMetadataValidator } from '../metadata/validate-metadata.js';
 import type { InitialAccessTokenOption, SoftwareStatementOptions } from '../ports/admission-options.js';
@@ -86,6 +87,14 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   rateLimit?: RateLimitConfig | false;
   /** Default: any origin, no credentials. `false` disables CORS. */
   cors?: CorsOptions | false;
+  /**
+   * Which private-use redirect URI schemes native clients may register
+   * (RFC 8252 §7.1): `'any'` (default) every scheme but the refused ones
+   * (`javascript`, `data`, `vbscript`, `file`, `blob`, `about`, `filesystem`,
+   * `view-source`), so `cursor://` and `windsurf://` register;
+   * `'reverse-domain'` only schemes with a dot; or a list of allowed schemes.
+   */
+  privateUseSchemes?: PrivateUseSchemes;
   /** Extra members to accept, each with a validator; all other unknown members are dropped. */
   extraMetadata?: Record<string, ExtraMetadataValidator>;
   /** Seconds until a client secret expires; 0 (default) means never. */

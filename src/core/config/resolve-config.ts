@@ -8,7 +8,7 @@
 import { webCrypto } from '../credentials/credentials.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../events.js';
-import { isLoopbackHostname } from '../metadata/redirect-uri.js';
+import { FORBIDDEN_REDIRECT_SCHEMES, isLoopbackHostname } from '../metadata/redirect-uri.js';
 import { checkScope } from '../metadata/validate-metadata.js';
 import {
   DEFAULT_FETCH_MAX_BYTES,
@@ -184,6 +184,23 @@ export const CONFIG_CHECKS: Readonly<
       },
       maxAgeSeconds: nonNegative,
     });
+  },
+  privateUseSchemes: (value, name) => {
+    if (value === 'any' || value === 'reverse-domain') return;
+    const shape = `${name} must be 'any', 'reverse-domain' or an array of lower-case private-use schemes (not http or https).`;
+    if (!Array.isArray(value)) throw new ConfigurationError(shape);
+    for (const scheme of value) {
+      if (
+        typeof scheme !== 'string' ||
+        !/^[a-z][a-z0-9+.-]*$/.test(scheme) ||
+        ['http', 'https'].includes(scheme)
+      ) {
+        throw new ConfigurationError(shape);
+      }
+      if (FORBIDDEN_REDIRECT_SCHEMES.has(scheme)) {
+        throw new ConfigurationError(`${name} cannot allow the refused scheme '${scheme}'.`);
+      }
+    }
   },
   extraMetadata: (value, name) => {
     for (const [member, validator] of Object.entries(object(value, name)))
@@ -361,6 +378,7 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
       scopesSupported: config.scopesSupported,
       defaultScope: config.defaultScope,
       extraMetadata: config.extraMetadata,
+      privateUseSchemes: config.privateUseSchemes ?? 'any',
       subjectTypesSupported,
       ...resolveEncryption(config as RegistrarConfig<unknown>),
     },

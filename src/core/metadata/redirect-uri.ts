@@ -15,7 +15,19 @@ export const FORBIDDEN_REDIRECT_SCHEMES: ReadonlySet<string> = new Set([
   'file',
   'blob',
   'about',
+  'filesystem',
+  'view-source',
 ]);
+
+/**
+ * Which private-use schemes a native client may register (RFC 8252 §7.1):
+ * `'any'` (the default) any syntactically valid scheme that is not refused
+ * (`FORBIDDEN_REDIRECT_SCHEMES`; `http` and `https` keep their own rules), so
+ * `cursor://` and `windsurf://` register; `'reverse-domain'` only schemes
+ * with a dot, as RFC 8252 §7.1 asks (`com.example.app:/cb`); or an explicit
+ * list of the schemes allowed.
+ */
+export type PrivateUseSchemes = 'any' | 'reverse-domain' | readonly string[];
 
 /** Loopback host names accepted for plain `http` (RFC 8252 §7.3, §8.3). */
 export const LOOPBACK_HOSTNAMES: ReadonlySet<string> = new Set(['localhost', '[::1]']);
@@ -55,8 +67,9 @@ export function isLoopbackHostname(hostname: string): boolean {
  */
 export function parseRedirectUri(
   value: unknown,
-  member = 'redirect_uris',
+  member: string = 'redirect_uris',
   fail: UriFailure = invalidRedirectUri,
+  privateUseSchemes: PrivateUseSchemes = 'any',
 ): ParsedRedirectUri {
   if (typeof value !== 'string' || value.length === 0) {
     throw fail(`Each entry of ${member} must be a non-empty string.`);
@@ -102,11 +115,14 @@ export function parseRedirectUri(
     }
     return { value, kind: 'loopback', url };
   }
-  // RFC 8252 §7.1: a private-use scheme is a reverse domain name, with a path.
-  if (!scheme.includes('.')) {
+  if (privateUseSchemes === 'reverse-domain' && !scheme.includes('.')) {
+    // RFC 8252 §7.1: a private-use scheme is a reverse domain name.
     throw fail(
       `An entry of ${member} uses the scheme '${scheme}', which is neither https nor a reverse-domain private-use scheme.`,
     );
+  }
+  if (typeof privateUseSchemes !== 'string' && !privateUseSchemes.includes(scheme)) {
+    throw fail(`An entry of ${member} uses the scheme '${scheme}', which this server does not allow.`);
   }
   if (url.username !== '' || url.password !== '' || /^[^:]+:\/\/[^/?]*@/.test(value)) {
     throw fail(`An entry of ${member} contains user information.`);

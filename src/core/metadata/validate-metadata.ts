@@ -95,7 +95,7 @@ export function validateClientMetadata(
 ): ClientMetadata {
   const draft = prepare(document);
   grantAndResponseTypes(draft, rules);
-  redirectUris(draft);
+  redirectUris(draft, rules);
   tokenEndpointAuth(draft, rules);
   keys(draft);
   scope(draft, rules);
@@ -213,7 +213,7 @@ function grantAndResponseTypes(draft: Draft, rules: MetadataRules): void {
   out.response_types = responseTypes;
 }
 
-function redirectUris(draft: Draft): void {
+function redirectUris(draft: Draft, rules: MetadataRules): void {
   const { input, out } = draft;
   const grantTypes = out.grant_types as string[];
   const usesRedirects = grantTypes.includes('authorization_code') || grantTypes.includes('implicit');
@@ -223,7 +223,9 @@ function redirectUris(draft: Draft): void {
     if (values.length > MAX_REDIRECT_URIS) {
       throw invalidRedirectUri(`redirect_uris holds more than ${MAX_REDIRECT_URIS} entries.`);
     }
-    parsed = values.map((value) => parseRedirectUri(value));
+    parsed = values.map((value) =>
+      parseRedirectUri(value, 'redirect_uris', invalidRedirectUri, rules.privateUseSchemes),
+    );
   }
   if (usesRedirects && parsed.length === 0) {
     throw invalidRedirectUri(

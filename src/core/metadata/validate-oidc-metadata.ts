@@ -11,7 +11,7 @@
 import { invalidClientMetadata, quoted } from '../errors.js';
 import type { ClientMetadata } from './client-metadata.js';
 import { absoluteUrl, string, stringArray } from './metadata-values.js';
-import { checkRedirectUriForClient, parseRedirectUri } from './redirect-uri.js';
+import { checkRedirectUriForClient, type PrivateUseSchemes, parseRedirectUri } from './redirect-uri.js';
 
 /** The server settings this step reads. */
 export interface OidcRules {
@@ -21,6 +21,8 @@ export interface OidcRules {
   /** Default none: the encryption members are refused. */
   readonly encryptionAlgValuesSupported?: readonly string[] | undefined;
   readonly encryptionEncValuesSupported?: readonly string[] | undefined;
+  /** Which private-use redirect schemes native clients may use. Default `'any'`. */
+  readonly privateUseSchemes?: PrivateUseSchemes | undefined;
 }
 
 /** `id_token_signed_response_alg` when the client sends none (OpenID Connect Registration §2). */
@@ -152,7 +154,7 @@ function authentication(input: Record<string, unknown>, out: ClientMetadata): vo
   }
 }
 
-function endpoints(input: Record<string, unknown>, out: ClientMetadata): void {
+function endpoints(input: Record<string, unknown>, out: ClientMetadata, rules: OidcRules): void {
   if (input.initiate_login_uri !== undefined) {
     out.initiate_login_uri = absoluteUrl(input.initiate_login_uri, 'initiate_login_uri');
   }
@@ -168,7 +170,7 @@ function endpoints(input: Record<string, unknown>, out: ClientMetadata): void {
         values.map((value) => {
           // The redirect URI rules apply, but docs/behaviour.md answers invalid_client_metadata for this member.
           const member = 'post_logout_redirect_uris';
-          const parsed = parseRedirectUri(value, member, invalidClientMetadata);
+          const parsed = parseRedirectUri(value, member, invalidClientMetadata, rules.privateUseSchemes);
           checkRedirectUriForClient(
             parsed,
             out.application_type as string,
@@ -209,5 +211,5 @@ export function validateOidcMetadata(
   signing(input, out, rules);
   encryption(input, out, rules);
   authentication(input, out);
-  endpoints(input, out);
+  endpoints(input, out, rules);
 }
