@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under test/ with node's test runner (TypeScript through tsx).
-// Node 20 takes no glob patterns on the command line, so the files are listed here.
-// Pass file paths to run only those.
+// Runs the *.test.ts files under the given files and folders (all of test/ when none is given) with
+// node's test runner (TypeScript through tsx). Node 20 takes no glob patterns on the command line,
+// so the files are listed here. `--list` prints the files a run would start, and starts none.
 //
 // A suite whose first line is `// services: postgres, redis` needs those real
 // services on 127.0.0.1. When one does not answer, the suite is skipped with one
 // line saying how to run it, except under CI=true, where it runs (and fails): CI
 // never skips silently. `postgres-server` means the suite stops and starts this
-// machine's PostgreSQL; such suites run alone, after all the others.
+// machine's PostgreSQL: such suites run only when REGISTRAR_OUTAGE_TESTS=1 (one line
+// says so otherwise, CI=true or not), alone, after all the others.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -57,7 +58,26 @@ const SERVICES = {
   },
 };
 
-const files = process.argv.length > 2 ? process.argv.slice(2) : find('test').sort();
+const args = process.argv.slice(2);
+const listOnly = args.includes('--list');
+const roots = args.filter((arg) => arg !== '--list');
+const found = (roots.length > 0 ? roots : ['test']).flatMap((root) =>
+  statSync(root).isDirectory() ? find(root) : [root],
+);
+const listed = [...new Set(found.map((file) => normalize(file)))].sort();
+const outage = process.env.REGISTRAR_OUTAGE_TESTS === '1';
+const stopsPostgres = (file) => servicesOf(file).includes('postgres-server');
+const files = outage ? listed : listed.filter((file) => !stopsPostgres(file));
+if (files.length < listed.length) {
+  const left = listed.filter((file) => !files.includes(file));
+  console.log(
+    `Leaving out ${left.length} suite(s) that stop this machine's PostgreSQL (${left.join(', ')}): set REGISTRAR_OUTAGE_TESTS=1 to run them, as .ci/run does.`,
+  );
+}
+if (listOnly) {
+  for (const file of files) console.log(file);
+  process.exit(0);
+}
 const needs = new Map(files.map((file) => [file, servicesOf(file)]));
 const missing = new Set();
 for (const name of new Set([...needs.values()].flat())) {

@@ -1,4 +1,5 @@
-// The end-to-end HTTP suites again, with Registrar mounted through the Express adapter.
+// The end-to-end suites listed in test/e2e/suites.ts again, with Registrar mounted through the
+// Express adapter.
 import { runHttpSuitesThrough } from '../helpers/parity.js';
 
 runHttpSuitesThrough('express');

@@ -1,4 +1,5 @@
-// The end-to-end HTTP suites again, with Registrar mounted through the Fastify adapter.
+// The end-to-end suites listed in test/e2e/suites.ts again, with Registrar mounted through the
+// Fastify adapter.
 import { runHttpSuitesThrough } from '../helpers/parity.js';
 
 runHttpSuitesThrough('fastify');

@@ -1,0 +1,78 @@
+// The README's examples run as written: each server starts, registers a client, and leaves the
+// host's own route to the host; the store of docs/writing-a-store.md passes the conformance kit.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { createAppStore, createClientsTable } from '../../examples/custom-store.js';
+import { storeConformance } from '../../src/testkit/store-conformance.js';
+import { register } from '../helpers/http.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+/** A port the system just handed out and released; the example binds it right after. */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('examples', () => {
+  for (const name of ['node', 'express', 'fastify', 'hono']) {
+    it(`examples/${name}.ts serves registration beside the host's routes`, async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['--import', TSX, `examples/${name}.ts`], {
+        cwd: ROOT,
+        env: { ...process.env, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        let output = '';
+        await new Promise<void>((resolve, reject) => {
+          const onData = (chunk: Buffer) => {
+            output += chunk.toString('utf8');
+            if (output.includes('registration endpoint:')) resolve();
+          };
+          child.stdout.on('data', onData);
+          child.stderr.on('data', onData);
+          child.once('exit', (code) =>
+            reject(new Error(`examples/${name}.ts exited with ${code}:\n${output}`)),
+          );
+        });
+        const url = `http://127.0.0.1:${port}`;
+        assert.match(output, new RegExp(`registration endpoint: ${url}/oauth/register`));
+        const { status, json } = await register(url, { redirect_uris: ['https://client.example.org/cb'] });
+        assert.equal(status, 201);
+        assert.equal(json.registration_client_uri, `${url}/oauth/register/${json.client_id}`);
+        const home = await fetch(url);
+        assert.equal(home.status, 200);
+        assert.equal(await home.text(), 'the rest of the authorization server\n');
+      } finally {
+        child.kill('SIGTERM');
+        if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+      }
+    });
+  }
+});
+
+storeConformance('examples/custom-store.ts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'registrar-example-store-'));
+  const db = new Database(join(dir, 'app.db'));
+  createClientsTable(db);
+  return {
+    store: createAppStore(db),
+    close: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
