@@ -4,10 +4,10 @@
 // code or read local data are refused under every setting.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RegistrarConfig } from '../src/core/config/registrar-config.js';
-import type { PrivateUseSchemes } from '../src/core/metadata/redirect-uri.js';
-import { createRegistrar } from '../src/registrar.js';
-import { createMemoryStore } from '../src/store/memory.js';
+import type { RegistrarConfig } from '../../../../src/core/config/registrar-config.js';
+import type { PrivateUseSchemes } from '../../../../src/core/metadata/redirect-uri.js';
+import { createRegistrar } from '../../../../src/registrar.js';
+import { createMemoryStore } from '../../../../src/store/memory.js';
 
 const ISSUER = 'https://as.example.org';
 
