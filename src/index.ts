@@ -27,6 +27,13 @@ export type { ClientAuthentication, ClientAuthenticationMethod } from './core/ho
 export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/host/discovery.js';
 export { matchRedirectUri } from './core/host/match-redirect-uri.js';
 export {
+  type BearerChallengeOptions,
+  bearerChallenge,
+  type ProtectedResourceMetadata,
+  protectedResourceMetadata,
+  protectedResourceMetadataUrl,
+} from './core/host/protected-resource.js';
+export {
   ClientResolutionError,
   type ClientResolutionErrorCode,
   type ResolvedClient,
@@ -34,6 +41,7 @@ export {
 export type { SweepOptions, SweepResult } from './core/host/sweep-expired-clients.js';
 export { metadataPolicy } from './core/metadata/apply-policies.js';
 export type { ClientMetadata } from './core/metadata/client-metadata.js';
+export type { PrivateUseSchemes } from './core/metadata/redirect-uri.js';
 export type {
   MetadataPolicy,
   PolicyContext,

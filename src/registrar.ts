@@ -15,7 +15,7 @@ import type { RegistrarConfig } from './core/config/registrar-config.js';
 import { resolveConfig } from './core/config/resolve-config.js';
 import type { Settings } from './core/config/settings.js';
 import { authenticateClient, type ClientAuthentication } from './core/host/authenticate-client.js';
-import { registrationMetadata } from './core/host/discovery.js';
+import { discoveryDocument, registrationMetadata } from './core/host/discovery.js';
 import { matchRedirectUri } from './core/host/match-redirect-uri.js';
 import { createClientResolver, type ResolvedClient } from './core/host/resolve-client.js';
 import {
@@ -32,8 +32,21 @@ import type { RegistrarHandler } from './http/types.js';
 
 /** A mounted Registrar. `C` is the host's client type. */
 export interface Registrar<C = unknown> extends RegistrarHandler {
-  /** The authorization server metadata members Registrar owns (RFC 8414 §2). */
+  /**
+   * The authorization server metadata members Registrar owns (RFC 8414 §2),
+   * for a host that builds its own discovery document.
+   */
   metadata(): Record<string, unknown>;
+  /**
+   * The whole authorization server metadata document (RFC 8414 §2, OpenID
+   * Connect Discovery §3): `issuer`, the host's endpoints (`authorizationEndpoint`,
+   * `tokenEndpoint`, `jwksUri`), `code_challenge_methods_supported: ["S256"]`,
+   * and every member Registrar owns, `client_id_metadata_document_supported`
+   * included when documents are on. Serve it at both `wellKnownPath`s.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+   */
+  discovery(): Record<string, unknown>;
   /**
    * Looks a `client_id` up for the host's authorization endpoint (docs/client-id-metadata-documents.md):
    * a registered client from the store, or, when `clientIdMetadataDocuments`
@@ -80,6 +93,7 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   return {
     ...createHandler({ settings, checkInitialAccessToken, checkSoftwareStatement, rateLimits }),
     metadata: () => registrationMetadata(settings as Settings<unknown>),
+    discovery: () => discoveryDocument(settings as Settings<unknown>),
     resolveClient: createClientResolver(settings as Settings<unknown>),
     async authenticateClient(request) {
       return authenticateClient(

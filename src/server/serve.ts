@@ -20,7 +20,7 @@ import type { RegistrarConfig } from '../core/config/registrar-config.js';
 import { isJsonObject } from '../core/credentials/encoding.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/events.js';
-import { discoveryDocument, wellKnownPath } from '../core/host/discovery.js';
+import { wellKnownPath } from '../core/host/discovery.js';
 import type { InitialAccessTokenOption } from '../core/ports/admission-options.js';
 import type { RateLimitConfig } from '../core/ports/rate-limiter.js';
 import { hasInitialAccessTokens } from '../core/store/registration-store.js';
@@ -268,7 +268,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   if (limiter && !(await limiter.ready())) {
     logger.warn({ msg: 'Redis does not answer yet; rate limits are per instance until it does' });
   }
-  const discovery = JSON.stringify(discoveryDocument(registrar.settings));
+  const discovery = JSON.stringify(registrar.discovery());
   const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
   const discoveryPaths = new Set([
     wellKnownPath(issuer, 'oauth-authorization-server'),
