@@ -79,6 +79,7 @@ const WRONG: Record<string, [unknown, string][]> = {
     [{ origins: ['https://login.bank.com', 3] }, 'cors.origins'],
     [{ maxAgeSeconds: '600' }, 'cors.maxAgeSeconds'],
   ],
+  unsupportedGrantTypes: [['drop it', 'unsupportedGrantTypes']],
   privateUseSchemes: [
     ['strict', 'privateUseSchemes'],
     [['https'], 'privateUseSchemes'],

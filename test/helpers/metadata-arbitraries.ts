@@ -248,8 +248,9 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
   'an unsupported grant type': (d, pick) =>
     redirectMetadata('invalid_client_metadata', {
       ...d,
+      // Nothing usable left: unsupported grants, with at most a refresh_token beside them.
       grant_types: [
-        ...grantsOf(d),
+        ...(pick % 2 === 0 ? ['refresh_token'] : []),
         choose(['password', 'urn:ietf:params:oauth:grant-type:device_code'], pick),
       ],
     }),

@@ -255,11 +255,18 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
   const get = (member: string) => members.get(member);
 
   // grant_types and response_types, and their consistency (RFC 7591 §2.1).
+  // Unsupported grant types are dropped while a grant other than refresh_token remains.
   let grantTypes: string[] = ['authorization_code'];
+  let dropped = false;
   if (get('grant_types') !== undefined) {
     const value = get('grant_types');
-    if (!isStringArray(value) || value.some((grant) => !settings.grantTypes.includes(grant))) metadataError();
-    else grantTypes = [...new Set(value)];
+    if (!isStringArray(value)) metadataError();
+    else {
+      const kept = [...new Set(value)].filter((grant) => settings.grantTypes.includes(grant));
+      dropped = kept.length < new Set(value).size;
+      if (dropped && !kept.some((grant) => grant !== 'refresh_token')) metadataError();
+      grantTypes = kept;
+    }
   }
   const usesCode = grantTypes.includes('authorization_code');
   const usesImplicit = grantTypes.includes('implicit');
@@ -272,7 +279,14 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
     ) {
       metadataError();
     } else {
-      responseTypes = [...new Set(value)];
+      responseTypes = [...new Set(value)].filter(
+        (type) =>
+          !dropped ||
+          !(
+            (tokensOf(type).has('code') && !usesCode) ||
+            ((tokensOf(type).has('token') || tokensOf(type).has('id_token')) && !usesImplicit)
+          ),
+      );
     }
   }
   const wantsCode = responseTypes.some((type) => tokensOf(type).has('code'));

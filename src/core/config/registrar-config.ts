@@ -95,6 +95,13 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
    * `'reverse-domain'` only schemes with a dot; or a list of allowed schemes.
    */
   privateUseSchemes?: PrivateUseSchemes;
+  /**
+   * Requested grant types the server does not support (RFC 7591 §2 lets the
+   * server replace requested values): `'drop'` (default) removes them, and the
+   * response types that belong to them, while a usable grant remains; `'reject'`
+   * refuses the client with `invalid_client_metadata`. Metadata documents follow the same rule.
+   */
+  unsupportedGrantTypes?: 'drop' | 'reject';
   /** Extra members to accept, each with a validator; all other unknown members are dropped. */
   extraMetadata?: Record<string, ExtraMetadataValidator>;
   /** Seconds until a client secret expires; 0 (default) means never. */

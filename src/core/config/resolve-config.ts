@@ -185,6 +185,10 @@ export const CONFIG_CHECKS: Readonly<
       maxAgeSeconds: nonNegative,
     });
   },
+  unsupportedGrantTypes: (value, name) => {
+    if (value !== 'drop' && value !== 'reject')
+      throw new ConfigurationError(`${name} must be 'drop' or 'reject'.`);
+  },
   privateUseSchemes: (value, name) => {
     if (value === 'any' || value === 'reverse-domain') return;
     const shape = `${name} must be 'any', 'reverse-domain' or an array of lower-case private-use schemes (not http or https).`;
@@ -379,6 +383,7 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
       defaultScope: config.defaultScope,
       extraMetadata: config.extraMetadata,
       privateUseSchemes: config.privateUseSchemes ?? 'any',
+      unsupportedGrantTypes: config.unsupportedGrantTypes ?? 'drop',
       subjectTypesSupported,
       ...resolveEncryption(config as RegistrarConfig<unknown>),
     },

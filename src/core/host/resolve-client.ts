@@ -266,15 +266,31 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
         throw invalidDocument(`The client metadata document must not carry ${member}.`);
       }
     }
-    const method = members.token_endpoint_auth_method ?? DOCUMENT_DEFAULT_AUTH_METHOD;
-    if (typeof method === 'string' && SHARED_SECRET_AUTH_METHODS.has(method)) {
-      throw invalidDocument(
-        `The client metadata document must not use the shared-secret method '${method}'.`,
-      );
+    const offered = members.token_endpoint_auth_methods_supported;
+    let candidates: Record<string, unknown>;
+    if (Array.isArray(offered)) {
+      // RP Metadata Choices: a document may offer several methods; only those without a
+      // shared secret, which a document cannot establish, are candidates.
+      const declared = members.token_endpoint_auth_method;
+      const withoutSecret = (value: unknown) =>
+        typeof value !== 'string' || !SHARED_SECRET_AUTH_METHODS.has(value);
+      candidates = {
+        ...members,
+        token_endpoint_auth_methods_supported: offered.filter(withoutSecret),
+        token_endpoint_auth_method: withoutSecret(declared) ? declared : undefined,
+      };
+    } else {
+      const method = members.token_endpoint_auth_method ?? DOCUMENT_DEFAULT_AUTH_METHOD;
+      if (typeof method === 'string' && SHARED_SECRET_AUTH_METHODS.has(method)) {
+        throw invalidDocument(
+          `The client metadata document must not use the shared-secret method '${method}'.`,
+        );
+      }
+      candidates = { ...members, token_endpoint_auth_method: method };
     }
     let metadata: ClientMetadata;
     try {
-      metadata = validateClientMetadata({ ...members, token_endpoint_auth_method: method }, settings.rules);
+      metadata = validateClientMetadata(candidates, settings.rules);
       await checkSectorIdentifier(metadata, settings.outboundFetch);
     } catch (error) {
       if (!(error instanceof RegistrationError)) throw error;

@@ -71,6 +71,12 @@ export interface MetadataRules extends OidcRules {
   readonly scopesSupported?: readonly string[] | undefined;
   readonly defaultScope?: string | undefined;
   readonly extraMetadata?: Readonly<Record<string, ExtraMetadataValidator>> | undefined;
+  /**
+   * What to do with requested grant types the server does not support:
+   * `'drop'` (the default) removes them while a usable grant remains (RFC 7591
+   * §2 lets the server replace requested values); `'reject'` refuses the client.
+   */
+  readonly unsupportedGrantTypes?: 'drop' | 'reject' | undefined;
 }
 
 /** An intermediate state shared by the validation steps. */
@@ -160,25 +166,35 @@ function responseTypeKey(value: string): string {
 
 function grantAndResponseTypes(draft: Draft, rules: MetadataRules): void {
   const { input, out } = draft;
-  const grantTypes =
+  const requested =
     input.grant_types === undefined
       ? ['authorization_code']
       : unique(stringArray(input.grant_types, 'grant_types'));
-  for (const grant of grantTypes) {
-    if (!rules.grantTypesSupported.includes(grant)) {
-      throw invalidClientMetadata(
-        `grant_types contains ${quoted(grant, 'a value')}, which this server does not support.`,
-      );
-    }
+  const unsupported = requested.filter((grant) => !rules.grantTypesSupported.includes(grant));
+  const grantTypes = requested.filter((grant) => rules.grantTypesSupported.includes(grant));
+  // A refresh token is only ever issued beside another grant: alone it is nothing to use.
+  const usable = grantTypes.some((grant) => grant !== 'refresh_token');
+  if (unsupported.length > 0 && (rules.unsupportedGrantTypes === 'reject' || !usable)) {
+    throw invalidClientMetadata(
+      `grant_types contains ${quoted(unsupported[0] as string, 'a value')}, which this server does not support.`,
+    );
   }
   const usesCode = grantTypes.includes('authorization_code');
   const usesImplicit = grantTypes.includes('implicit');
-  const responseTypes =
+  let responseTypes =
     input.response_types === undefined
       ? usesCode
         ? ['code']
         : []
       : unique(stringArray(input.response_types, 'response_types'));
+  if (unsupported.length > 0) {
+    // The response types of a dropped grant go with it, so the two lists still agree (RFC 7591 §2.1).
+    responseTypes = responseTypes.filter((type) => {
+      const tokens = type.split(' ');
+      if (tokens.includes('code') && !usesCode) return false;
+      return !((tokens.includes('token') || tokens.includes('id_token')) && !usesImplicit);
+    });
+  }
   const supported = new Set(rules.responseTypesSupported.map(responseTypeKey));
   for (const type of responseTypes) {
     if (!supported.has(responseTypeKey(type))) {
@@ -248,12 +264,34 @@ function redirectUris(draft: Draft, rules: MetadataRules): void {
   if (input.redirect_uris !== undefined) out.redirect_uris = unique(parsed.map((uri) => uri.value));
 }
 
+/**
+ * The method the server chooses when the client offers several (OpenID Connect
+ * RP Metadata Choices 1.0 §2): the first of the server's methods that the
+ * client offers, in `token_endpoint_auth_methods_supported` or as its
+ * `token_endpoint_auth_method`. `undefined` when the client offers no list.
+ */
+function chosenAuthMethod(input: Record<string, unknown>, rules: MetadataRules): string | undefined {
+  if (input.token_endpoint_auth_methods_supported === undefined) return undefined;
+  const offered = [
+    ...stringArray(input.token_endpoint_auth_methods_supported, 'token_endpoint_auth_methods_supported'),
+  ];
+  if (typeof input.token_endpoint_auth_method === 'string') offered.push(input.token_endpoint_auth_method);
+  const chosen = rules.tokenEndpointAuthMethodsSupported.find((method) => offered.includes(method));
+  if (chosen === undefined) {
+    throw invalidClientMetadata(
+      'token_endpoint_auth_methods_supported offers no method this server supports.',
+    );
+  }
+  return chosen;
+}
+
 function tokenEndpointAuth(draft: Draft, rules: MetadataRules): void {
   const { input, out } = draft;
   const method =
-    input.token_endpoint_auth_method === undefined
+    chosenAuthMethod(input, rules) ??
+    (input.token_endpoint_auth_method === undefined
       ? 'client_secret_basic'
-      : string(input.token_endpoint_auth_method, 'token_endpoint_auth_method');
+      : string(input.token_endpoint_auth_method, 'token_endpoint_auth_method'));
   if (!rules.tokenEndpointAuthMethodsSupported.includes(method)) {
     throw invalidClientMetadata(
       `token_endpoint_auth_method ${quoted(method, 'value')} is not supported by this server.`,
@@ -269,7 +307,23 @@ function tokenEndpointAuth(draft: Draft, rules: MetadataRules): void {
     );
   }
   out.token_endpoint_auth_method = method;
-  if (input.token_endpoint_auth_signing_alg !== undefined) {
+  if (
+    input.token_endpoint_auth_signing_alg === undefined &&
+    input.token_endpoint_auth_signing_alg_values_supported !== undefined
+  ) {
+    // RP Metadata Choices 1.0 §2: the first of the server's algorithms the client offers.
+    const offered = stringArray(
+      input.token_endpoint_auth_signing_alg_values_supported,
+      'token_endpoint_auth_signing_alg_values_supported',
+    );
+    const alg = rules.signingAlgValuesSupported.find((candidate) => offered.includes(candidate));
+    if (alg === undefined) {
+      throw invalidClientMetadata(
+        'token_endpoint_auth_signing_alg_values_supported offers no algorithm this server supports.',
+      );
+    }
+    out.token_endpoint_auth_signing_alg = alg;
+  } else if (input.token_endpoint_auth_signing_alg !== undefined) {
     const alg = string(input.token_endpoint_auth_signing_alg, 'token_endpoint_auth_signing_alg');
     if (alg === 'none') {
       throw invalidClientMetadata("token_endpoint_auth_signing_alg must not be 'none'.");
