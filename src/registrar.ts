@@ -90,16 +90,19 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   const checkSoftwareStatement = createSoftwareStatementCheck(resolved.softwareStatement, settings);
   const verifyAssertion = createAssertionVerifier(settings);
   const rateLimits = createRateLimits(resolved.rateLimits, settings.logger);
+  // One resolver, so the token endpoint and the authorization endpoint share its document cache.
+  const resolveClient = createClientResolver(settings as Settings<unknown>);
   return {
     ...createHandler({ settings, checkInitialAccessToken, checkSoftwareStatement, rateLimits }),
     metadata: () => registrationMetadata(settings as Settings<unknown>),
     discovery: () => discoveryDocument(settings as Settings<unknown>),
-    resolveClient: createClientResolver(settings as Settings<unknown>),
+    resolveClient,
     async authenticateClient(request) {
       return authenticateClient(
         settings,
         await readTokenRequest(request, settings.maxBodyBytes),
         verifyAssertion,
+        resolveClient,
       );
     },
     matchRedirectUri,

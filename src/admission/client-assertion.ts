@@ -36,8 +36,7 @@ export function createAssertionVerifier<C>(settings: Settings<C>): AssertionVeri
   // Assertions are asymmetric signatures; a client's JWK Set holds only public keys.
   const defaultAlgorithms = settings.rules.signingAlgValuesSupported.filter(isAsymmetricAlgorithm);
 
-  return async (registration, assertion) => {
-    const { metadata, client_id: clientId } = registration;
+  return async (clientId, metadata, assertion) => {
     let keys: KeyResolver;
     if (typeof metadata.jwks === 'object' && metadata.jwks !== null) {
       keys = createLocalJWKSet(metadata.jwks as Parameters<typeof createLocalJWKSet>[0]);

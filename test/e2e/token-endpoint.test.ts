@@ -36,19 +36,19 @@ function tokenEndpoint(registrar: Registrar<ClientRegistration>) {
     if (req.method !== 'POST' || req.url !== '/token') return send(res, 404, { error: 'not_found' });
     const body = await readBody(req);
     try {
-      const { registration } = await registrar.authenticateClient({ headers: req.headers, body });
+      const { metadata } = await registrar.authenticateClient({ headers: req.headers, body });
       const form = new URLSearchParams(body);
       if (form.get('grant_type') !== 'client_credentials') {
         return send(res, 400, { error: 'unsupported_grant_type' });
       }
-      if (!(registration.metadata.grant_types as string[]).includes('client_credentials')) {
+      if (!(metadata.grant_types as string[]).includes('client_credentials')) {
         return send(res, 400, { error: 'unauthorized_client' });
       }
       return send(res, 200, {
         access_token: randomBytes(32).toString('base64url'),
         token_type: 'Bearer',
         expires_in: 300,
-        scope: registration.metadata.scope,
+        scope: metadata.scope,
       });
     } catch (error) {
       const failure = error instanceof RegistrationError ? error : undefined;

@@ -13,9 +13,11 @@ import { verifyCredential } from '../credentials/credentials.js';
 import { decodeUtf8 } from '../credentials/encoding.js';
 import { isClientExpired } from '../endpoints/manage-client.js';
 import { ConfigurationError, invalidClient, invalidRequest, RegistrationError } from '../errors.js';
+import type { ClientMetadata } from '../metadata/client-metadata.js';
 import { isAcceptableClientId, isAcceptableJti } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
 import { callStore } from '../store/store-calls.js';
+import { ClientResolutionError, isClientIdUrl } from './resolve-client.js';
 
 /** The token endpoint authentication methods Registrar verifies. */
 export type ClientAuthenticationMethod =
@@ -35,16 +37,37 @@ export const CLIENT_AUTHENTICATION_PARAMETERS: readonly string[] = [
   'client_assertion_type',
 ];
 
-/** A successfully authenticated client. */
-export interface ClientAuthentication<C> {
-  readonly clientId: string;
-  /** The host's client, as `loadClient` returned it. */
-  readonly client: C;
-  /** The stored registration. */
-  readonly registration: ClientRegistration;
-  /** The method the request used: always the client's registered `token_endpoint_auth_method`. */
-  readonly method: ClientAuthenticationMethod;
-}
+/** A successfully authenticated client: a registered one, or one named by its metadata document's URL. */
+export type ClientAuthentication<C> =
+  | {
+      /** Found in the store. */
+      readonly source: 'registration';
+      readonly clientId: string;
+      /** The host's client, as `loadClient` returned it. */
+      readonly client: C;
+      /** The stored registration. */
+      readonly registration: ClientRegistration;
+      /** `registration.metadata`. */
+      readonly metadata: ClientMetadata;
+      /** The method the request used: always the client's registered `token_endpoint_auth_method`. */
+      readonly method: ClientAuthenticationMethod;
+      /** `true` for `none`: the client proved nothing, so the host must require PKCE (RFC 7636). */
+      readonly publicClient: boolean;
+    }
+  | {
+      /** A Client ID Metadata Document client: its `client_id` is the document's URL. */
+      readonly source: 'metadata_document';
+      readonly clientId: string;
+      /** The document's validated metadata, as `resolveClient` answers it. */
+      readonly metadata: ClientMetadata;
+      /** The document's `token_endpoint_auth_method`: `none` or `private_key_jwt`. */
+      readonly method: 'none' | 'private_key_jwt';
+      /** `true` for `none`: the client proved nothing, so the host must require PKCE (RFC 7636). */
+      readonly publicClient: boolean;
+    };
+
+/** Resolves a metadata document client, as `resolveClient` does (cached, through the safe fetcher). */
+export type DocumentResolver = (clientId: string) => Promise<{ readonly metadata: ClientMetadata }>;
 
 /** What a verified assertion proved, for replay protection. */
 export interface VerifiedAssertion {
@@ -61,7 +84,8 @@ export interface VerifiedAssertion {
  * as is, anything else as `invalid_client`.
  */
 export type AssertionVerifier = (
-  registration: ClientRegistration,
+  clientId: string,
+  metadata: ClientMetadata,
   assertion: string,
 ) => Promise<VerifiedAssertion>;
 
@@ -189,16 +213,24 @@ function presentedCredentials(request: TokenRequestCredentials, realm: string): 
  * is `invalid_client` before any store call. On success the store's
  * `touchClient` renews `last_used_at`, for a public client (`none`) too:
  * naming its `client_id` is all its authentication is.
+ *
+ * When metadata documents are on and `resolveDocument` is given, an `https`
+ * `client_id` is a document client: its document is resolved (cached, as
+ * `resolveClient` does) and the request must use the document's method,
+ * `none` or `private_key_jwt` against the document's `jwks` or `jwks_uri`,
+ * with replay protection through `consumeOnce`.
  */
 export async function authenticateClient<C>(
   settings: Settings<C>,
   request: TokenRequestCredentials,
   verifyAssertion: AssertionVerifier,
+  resolveDocument?: DocumentResolver,
 ): Promise<ClientAuthentication<C>> {
   const { store, crypto } = settings;
   const load = store.loadClient;
   const read = store.clientRegistration;
-  if (!load || !read) {
+  const documents = settings.clientIdMetadataDocuments.enabled ? resolveDocument : undefined;
+  if ((!load || !read) && !documents) {
     throw new ConfigurationError('authenticateClient needs the loadClient and clientRegistration callbacks.');
   }
   const realm = settings.issuer;
@@ -215,6 +247,55 @@ export async function authenticateClient<C>(
     throw invalidClient(basicRealm, new Error(reason));
   };
   if (!isAcceptableClientId(clientId)) return fail('client_id too long or not text');
+
+  /** `private_key_jwt`: the assertion verified against the client's keys, then its `jti` spent once. */
+  async function checkAssertion(metadata: ClientMetadata, assertion: string): Promise<void> {
+    const consume = store.consumeOnce;
+    if (!consume) {
+      // Without a shared replay record an assertion could be replayed: fail closed (docs/behaviour.md).
+      settings.logger.error({
+        msg: 'private_key_jwt needs the consumeOnce callback; authentication refused',
+      });
+      fail('consumeOnce is not configured');
+      return;
+    }
+    let verified: VerifiedAssertion;
+    try {
+      verified = await verifyAssertion(clientId, metadata, assertion);
+    } catch (error) {
+      if (error instanceof RegistrationError) throw error;
+      fail(`assertion refused: ${error instanceof Error ? error.name : 'error'}`);
+      return;
+    }
+    if (!isAcceptableJti(verified.jti)) fail('jti too long or not text');
+    // RFC 7523 §3: a jti seen before is a replay.
+    const key = `private_key_jwt:${clientId}:${verified.jti}`;
+    const first = await callStore('consumeOnce', () => consume(key, verified.exp));
+    if (first !== true) fail('assertion replayed');
+  }
+
+  if (documents && isClientIdUrl(clientId)) {
+    let metadata: ClientMetadata;
+    try {
+      ({ metadata } = await documents(clientId));
+    } catch (error) {
+      if (!(error instanceof ClientResolutionError)) throw error;
+      return fail(`metadata document refused: ${error.code}`);
+    }
+    if (metadata.token_endpoint_auth_method !== method) {
+      return fail("method differs from the metadata document's token_endpoint_auth_method");
+    }
+    if (presented.method === 'private_key_jwt') await checkAssertion(metadata, presented.assertion);
+    else if (presented.method !== 'none') return fail('a metadata document client has no secret');
+    return {
+      source: 'metadata_document',
+      clientId,
+      metadata,
+      method: presented.method,
+      publicClient: presented.method === 'none',
+    };
+  }
+  if (!load || !read) return fail('no store for registered clients');
 
   const client = await callStore('loadClient', () => load(clientId));
   const registration =
@@ -240,28 +321,17 @@ export async function authenticateClient<C>(
     const expiresAt = registration.client_secret_expires_at;
     if (expiresAt !== 0 && now >= expiresAt) return fail('client secret expired');
   } else if (presented.method === 'private_key_jwt') {
-    const consume = store.consumeOnce;
-    if (!consume) {
-      // Without a shared replay record an assertion could be replayed: fail closed (docs/behaviour.md).
-      settings.logger.error({
-        msg: 'private_key_jwt needs the consumeOnce callback; authentication refused',
-      });
-      return fail('consumeOnce is not configured');
-    }
-    let verified: VerifiedAssertion;
-    try {
-      verified = await verifyAssertion(registration, presented.assertion);
-    } catch (error) {
-      if (error instanceof RegistrationError) throw error;
-      return fail(`assertion refused: ${error instanceof Error ? error.name : 'error'}`);
-    }
-    if (!isAcceptableJti(verified.jti)) return fail('jti too long or not text');
-    // RFC 7523 §3: a jti seen before is a replay.
-    const key = `private_key_jwt:${clientId}:${verified.jti}`;
-    const first = await callStore('consumeOnce', () => consume(key, verified.exp));
-    if (first !== true) return fail('assertion replayed');
+    await checkAssertion(registration.metadata, presented.assertion);
   }
   const touch = store.touchClient;
   if (touch) await callStore('touchClient', () => touch(clientId, now));
-  return { clientId, client, registration, method };
+  return {
+    source: 'registration',
+    clientId,
+    client,
+    registration,
+    metadata: registration.metadata,
+    method,
+    publicClient: method === 'none',
+  };
 }
