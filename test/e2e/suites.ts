@@ -14,6 +14,7 @@ export const PARITY_SUITES: readonly string[] = [
   'json-depth.test.ts',
   'lifecycle.test.ts',
   'management.test.ts',
+  'mcp-clients.test.ts',
   'metadata-fuzz.test.ts',
   'oidc-metadata.test.ts',
   'policies.test.ts',

@@ -66,7 +66,6 @@ export const SCOPES: ReadonlyMap<string, boolean> = new Map([
   ['openid profile email offline_access', true],
   ['a:b/c!#$%&()*+,-./:;<=>?@[]^_`{|}~', true],
   [`${'s'.repeat(4000)} ${'t'.repeat(4000)}`, true],
-  ['', false],
   [' read', false],
   ['read ', false],
   ['read  write', false],
@@ -314,7 +313,7 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
   if (declared === undefined) {
     const allNative =
       kinds.length > 0 && kinds.every((kind) => kind === 'loopback' || kind === 'private-use');
-    applicationType = allNative ? 'native' : 'web';
+    applicationType = allNative || kinds.includes('private-use') ? 'native' : 'web';
   } else if (declared === 'web' || declared === 'native') {
     applicationType = declared;
   } else {
@@ -346,7 +345,10 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
 
   // scope, human-readable members, plain strings and lists.
   const scope = get('scope');
-  if (scope !== undefined && (typeof scope !== 'string' || !lookup(SCOPES, scope, 'scope'))) metadataError();
+  // An empty scope is taken as none.
+  if (scope !== undefined && scope !== '' && (typeof scope !== 'string' || !lookup(SCOPES, scope, 'scope'))) {
+    metadataError();
+  }
   for (const member of TAGGABLE) {
     if (get(member) !== undefined) checkHuman(member, get(member), metadataError);
   }

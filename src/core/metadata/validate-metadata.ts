@@ -250,9 +250,11 @@ function redirectUris(draft: Draft, rules: MetadataRules): void {
   }
   let applicationType: string;
   if (input.application_type === undefined) {
-    // docs/behaviour.md: when every redirect URI is loopback or private-use, the client is native.
+    // docs/behaviour.md: a client whose redirect URIs are all loopback or private-use is native, and
+    // so is one with any private-use URI, which only a native app can receive (RFC 8252 §7.1).
     const allNative = parsed.length > 0 && parsed.every((uri) => uri.kind !== 'https');
-    applicationType = allNative ? 'native' : 'web';
+    const anyPrivateUse = parsed.some((uri) => uri.kind === 'private-use');
+    applicationType = allNative || anyPrivateUse ? 'native' : 'web';
   } else if (input.application_type === 'web' || input.application_type === 'native') {
     applicationType = input.application_type;
   } else {
@@ -349,7 +351,8 @@ function keys(draft: Draft): void {
 
 function scope(draft: Draft, rules: MetadataRules): void {
   const { input, out } = draft;
-  if (input.scope === undefined) {
+  // An empty scope asks for none, like an absent one (MCP Inspector sends `"scope": ""`).
+  if (input.scope === undefined || input.scope === '') {
     if (rules.defaultScope !== undefined) out.scope = rules.defaultScope;
     return;
   }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const DIR = fileURLToPath(new URL('./fixtures/mcp-clients/', import.meta.url));
+const DIR = fileURLToPath(new URL('../fixtures/mcp-clients/', import.meta.url));
 const files = readdirSync(DIR)
   .filter((name) => name.endsWith('.json'))
   .sort();
