@@ -16,11 +16,16 @@ export type {
 export type { ResolvedStore, Settings } from './core/config/settings.js';
 export { type CryptoProvider, webCrypto } from './core/credentials/credentials.js';
 export { MAX_JSON_DEPTH } from './core/credentials/encoding.js';
+export type { RegistrarErrorCode } from './core/error-codes.js';
 export {
+  type AuthenticationChallenge,
   ConfigurationError,
+  type ConfigurationErrorCode,
   RegistrationError,
   type RegistrationErrorCode,
+  type RegistrationErrorOptions,
   StoreUnavailableError,
+  type StoreUnavailableErrorCode,
 } from './core/errors.js';
 export type { Logger, RegistrarEvent, RegistrarEventType } from './core/events.js';
 export type { ClientAuthentication, ClientAuthenticationMethod } from './core/host/authenticate-client.js';
@@ -96,6 +101,7 @@ export {
   type StoreSuccess,
   type StoreWriteResult,
 } from './core/store/registration-store.js';
+export { challengeHeader, errorHeaders } from './http/error-response.js';
 export type { TokenRequest } from './http/token-request.js';
 export type { RegistrarHandler, RegistrarRequest, RegistrarResponse } from './http/types.js';
 export { createRegistrar, type Registrar } from './registrar.js';

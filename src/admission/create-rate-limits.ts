@@ -53,7 +53,7 @@ export function createRateLimits(resolved: ResolvedRateLimits, logger: Logger): 
             // The request's answer stands; a slot not given back only counts as one more failure.
             logger.error({
               msg: 'rate limiter failed to release a management attempt',
-              cause: error instanceof RegistrationError ? error.error : (error as Error)?.name,
+              cause: error instanceof RegistrationError ? error.code : (error as Error)?.name,
             });
           }
         },

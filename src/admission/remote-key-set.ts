@@ -17,6 +17,9 @@ export const JWKS_COOLDOWN_SECONDS = 30;
 
 /** The key set could not be fetched or is not a JWK Set. The message is private. */
 export class KeySetUnavailableError extends Error {
+  /** A stable code to switch on. */
+  readonly code: 'key_set_unavailable' = 'key_set_unavailable';
+
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KeySetUnavailableError';

@@ -1,7 +1,8 @@
 /**
  * Protocol errors. Each carries the RFC error code sent on the wire, the HTTP
  * status, a public description safe to send to the caller, and an optional
- * private cause that only ever reaches logs.
+ * private cause that only ever reaches logs. HTTP headers are framed in
+ * `src/http/error-response.ts`, not here.
  *
  * @module
  */
@@ -19,6 +20,12 @@ export type RegistrationErrorCode =
   | 'too_many_requests'
   | 'temporarily_unavailable'
   | 'server_error';
+
+/** `code` of a `StoreUnavailableError`. */
+export type StoreUnavailableErrorCode = 'store_unavailable';
+
+/** `code` of a `ConfigurationError`. */
+export type ConfigurationErrorCode = 'configuration_error';
 
 /** Characters outside what RFC 6749 section 5.2 allows in `error_description`: `%x20-21 / %x23-5B / %x5D-7E`. */
 const OUTSIDE_DESCRIPTION = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
@@ -46,33 +53,57 @@ export function quoted(value: string, otherwise: string): string {
 }
 
 /**
+ * A challenge for the `WWW-Authenticate` response header, as data: the
+ * header text itself is framed by `errorHeaders` in `src/http/`.
+ * `Bearer` with no `error` is RFC 6750 §3.1's answer to a missing token.
+ */
+export type AuthenticationChallenge =
+  | { readonly scheme: 'Bearer'; readonly error?: 'invalid_token' }
+  | { readonly scheme: 'Basic'; readonly realm: string };
+
+/** Options of a `RegistrationError`. */
+export interface RegistrationErrorOptions {
+  /** The challenge a 401 answer carries in `WWW-Authenticate`. */
+  readonly challenge?: AuthenticationChallenge;
+  /** Seconds a caller should wait before retrying, sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
+  /** The private cause: logged, never sent. */
+  readonly cause?: unknown;
+}
+
+/**
  * A failure answered with `{"error": code, "error_description": description}`.
  * `description` is public; `cause` is private and is only logged. The
  * description is kept within RFC 6749 section 5.2's characters whatever it was given.
+ * The error holds no HTTP header: `errorHeaders` (exported from `registrar`)
+ * frames the challenge and `Retry-After` from `challenge` and `retryAfterSeconds`.
  */
 export class RegistrationError extends Error {
-  /** The wire error code. */
-  readonly error: RegistrationErrorCode;
+  /** The wire error code, a stable value to switch on. */
+  readonly code: RegistrationErrorCode;
   /** The HTTP status code of the response. */
   readonly status: number;
-  /** The public `error_description`. Never holds a secret. */
+  /** The public `error_description`. Never holds a secret, never the cause's text. */
   readonly description: string;
-  /** Extra response headers (`WWW-Authenticate`, `Allow`, `Retry-After`). */
-  readonly headers: Readonly<Record<string, string>>;
+  /** The authentication challenge of a 401 answer, if any. */
+  readonly challenge: AuthenticationChallenge | undefined;
+  /** Seconds a caller should wait before retrying (429, 503), if known. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     status: number,
-    error: RegistrationErrorCode,
+    code: RegistrationErrorCode,
     description: string,
-    options: { headers?: Record<string, string>; cause?: unknown } = {},
+    options: RegistrationErrorOptions = {},
   ) {
     const text = descriptionText(description);
     super(text, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RegistrationError';
     this.status = status;
-    this.error = error;
+    this.code = code;
     this.description = text;
-    this.headers = options.headers ?? {};
+    this.challenge = options.challenge;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
@@ -103,15 +134,13 @@ export function unapprovedSoftwareStatement(description: string, cause?: unknown
 
 /** 401 without an `error` attribute: a token was needed and none was sent (RFC 6750 §3.1). */
 export function missingToken(description: string): RegistrationError {
-  return new RegistrationError(401, 'invalid_request', description, {
-    headers: { 'www-authenticate': 'Bearer' },
-  });
+  return new RegistrationError(401, 'invalid_request', description, { challenge: { scheme: 'Bearer' } });
 }
 
 /** 401 `invalid_token` (RFC 6750 §3.1). One description for every cause, so callers learn nothing. */
 export function invalidToken(cause?: unknown): RegistrationError {
   return new RegistrationError(401, 'invalid_token', 'The access token is invalid, expired or revoked.', {
-    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    challenge: { scheme: 'Bearer', error: 'invalid_token' },
     cause,
   });
 }
@@ -122,11 +151,10 @@ export function invalidToken(cause?: unknown): RegistrationError {
  * HTTP Basic, the answer carries a Basic challenge (`realm` given).
  */
 export function invalidClient(basicRealm?: string, cause?: unknown): RegistrationError {
-  const headers: Record<string, string> =
-    basicRealm === undefined
-      ? {}
-      : { 'www-authenticate': `Basic realm="${basicRealm.replace(/["\\]/g, '')}"` };
-  return new RegistrationError(401, 'invalid_client', 'Client authentication failed.', { headers, cause });
+  return new RegistrationError(401, 'invalid_client', 'Client authentication failed.', {
+    ...(basicRealm === undefined ? {} : { challenge: { scheme: 'Basic', realm: basicRealm } }),
+    cause,
+  });
 }
 
 /** 403 `access_denied`: the store refused a deletion (RFC 7592 §2.3). */
@@ -134,28 +162,11 @@ export function accessDenied(description: string, cause?: unknown): Registration
   return new RegistrationError(403, 'access_denied', description, { cause });
 }
 
-/** 405 `invalid_request` with the `Allow` header listing what is mounted. */
-export function methodNotAllowed(allowed: readonly string[]): RegistrationError {
-  return new RegistrationError(
-    405,
-    'invalid_request',
-    `Method not allowed; allowed: ${allowed.join(', ')}.`,
-    {
-      headers: { allow: allowed.join(', ') },
-    },
-  );
-}
-
-/** 413 `invalid_request`: the body is larger than `maxBodyBytes`. */
-export function payloadTooLarge(limit: number): RegistrationError {
-  return new RegistrationError(413, 'invalid_request', `The request body exceeds ${limit} bytes.`);
-}
-
 /** 429 `too_many_requests` with `Retry-After` in seconds. */
 export function tooManyRequests(retryAfterSeconds: number): RegistrationError {
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
   return new RegistrationError(429, 'too_many_requests', 'Too many requests; retry later.', {
-    headers: { 'retry-after': String(seconds) },
+    retryAfterSeconds: seconds,
   });
 }
 
@@ -165,7 +176,7 @@ export function temporarilyUnavailable(cause?: unknown, retryAfterSeconds = 5): 
     503,
     'temporarily_unavailable',
     'The registration service is temporarily unavailable; retry later.',
-    { headers: { 'retry-after': String(retryAfterSeconds) }, cause },
+    { retryAfterSeconds, cause },
   );
 }
 
@@ -179,6 +190,8 @@ export function serverError(cause?: unknown): RegistrationError {
  * 503 `temporarily_unavailable` with `Retry-After` instead of 500.
  */
 export class StoreUnavailableError extends Error {
+  /** A stable code to switch on. */
+  readonly code: StoreUnavailableErrorCode = 'store_unavailable';
   /** Seconds a caller should wait before retrying. */
   readonly retryAfterSeconds: number;
 
@@ -194,6 +207,9 @@ export class StoreUnavailableError extends Error {
 
 /** Thrown at construction when a configuration cannot work. */
 export class ConfigurationError extends TypeError {
+  /** A stable code to switch on. */
+  readonly code: ConfigurationErrorCode = 'configuration_error';
+
   constructor(message: string) {
     super(message);
     this.name = 'ConfigurationError';

@@ -25,18 +25,12 @@ import {
   updateClient,
 } from '../core/endpoints/manage-client.js';
 import { registerClient } from '../core/endpoints/register-client.js';
-import {
-  invalidRequest,
-  methodNotAllowed,
-  missingToken,
-  payloadTooLarge,
-  RegistrationError,
-  serverError,
-} from '../core/errors.js';
+import { invalidRequest, missingToken, RegistrationError, serverError } from '../core/errors.js';
 import { describe } from '../core/events.js';
 import type { InitialAccessTokenCheck, SoftwareStatementCheck } from '../core/ports/admission-options.js';
 import type { RateLimits } from '../core/ports/rate-limiter.js';
 import { clientAddress, forwardedProto, rateLimitKey } from './client-address.js';
+import { errorHeaders, methodNotAllowed, payloadTooLarge } from './error-response.js';
 import { allowOriginHeaders, mediaType, NOT_FOUND_ERROR } from './responses.js';
 import type { RegistrarHandler, RegistrarRequest, RegistrarResponse } from './types.js';
 import { fromWebRequest, toWebResponse } from './web-request.js';
@@ -91,13 +85,13 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
   function errorResponse(request: RegistrarRequest, error: unknown): RegistrarResponse {
     const failure = error instanceof RegistrationError ? error : serverError(error);
     if (failure.status >= 500) {
-      settings.logger.error({ msg: 'request failed', error: failure.error, cause: describe(failure.cause) });
+      settings.logger.error({ msg: 'request failed', error: failure.code, cause: describe(failure.cause) });
     }
     return json(
       request,
       failure.status,
-      { error: failure.error, error_description: failure.description },
-      failure.headers,
+      { error: failure.code, error_description: failure.description },
+      errorHeaders(failure),
     );
   }
 
@@ -220,7 +214,7 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
       }
       auth = await authenticateManagement(settings, clientId, token);
     } catch (error) {
-      if (!(error instanceof RegistrationError && error.error === 'invalid_token')) await attempt.release();
+      if (!(error instanceof RegistrationError && error.code === 'invalid_token')) await attempt.release();
       throw error;
     }
     await attempt.release();

@@ -6,8 +6,9 @@
  */
 
 import { decodeUtf8 } from '../core/credentials/encoding.js';
-import { invalidClient, invalidRequest, payloadTooLarge, type RegistrationError } from '../core/errors.js';
+import { invalidClient, invalidRequest, type RegistrationError } from '../core/errors.js';
 import type { TokenRequestCredentials } from '../core/host/authenticate-client.js';
+import { payloadTooLarge } from './error-response.js';
 import { mediaType } from './responses.js';
 import { fromWebRequest } from './web-request.js';
 

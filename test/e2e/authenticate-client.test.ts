@@ -7,6 +7,7 @@ import { nodeCrypto } from '../../src/adapters/node.js';
 import { hashCredential } from '../../src/core/credentials/credentials.js';
 import { RegistrationError } from '../../src/core/errors.js';
 import { matchRedirectUri } from '../../src/core/host/match-redirect-uri.js';
+import { errorHeaders } from '../../src/http/error-response.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { memoryLogger, recordingStore, register, startRegistrar, type TestServer } from '../helpers/http.js';
 import { type KeyServer, keyPair, startKeyServer, type TestKeyPair } from '../helpers/key-server.js';
@@ -154,7 +155,7 @@ describe('authenticateClient', () => {
     const raw = await refusal(
       authenticate({}, { authorization: basic(clientId, password, (value) => value) }),
     );
-    assert.equal(raw.error, 'invalid_client', 'unencoded credentials with a colon in the id do not match');
+    assert.equal(raw.code, 'invalid_client', 'unencoded credentials with a colon in the id do not match');
   });
 
   it('answers a wrong secret and an unknown client alike: 401 invalid_client with a Basic challenge', async () => {
@@ -162,34 +163,34 @@ describe('authenticateClient', () => {
     const unknown = await refusal(authenticate({}, { authorization: basic('no-such-client', 'wrong') }));
     for (const error of [wrong, unknown]) {
       assert.equal(error.status, 401);
-      assert.equal(error.error, 'invalid_client');
-      assert.match(error.headers['www-authenticate'] ?? '', /^Basic realm="/);
+      assert.equal(error.code, 'invalid_client');
+      assert.match(errorHeaders(error)['www-authenticate'] ?? '', /^Basic realm="/);
     }
     assert.equal(wrong.description, unknown.description);
     const malformed = await refusal(authenticate({}, { authorization: 'Basic !!!' }));
-    assert.equal(malformed.error, 'invalid_client');
-    assert.match(malformed.headers['www-authenticate'] ?? '', /^Basic/);
+    assert.equal(malformed.code, 'invalid_client');
+    assert.match(errorHeaders(malformed)['www-authenticate'] ?? '', /^Basic/);
   });
 
   it('accepts client_secret_post, and only for a client registered with it', async () => {
     const result = await authenticate({ client_id: id('post'), client_secret: secret('post') });
     assert.equal(result.method, 'client_secret_post');
     const mismatch = await refusal(authenticate({ client_id: id('basic'), client_secret: secret('basic') }));
-    assert.equal(mismatch.error, 'invalid_client');
+    assert.equal(mismatch.code, 'invalid_client');
     assert.equal(
-      mismatch.headers['www-authenticate'],
+      errorHeaders(mismatch)['www-authenticate'],
       undefined,
       'no Basic challenge when Basic was not tried',
     );
     const viaBasic = await refusal(authenticate({}, { authorization: basic(id('post'), secret('post')) }));
-    assert.equal(viaBasic.error, 'invalid_client');
+    assert.equal(viaBasic.code, 'invalid_client');
   });
 
   it('accepts none for a public client only', async () => {
     const result = await authenticate({ client_id: id('public') });
     assert.equal(result.method, 'none');
-    assert.equal((await refusal(authenticate({ client_id: id('basic') }))).error, 'invalid_client');
-    assert.equal((await refusal(authenticate({}))).error, 'invalid_client', 'no client at all');
+    assert.equal((await refusal(authenticate({ client_id: id('basic') }))).code, 'invalid_client');
+    assert.equal((await refusal(authenticate({}))).code, 'invalid_client', 'no client at all');
   });
 
   it('refuses more than one method, and repeated parameters, as invalid_request', async () => {
@@ -200,7 +201,7 @@ describe('authenticateClient', () => {
       ),
     );
     assert.equal(twoMethods.status, 400);
-    assert.equal(twoMethods.error, 'invalid_request');
+    assert.equal(twoMethods.code, 'invalid_request');
     const secretAndAssertion = await refusal(
       authenticate({
         client_id: id('jwt'),
@@ -209,18 +210,18 @@ describe('authenticateClient', () => {
         client_assertion: await assertion(id('jwt')),
       }),
     );
-    assert.equal(secretAndAssertion.error, 'invalid_request');
+    assert.equal(secretAndAssertion.code, 'invalid_request');
     const repeated = await refusal(
       authenticate(`grant_type=client_credentials&client_id=${id('public')}&client_id=${id('public')}`),
     );
-    assert.equal(repeated.error, 'invalid_request');
+    assert.equal(repeated.code, 'invalid_request');
   });
 
   it('refuses a client_id parameter that differs from the Basic credentials', async () => {
     const error = await refusal(
       authenticate({ client_id: id('post') }, { authorization: basic(id('basic'), secret('basic')) }),
     );
-    assert.equal(error.error, 'invalid_client');
+    assert.equal(error.code, 'invalid_client');
   });
 
   it('honours client_secret_expires_at', async () => {
@@ -228,7 +229,7 @@ describe('authenticateClient', () => {
     clock += 3601_000;
     try {
       const error = await refusal(authenticate({}, { authorization: basic(id('basic'), secret('basic')) }));
-      assert.equal(error.error, 'invalid_client');
+      assert.equal(error.code, 'invalid_client');
     } finally {
       clock = saved;
     }
@@ -249,7 +250,7 @@ describe('authenticateClient', () => {
     const jwt = await assertion(id('jwt'));
     await authenticate({ client_assertion_type: JWT_BEARER, client_assertion: jwt, client_id: id('jwt') });
     const replay = await refusal(authenticate({ client_assertion_type: JWT_BEARER, client_assertion: jwt }));
-    assert.equal(replay.error, 'invalid_client');
+    assert.equal(replay.code, 'invalid_client');
   });
 
   it('refuses assertions that break RFC 7523 §3', async () => {
@@ -272,7 +273,7 @@ describe('authenticateClient', () => {
         client_assertion: name === 'a wrong assertion type' ? await assertion(id('jwt')) : await make(),
       };
       const error = await refusal(authenticate(form));
-      assert.equal(error.error, 'invalid_client', name);
+      assert.equal(error.code, 'invalid_client', name);
       assert.equal(error.status, 401, name);
     }
     const forOther = await refusal(
@@ -282,7 +283,7 @@ describe('authenticateClient', () => {
         client_assertion: await assertion(id('jwt')),
       }),
     );
-    assert.equal(forOther.error, 'invalid_client', "one client's assertion does not authenticate another");
+    assert.equal(forOther.code, 'invalid_client', "one client's assertion does not authenticate another");
   });
 
   it('verifies against a jwks_uri fetched through the safe fetcher, once', async () => {
@@ -319,7 +320,7 @@ describe('authenticateClient', () => {
     const repeated = await refusal(
       server.registrar.authenticateClient({ headers: {}, body: { client_id: [id('public'), id('public')] } }),
     );
-    assert.equal(repeated.error, 'invalid_request', 'a parser array is a repeated parameter');
+    assert.equal(repeated.code, 'invalid_request', 'a parser array is a repeated parameter');
     const request = tokenRequest(server.url, { client_id: id('post'), client_secret: secret('post') });
     await server.registrar.authenticateClient(request);
     assert.equal(new URLSearchParams(await request.text()).get('grant_type'), 'client_credentials');
@@ -331,7 +332,7 @@ describe('authenticateClient', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: id('post'), client_secret: secret('post') }),
     });
-    assert.equal((await refusal(server.registrar.authenticateClient(request))).error, 'invalid_client');
+    assert.equal((await refusal(server.registrar.authenticateClient(request))).code, 'invalid_client');
   });
 
   it('never logs a presented secret', () => {
@@ -425,7 +426,7 @@ describe('authenticateClient on a store without consumeOnce', () => {
           tokenRequest(server.url, { client_assertion_type: JWT_BEARER, client_assertion: jwt }),
         ),
       );
-      assert.equal(error.error, 'invalid_client');
+      assert.equal(error.code, 'invalid_client');
       assert.equal(error.status, 401);
       assert.ok(logger.records.some((record) => String(record.msg).includes('consumeOnce')));
     } finally {

@@ -549,7 +549,7 @@ describe('Client ID Metadata Documents', () => {
   it('keeps the fetcher failure, which may name an address, as the private cause only', async () => {
     const error = await rejection(server.registrar.resolveClient('https://metadata.test/client.json'));
     assert.ok(error.cause instanceof OutboundFetchError);
-    assert.equal(error.cause.reason, 'forbidden_address');
+    assert.equal(error.cause.code, 'forbidden_address');
     assert.match(error.cause.message, /169\.254\.169\.254/);
     assert.doesNotMatch(error.message, /169\.254/);
   });
@@ -731,7 +731,7 @@ describe('configuration', () => {
     const { settings } = resolveConfig({ issuer });
     await assert.rejects(settings.outboundFetch('https://example.com/doc.json'), {
       name: 'OutboundFetchError',
-      reason: 'network',
+      code: 'network',
     });
   });
 });

@@ -98,7 +98,7 @@ describe('clientTtl', () => {
       () => assert.fail('an expired client authenticated'),
       (error: RegistrationError) => error,
     );
-    assert.equal(auth.error, 'invalid_client');
+    assert.equal(auth.code, 'invalid_client');
     assert.ok(await memory.loadClient(stale.client_id as string), 'still stored until the sweep');
 
     events.length = 0;

@@ -172,12 +172,12 @@ describe('what real MCP clients send', () => {
     assert.equal(authenticated.publicClient, false);
     await assert.rejects(
       server.registrar.authenticateClient(request),
-      { error: 'invalid_client' },
+      { code: 'invalid_client' },
       'a replay',
     );
     await assert.rejects(
       server.registrar.authenticateClient(form({ grant_type: 'authorization_code', client_id: clientId })),
-      { error: 'invalid_client' },
+      { code: 'invalid_client' },
       'a private_key_jwt document client cannot pass as public',
     );
   });

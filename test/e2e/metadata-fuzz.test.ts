@@ -11,6 +11,7 @@ import express from 'express';
 import fc from 'fast-check';
 import { RegistrationError } from '../../src/core/errors.js';
 import type { RegistrationStore } from '../../src/core/store/registration-store.js';
+import { errorHeaders } from '../../src/http/error-response.js';
 import type { TokenRequest } from '../../src/http/token-request.js';
 import type { ClientRegistration } from '../../src/store/bundled-store.js';
 import { createMemoryStore } from '../../src/store/memory.js';
@@ -322,8 +323,8 @@ describe('fuzzing token request form values', () => {
         if (!(error instanceof RegistrationError)) throw error;
         res
           .status(error.status)
-          .set(error.headers)
-          .json({ error: error.error, error_description: error.description });
+          .set(errorHeaders(error))
+          .json({ error: error.code, error_description: error.description });
       }
     });
     host.server.on('request', app);
@@ -353,7 +354,7 @@ describe('fuzzing token request form values', () => {
           assert.equal(verdict, 'authenticated', `authenticated ${clientId}`);
         } catch (error) {
           assert.ok(error instanceof RegistrationError, String(error));
-          assert.equal(error.error, verdict);
+          assert.equal(error.code, verdict);
           assert.equal(error.status, verdict === 'invalid_client' ? 401 : 400);
         }
       }),

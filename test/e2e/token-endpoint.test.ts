@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { nodeCrypto, toNodeListener } from '../../src/adapters/node.js';
 import { RegistrationError } from '../../src/core/errors.js';
+import { errorHeaders } from '../../src/http/error-response.js';
 import { createRegistrar, type Registrar } from '../../src/registrar.js';
 import type { ClientRegistration } from '../../src/store/bundled-store.js';
 import { createMemoryStore } from '../../src/store/memory.js';
@@ -56,9 +57,9 @@ function tokenEndpoint(registrar: Registrar<ClientRegistration>) {
       return send(
         res,
         failure.status,
-        { error: failure.error, error_description: failure.description },
+        { error: failure.code, error_description: failure.description },
         {
-          ...failure.headers,
+          ...errorHeaders(failure),
         },
       );
     }

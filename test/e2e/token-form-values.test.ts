@@ -8,6 +8,7 @@ import express from 'express';
 import { toExpressMiddleware } from '../../src/adapters/express.js';
 import { nodeCrypto } from '../../src/adapters/node.js';
 import { RegistrationError } from '../../src/core/errors.js';
+import { errorHeaders } from '../../src/http/error-response.js';
 import type { TokenRequest } from '../../src/http/token-request.js';
 import { createRegistrar, type Registrar } from '../../src/registrar.js';
 import type { ClientRegistration } from '../../src/store/bundled-store.js';
@@ -47,8 +48,8 @@ describe('token endpoint form values that are not strings', () => {
         if (!(error instanceof RegistrationError)) throw error;
         res
           .status(error.status)
-          .set({ ...error.headers, 'cache-control': 'no-store' })
-          .json({ error: error.error, error_description: error.description });
+          .set({ ...errorHeaders(error), 'cache-control': 'no-store' })
+          .json({ error: error.code, error_description: error.description });
       }
     });
     listening.server.on('request', app);
@@ -122,7 +123,7 @@ describe('token endpoint form values that are not strings', () => {
         (error: unknown) => {
           assert.ok(error instanceof RegistrationError, `${JSON.stringify(body)}: ${String(error)}`);
           assert.equal(error.status, 401);
-          assert.equal(error.error, 'invalid_client');
+          assert.equal(error.code, 'invalid_client');
           return true;
         },
       );
@@ -134,7 +135,7 @@ describe('token endpoint form values that are not strings', () => {
     for (const authorization of [42, { value: basic }, [basic, 1]]) {
       await assert.rejects(
         registrar.authenticateClient({ headers: { authorization }, body: '' } as unknown as TokenRequest),
-        (error: unknown) => error instanceof RegistrationError && error.error === 'invalid_client',
+        (error: unknown) => error instanceof RegistrationError && error.code === 'invalid_client',
       );
     }
   });

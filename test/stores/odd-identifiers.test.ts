@@ -147,7 +147,7 @@ for (const kind of STORE_KINDS) {
             const error = await refusal(server.registrar.authenticateClient(request));
             assert.ok(error instanceof RegistrationError, `${name} by ${how}: ${String(error)}`);
             assert.equal(error.status, 401, `${name} by ${how}`);
-            assert.equal(error.error, 'invalid_client', `${name} by ${how}`);
+            assert.equal(error.code, 'invalid_client', `${name} by ${how}`);
           });
           assert.deepEqual(calls, [], `${name} by ${how} reached the store`);
         }
@@ -171,7 +171,7 @@ for (const kind of STORE_KINDS) {
           const error = await refusal(server.registrar.authenticateClient(request));
           assert.ok(error instanceof RegistrationError, `${name}: ${String(error)}`);
           assert.equal(error.status, 401, name);
-          assert.equal(error.error, 'invalid_client', name);
+          assert.equal(error.code, 'invalid_client', name);
         });
         assert.ok(!calls.includes('consumeOnce'), `${name} reached consumeOnce`);
       }
@@ -188,7 +188,7 @@ for (const kind of STORE_KINDS) {
       assert.equal((await send()).clientId, jwtClient.client_id);
       const replay = await refusal(send());
       assert.ok(replay instanceof RegistrationError);
-      assert.equal(replay.error, 'invalid_client');
+      assert.equal(replay.code, 'invalid_client');
     });
 
     it('answers 401 invalid_token to a very long initial access token, looked up only by its hash', async () => {

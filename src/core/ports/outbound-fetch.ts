@@ -69,12 +69,13 @@ export type OutboundFetchFailure =
 
 /** A refused or failed outbound fetch. The message is private: it may name addresses. */
 export class OutboundFetchError extends Error {
-  readonly reason: OutboundFetchFailure;
+  /** A stable code to switch on; `describeFetchFailure` gives its public phrase. */
+  readonly code: OutboundFetchFailure;
 
-  constructor(reason: OutboundFetchFailure, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: OutboundFetchFailure, message: string, options: { cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OutboundFetchError';
-    this.reason = reason;
+    this.code = code;
   }
 }
 
@@ -94,5 +95,5 @@ const FAILURE_PHRASES: Readonly<Record<OutboundFetchFailure, string>> = {
  * error's own message stays private (it may name addresses).
  */
 export function describeFetchFailure(error: unknown): string {
-  return error instanceof OutboundFetchError ? FAILURE_PHRASES[error.reason] : 'the request failed';
+  return error instanceof OutboundFetchError ? FAILURE_PHRASES[error.code] : 'the request failed';
 }

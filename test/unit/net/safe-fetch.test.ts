@@ -20,7 +20,7 @@ async function refusal(promise: Promise<unknown>): Promise<OutboundFetchFailure>
     await promise;
   } catch (error) {
     assert.ok(error instanceof OutboundFetchError, String(error));
-    return error.reason;
+    return error.code;
   }
   assert.fail('the fetch was not refused');
 }
