@@ -34,6 +34,7 @@ export type { SweepOptions, SweepResult } from './core/host/sweep-expired-client
 export { metadataPolicy } from './core/metadata/apply-policies.js';
 export type { ClientMetadata } from './core/metadata/client-metadata.js';
 export type {
+  ForcedMembers,
   MetadataPolicy,
   PolicyContext,
   PolicyDecision,

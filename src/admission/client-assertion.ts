@@ -40,7 +40,7 @@ export function createAssertionVerifier<C>(settings: Settings<C>): AssertionVeri
     const { metadata, client_id: clientId } = registration;
     let keys: KeyResolver;
     if (typeof metadata.jwks === 'object' && metadata.jwks !== null) {
-      keys = createLocalJWKSet(metadata.jwks as Parameters<typeof createLocalJWKSet>[0]);
+      keys = createLocalJWKSet(metadata.jwks);
     } else if (typeof metadata.jwks_uri === 'string') {
       keys = remote.get(metadata.jwks_uri);
     } else {

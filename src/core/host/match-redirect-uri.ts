@@ -37,7 +37,7 @@ export function matchRedirectUri(client: ClientRegistration | ClientMetadata, re
       ? (client as ClientRegistration).metadata
       : client
   ) as ClientMetadata;
-  const registered = Array.isArray(metadata.redirect_uris) ? (metadata.redirect_uris as unknown[]) : [];
+  const registered = Array.isArray(metadata.redirect_uris) ? metadata.redirect_uris : [];
   if (registered.includes(requested)) return true;
   const requestedLoopback = loopbackWithoutPort(requested);
   if (requestedLoopback === null) return false;
