@@ -72,6 +72,7 @@ export {
 } from './core/ports/rate-limiter.js';
 export { MAX_CLIENT_ID_LENGTH, MAX_JTI_LENGTH } from './core/store/identifiers.js';
 export {
+  type ClientPageOptions,
   type ClientRegistration,
   hasInitialAccessTokens,
   type InitialAccessTokenRecord,
@@ -83,5 +84,5 @@ export {
   type StoreWriteResult,
 } from './core/store/registration-store.js';
 export type { TokenRequest } from './http/token-request.js';
-export type { RegistrarRequest, RegistrarResponse } from './http/types.js';
+export type { RegistrarHandler, RegistrarRequest, RegistrarResponse } from './http/types.js';
 export { createRegistrar, type Registrar } from './registrar.js';
