@@ -31,6 +31,7 @@ function loopbackWithoutPort(uri: string): string | null {
  */
 export function matchRedirectUri(client: ClientRegistration | ClientMetadata, requested: string): boolean {
   if (typeof requested !== 'string') return false;
+  // ClientMetadata's index signature lets it hold a `metadata` member too, so TypeScript cannot tell the two apart.
   const metadata = (
     typeof (client as ClientRegistration).metadata === 'object' &&
     (client as ClientRegistration).metadata !== null
