@@ -48,6 +48,7 @@ export { metadataPolicy } from './core/metadata/apply-policies.js';
 export type { ClientMetadata } from './core/metadata/client-metadata.js';
 export type { PrivateUseSchemes } from './core/metadata/redirect-uri.js';
 export type {
+  ForcedMembers,
   MetadataPolicy,
   PolicyContext,
   PolicyDecision,

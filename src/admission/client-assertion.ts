@@ -39,7 +39,7 @@ export function createAssertionVerifier<C>(settings: Settings<C>): AssertionVeri
   return async (clientId, metadata, assertion) => {
     let keys: KeyResolver;
     if (typeof metadata.jwks === 'object' && metadata.jwks !== null) {
-      keys = createLocalJWKSet(metadata.jwks as Parameters<typeof createLocalJWKSet>[0]);
+      keys = createLocalJWKSet(metadata.jwks);
     } else if (typeof metadata.jwks_uri === 'string') {
       keys = remote.get(metadata.jwks_uri);
     } else {

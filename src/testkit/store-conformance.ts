@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { hashCredential, webCrypto } from '../core/credentials/credentials.js';
+import type { ClientMetadata } from '../core/metadata/client-metadata.js';
 import {
   ALL_STORE_CALLBACKS,
   type ClientRegistration,
@@ -152,7 +153,9 @@ export function storeConformance<C>(
 
     it('keeps a member named __proto__ inside metadata as a member, not as a prototype', async () => {
       // JSON.parse makes "__proto__" an own member, as it is when a client sends one in a JWK.
-      const jwks = JSON.parse('{"keys":[{"kty":"EC","__proto__":{"polluted":true}}]}') as unknown;
+      const jwks = JSON.parse('{"keys":[{"kty":"EC","__proto__":{"polluted":true}}]}') as NonNullable<
+        ClientMetadata['jwks']
+      >;
       const { attrs } = await register(
         sampleRegistration({ metadata: { ...sampleRegistration().metadata, jwks } }),
       );
@@ -160,8 +163,8 @@ export function storeConformance<C>(
       assert.ok(client);
       const read = await readBack(client);
       assert.ok(read);
-      const { keys } = read.metadata.jwks as { keys: Record<string, unknown>[] };
-      const key = keys[0] as Record<string, unknown>;
+      const key = read.metadata.jwks?.keys[0];
+      assert.ok(key);
       assert.ok(Object.hasOwn(key, '__proto__'), 'the member survives');
       assert.equal(Object.getPrototypeOf(key), Object.prototype);
       assert.equal(key.polluted, undefined);

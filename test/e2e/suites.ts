@@ -25,6 +25,7 @@ export const PARITY_SUITES: readonly string[] = [
   'software-statement-binding.test.ts',
   'software-statement.test.ts',
   'store-contract.test.ts',
+  'typed-metadata.test.ts',
 ];
 
 /**

@@ -9,7 +9,7 @@ import type { Settings } from '../config/settings.js';
 import { hashCredential, mintSecret, verifyCredential } from '../credentials/credentials.js';
 import { accessDenied, invalidClientMetadata, invalidRequest, invalidToken } from '../errors.js';
 import { emitEvent } from '../events.js';
-import { SECRET_ISSUING_AUTH_METHODS } from '../metadata/validate-metadata.js';
+import { issuesSecret } from '../metadata/validate-metadata.js';
 import type { SoftwareStatementCheck } from '../ports/admission-options.js';
 import { isAcceptableClientId } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
@@ -202,7 +202,7 @@ export async function updateClient<C>(
     metadata,
   };
   let clientSecret: string | undefined;
-  if (SECRET_ISSUING_AUTH_METHODS.has(metadata.token_endpoint_auth_method as string)) {
+  if (issuesSecret(metadata)) {
     if (current.client_secret_hash === undefined) {
       clientSecret = await issueClientSecret(settings, next, Math.floor(settings.now() / 1000));
     }

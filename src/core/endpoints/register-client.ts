@@ -13,7 +13,7 @@ import { applyPolicies } from '../metadata/apply-policies.js';
 import { checkSectorIdentifier } from '../metadata/check-sector-identifier.js';
 import type { ClientMetadata } from '../metadata/client-metadata.js';
 import type { MetadataPolicy } from '../metadata/registration-policy.js';
-import { SECRET_ISSUING_AUTH_METHODS, validateClientMetadata } from '../metadata/validate-metadata.js';
+import { issuesSecret, validateClientMetadata } from '../metadata/validate-metadata.js';
 import type { RegistrationAdmission, StatementOutcome } from '../ports/admission-options.js';
 import type { ClientRegistration } from '../store/registration-store.js';
 import { callStore, checkWriteResult } from '../store/store-calls.js';
@@ -85,7 +85,7 @@ export async function registerClient<C>(
   if (settings.clientTtl > 0) registration.expires_at = issuedAt + settings.clientTtl;
   if (admission.tokenPolicy !== undefined) registration.initial_access_token_policy = admission.tokenPolicy;
   let clientSecret: string | undefined;
-  if (SECRET_ISSUING_AUTH_METHODS.has(metadata.token_endpoint_auth_method as string)) {
+  if (issuesSecret(metadata)) {
     clientSecret = await issueClientSecret(settings, registration, issuedAt);
   }
   let registrationAccessToken: string | undefined;

@@ -31,13 +31,14 @@ function loopbackWithoutPort(uri: string): string | null {
  */
 export function matchRedirectUri(client: ClientRegistration | ClientMetadata, requested: string): boolean {
   if (typeof requested !== 'string') return false;
+  // ClientMetadata's index signature lets it hold a `metadata` member too, so TypeScript cannot tell the two apart.
   const metadata = (
     typeof (client as ClientRegistration).metadata === 'object' &&
     (client as ClientRegistration).metadata !== null
       ? (client as ClientRegistration).metadata
       : client
   ) as ClientMetadata;
-  const registered = Array.isArray(metadata.redirect_uris) ? (metadata.redirect_uris as unknown[]) : [];
+  const registered = Array.isArray(metadata.redirect_uris) ? metadata.redirect_uris : [];
   if (registered.includes(requested)) return true;
   const requestedLoopback = loopbackWithoutPort(requested);
   if (requestedLoopback === null) return false;

@@ -12,6 +12,7 @@ import { decodeUtf8 } from '../credentials/encoding.js';
 import { invalidClientMetadata, quoted } from '../errors.js';
 import { describeFetchFailure, type OutboundFetch, type OutboundResponse } from '../ports/outbound-fetch.js';
 import type { ClientMetadata } from './client-metadata.js';
+import { isString } from './metadata-values.js';
 
 /**
  * Fetches and checks the sector identifier document of validated metadata;
@@ -42,11 +43,11 @@ export async function checkSectorIdentifier(metadata: ClientMetadata, fetch: Out
   } catch (error) {
     throw invalidClientMetadata('sector_identifier_uri did not return valid JSON.', error);
   }
-  if (!Array.isArray(entries) || entries.some((entry) => typeof entry !== 'string')) {
+  if (!Array.isArray(entries) || !entries.every(isString)) {
     throw invalidClientMetadata('sector_identifier_uri did not return a JSON array of strings.');
   }
-  const listed = new Set(entries as string[]);
-  for (const [index, redirectUri] of ((metadata.redirect_uris as string[] | undefined) ?? []).entries()) {
+  const listed = new Set(entries);
+  for (const [index, redirectUri] of (metadata.redirect_uris ?? []).entries()) {
     if (!listed.has(redirectUri)) {
       throw invalidClientMetadata(
         `The sector_identifier_uri document does not list the redirect URI ${quoted(redirectUri, `at redirect_uris[${index}]`)}.`,

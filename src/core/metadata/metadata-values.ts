@@ -14,16 +14,21 @@ export function string(value: unknown, member: string): string {
   return value;
 }
 
+/** Whether `value` is a string; a type guard for `Array.prototype.every`. */
+export function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
 /** An array of strings, or the error `error` builds (`invalid_client_metadata` unless given). */
 export function stringArray(
   value: unknown,
   member: string,
   error: (description: string) => RegistrationError = invalidClientMetadata,
 ): string[] {
-  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string')) {
+  if (!Array.isArray(value) || !value.every(isString)) {
     throw error(`${member} must be an array of strings.`);
   }
-  return value as string[];
+  return value;
 }
 
 /** What an absolute URL member admits beyond `https` without a fragment. */

@@ -7,6 +7,9 @@
 
 import type { ClientMetadata } from './client-metadata.js';
 
+/** Members a policy forces: a `ClientMetadata` member's value, or `null` to remove the member. */
+export type ForcedMembers = { readonly [K in keyof ClientMetadata]?: ClientMetadata[K] | null };
+
 /**
  * A policy expressed as data, so it can be stored with an initial access
  * token and with the clients that token registers. Member values are
@@ -17,7 +20,7 @@ export interface MetadataPolicy {
   /** Members set when the request does not carry them. */
   readonly defaults?: Readonly<ClientMetadata>;
   /** Members set whatever the request carries. */
-  readonly force?: Readonly<ClientMetadata>;
+  readonly force?: ForcedMembers;
 }
 
 /** What a policy function answers: values to apply, or a refusal. */

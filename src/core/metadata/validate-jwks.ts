@@ -7,6 +7,7 @@
 
 import { isJsonObject } from '../credentials/encoding.js';
 import { invalidClientMetadata } from '../errors.js';
+import type { ClientMetadata } from './client-metadata.js';
 
 /** JWK members that belong to private or symmetric keys (RFC 7518 §6.2.2, §6.3.2, §6.4; RFC 8037 §2). */
 export const PRIVATE_JWK_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -22,7 +23,7 @@ const REQUIRED_PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
 export const MAX_JWKS_KEYS = 32;
 
 /** Validates a `jwks` value and returns it unchanged. */
-export function validateJwks(value: unknown): unknown {
+export function validateJwks(value: unknown): NonNullable<ClientMetadata['jwks']> {
   if (!isJsonObject(value)) {
     throw invalidClientMetadata("jwks must be a JSON object with a 'keys' array.");
   }
@@ -57,5 +58,6 @@ export function validateJwks(value: unknown): unknown {
       }
     }
   });
-  return value;
+  // The checks above establish what the type says (a JSON object whose `keys` are JSON objects); TypeScript cannot follow them.
+  return value as unknown as NonNullable<ClientMetadata['jwks']>;
 }

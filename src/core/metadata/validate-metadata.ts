@@ -12,7 +12,7 @@ import { isWellFormedLanguageTag, splitLanguageTag } from './language-tags.js';
 import { absoluteUrl, string, stringArray } from './metadata-values.js';
 import { checkRedirectUriForClient, type ParsedRedirectUri, parseRedirectUri } from './redirect-uri.js';
 import { validateJwks } from './validate-jwks.js';
-import { type OidcRules, validateOidcMetadata } from './validate-oidc-metadata.js';
+import { type OidcRules, type SettledMetadata, validateOidcMetadata } from './validate-oidc-metadata.js';
 
 /** Members the server owns; ignored in a registration request, never honoured (RFC 7591 §3.1). */
 export const SERVER_OWNED_MEMBERS: ReadonlySet<string> = new Set([
@@ -56,6 +56,12 @@ export const SECRET_ISSUING_AUTH_METHODS: ReadonlySet<string> = new Set([
   'client_secret_post',
 ]);
 
+/** Whether a client with this metadata is issued a client secret: its authentication method uses one. */
+export function issuesSecret(metadata: Readonly<ClientMetadata>): boolean {
+  const method = metadata.token_endpoint_auth_method;
+  return method !== undefined && SECRET_ISSUING_AUTH_METHODS.has(method);
+}
+
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+(?: [\x21\x23-\x5b\x5d-\x7e]+)*$/;
 
@@ -86,8 +92,11 @@ interface Draft {
   /** Language-tagged variants by member name, keyed exactly as sent. */
   readonly tagged: Map<string, Map<string, unknown>>;
   /** The validated metadata being built. */
-  readonly out: ClientMetadata;
+  readonly out: SettledMetadata;
 }
+
+/** The request's members before any is validated: a `Draft` without its `out`. */
+type Prepared = Omit<Draft, 'out'>;
 
 /**
  * Validates a client metadata document and returns the metadata to store:
@@ -99,9 +108,11 @@ export function validateClientMetadata(
   document: Record<string, unknown>,
   rules: MetadataRules,
 ): ClientMetadata {
-  const draft = prepare(document);
-  grantAndResponseTypes(draft, rules);
-  redirectUris(draft, rules);
+  const { input, tagged } = prepare(document);
+  const types = grantAndResponseTypes(input, rules);
+  // `out` is an ordinary object, so V8 keeps it in its fast form: its keys are the known members,
+  // tagged variants (they contain "#") and the host's extra members, and FORBIDDEN_KEYS never reach it.
+  const draft: Draft = { input, tagged, out: { ...types, ...redirectUris(input, types.grant_types, rules) } };
   tokenEndpointAuth(draft, rules);
   keys(draft);
   scope(draft, rules);
@@ -112,7 +123,7 @@ export function validateClientMetadata(
   return draft.out;
 }
 
-function prepare(document: Record<string, unknown>): Draft {
+function prepare(document: Record<string, unknown>): Prepared {
   const input: Record<string, unknown> = Object.create(null);
   const tagged = new Map<string, Map<string, unknown>>();
   // Lower-cased tags seen per member, to refuse case-only duplicates in one pass.
@@ -150,9 +161,7 @@ function prepare(document: Record<string, unknown>): Draft {
     tags.set(tag.toLowerCase(), key);
     variants.set(key, value);
   }
-  // An ordinary object, so V8 keeps it in its fast form: its keys are the known members, tagged
-  // variants (they contain "#") and the host's extra members, and FORBIDDEN_KEYS never reach it.
-  return { input, tagged, out: {} };
+  return { input, tagged };
 }
 
 function unique(values: readonly string[]): string[] {
@@ -164,8 +173,10 @@ function responseTypeKey(value: string): string {
   return value.split(' ').filter(Boolean).sort().join(' ');
 }
 
-function grantAndResponseTypes(draft: Draft, rules: MetadataRules): void {
-  const { input, out } = draft;
+function grantAndResponseTypes(
+  input: Record<string, unknown>,
+  rules: MetadataRules,
+): { grant_types: string[]; response_types: string[] } {
   const requested =
     input.grant_types === undefined
       ? ['authorization_code']
@@ -225,13 +236,14 @@ function grantAndResponseTypes(draft: Draft, rules: MetadataRules): void {
       "grant_types includes 'implicit' but response_types lacks 'token' or 'id_token'.",
     );
   }
-  out.grant_types = grantTypes;
-  out.response_types = responseTypes;
+  return { grant_types: grantTypes, response_types: responseTypes };
 }
 
-function redirectUris(draft: Draft, rules: MetadataRules): void {
-  const { input, out } = draft;
-  const grantTypes = out.grant_types as string[];
+function redirectUris(
+  input: Record<string, unknown>,
+  grantTypes: readonly string[],
+  rules: MetadataRules,
+): { application_type: string; redirect_uris?: string[] } {
   const usesRedirects = grantTypes.includes('authorization_code') || grantTypes.includes('implicit');
   let parsed: ParsedRedirectUri[] = [];
   if (input.redirect_uris !== undefined) {
@@ -262,8 +274,8 @@ function redirectUris(draft: Draft, rules: MetadataRules): void {
   }
   const usesImplicit = grantTypes.includes('implicit');
   for (const uri of parsed) checkRedirectUriForClient(uri, applicationType, usesImplicit);
-  out.application_type = applicationType;
-  if (input.redirect_uris !== undefined) out.redirect_uris = unique(parsed.map((uri) => uri.value));
+  if (input.redirect_uris === undefined) return { application_type: applicationType };
+  return { application_type: applicationType, redirect_uris: unique(parsed.map((uri) => uri.value)) };
 }
 
 /**
@@ -303,7 +315,7 @@ function tokenEndpointAuth(draft: Draft, rules: MetadataRules): void {
     throw invalidClientMetadata("token_endpoint_auth_method 'private_key_jwt' needs jwks or jwks_uri.");
   }
   // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
-  if (method === 'none' && (out.grant_types as string[]).includes('client_credentials')) {
+  if (method === 'none' && out.grant_types.includes('client_credentials')) {
     throw invalidClientMetadata(
       "token_endpoint_auth_method 'none' cannot be used with the client_credentials grant.",
     );

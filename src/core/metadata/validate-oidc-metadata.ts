@@ -13,6 +13,13 @@ import type { ClientMetadata } from './client-metadata.js';
 import { absoluteUrl, string, stringArray } from './metadata-values.js';
 import { checkRedirectUriForClient, type PrivateUseSchemes, parseRedirectUri } from './redirect-uri.js';
 
+/** Metadata whose grant types, response types and application type are settled: what this step reads. */
+export interface SettledMetadata extends ClientMetadata {
+  grant_types: string[];
+  response_types: string[];
+  application_type: string;
+}
+
 /** The server settings this step reads. */
 export interface OidcRules {
   readonly signingAlgValuesSupported: readonly string[];
@@ -59,7 +66,7 @@ function signingAlg(value: unknown, member: string, rules: OidcRules): string {
   return alg;
 }
 
-function subjectType(input: Record<string, unknown>, out: ClientMetadata, rules: OidcRules): void {
+function subjectType(input: Record<string, unknown>, out: SettledMetadata, rules: OidcRules): void {
   if (input.sector_identifier_uri !== undefined) {
     out.sector_identifier_uri = absoluteUrl(input.sector_identifier_uri, 'sector_identifier_uri');
   }
@@ -74,9 +81,7 @@ function subjectType(input: Record<string, unknown>, out: ClientMetadata, rules:
   // OpenID Connect Core §8.1: without a sector identifier the sector is the
   // redirect URIs' host, so redirect URIs on several hosts need one.
   if (type === 'pairwise' && out.sector_identifier_uri === undefined) {
-    const hosts = new Set(
-      ((out.redirect_uris as string[] | undefined) ?? []).map((value) => new URL(value).hostname),
-    );
+    const hosts = new Set((out.redirect_uris ?? []).map((value) => new URL(value).hostname));
     if (hosts.size > 1) {
       throw invalidClientMetadata(
         "subject_type 'pairwise' with redirect URIs on several hosts needs a sector_identifier_uri.",
@@ -86,12 +91,12 @@ function subjectType(input: Record<string, unknown>, out: ClientMetadata, rules:
   out.subject_type = type;
 }
 
-function signing(input: Record<string, unknown>, out: ClientMetadata, rules: OidcRules): void {
+function signing(input: Record<string, unknown>, out: SettledMetadata, rules: OidcRules): void {
   if (input.id_token_signed_response_alg === undefined) {
     out.id_token_signed_response_alg = DEFAULT_ID_TOKEN_SIGNED_RESPONSE_ALG;
   } else if (input.id_token_signed_response_alg === 'none') {
     // OpenID Connect Registration §2: an unsigned ID token only when none comes from the authorization endpoint.
-    if (issuesIdTokenFromAuthorizationEndpoint(out.response_types as string[])) {
+    if (issuesIdTokenFromAuthorizationEndpoint(out.response_types)) {
       throw invalidClientMetadata(
         "id_token_signed_response_alg 'none' is not allowed with a response type that returns an ID token.",
       );
@@ -154,7 +159,7 @@ function authentication(input: Record<string, unknown>, out: ClientMetadata): vo
   }
 }
 
-function endpoints(input: Record<string, unknown>, out: ClientMetadata, rules: OidcRules): void {
+function endpoints(input: Record<string, unknown>, out: SettledMetadata, rules: OidcRules): void {
   if (input.initiate_login_uri !== undefined) {
     out.initiate_login_uri = absoluteUrl(input.initiate_login_uri, 'initiate_login_uri');
   }
@@ -164,7 +169,7 @@ function endpoints(input: Record<string, unknown>, out: ClientMetadata, rules: O
   }
   if (input.post_logout_redirect_uris !== undefined) {
     const values = stringArray(input.post_logout_redirect_uris, 'post_logout_redirect_uris');
-    const usesImplicit = (out.grant_types as string[]).includes('implicit');
+    const usesImplicit = out.grant_types.includes('implicit');
     out.post_logout_redirect_uris = [
       ...new Set(
         values.map((value) => {
@@ -173,7 +178,7 @@ function endpoints(input: Record<string, unknown>, out: ClientMetadata, rules: O
           const parsed = parseRedirectUri(value, member, invalidClientMetadata, rules.privateUseSchemes);
           checkRedirectUriForClient(
             parsed,
-            out.application_type as string,
+            out.application_type,
             usesImplicit,
             member,
             invalidClientMetadata,
@@ -197,14 +202,14 @@ function endpoints(input: Record<string, unknown>, out: ClientMetadata, rules: O
  * Validates the OpenID Connect members of `input` into `out`, filling the
  * defaults `id_token_signed_response_alg` (`RS256`), `require_auth_time`
  * (`false`) and each `*_enc` whose `*_alg` was sent (`A128CBC-HS256`).
- * `out` must already hold `grant_types`, `response_types`,
+ * `out` already holds `grant_types`, `response_types`,
  * `application_type` and the validated `redirect_uris`. Throws
  * `invalid_client_metadata` naming the member. The `sector_identifier_uri`
  * document is checked afterwards, asynchronously (`checkSectorIdentifier`).
  */
 export function validateOidcMetadata(
   input: Record<string, unknown>,
-  out: ClientMetadata,
+  out: SettledMetadata,
   rules: OidcRules,
 ): void {
   subjectType(input, out, rules);

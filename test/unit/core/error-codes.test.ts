@@ -14,8 +14,8 @@ import {
   serverError,
   temporarilyUnavailable,
   unapprovedSoftwareStatement,
-} from '../src/core/errors.js';
-import * as api from '../src/index.js';
+} from '../../../src/core/errors.js';
+import * as api from '../../../src/index.js';
 import {
   type ClientResolutionErrorCode,
   ConfigurationError,
@@ -28,8 +28,8 @@ import {
   type RegistrationErrorCode,
   StoreUnavailableError,
   type StoreUnavailableErrorCode,
-} from '../src/index.js';
-import { createMemoryStore } from '../src/store/memory.js';
+} from '../../../src/index.js';
+import { createMemoryStore } from '../../../src/store/memory.js';
 
 // Each record names every value of its union exactly once: a value added to or removed from a
 // union without updating it here fails to compile.
