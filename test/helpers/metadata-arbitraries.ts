@@ -232,11 +232,10 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
   'a private-use redirect URI for a web client': (d) => {
     if (judge(d, FUZZ_SETTINGS).applicationType !== 'web') return null;
     const redirects = (d.redirect_uris as string[] | undefined) ?? [];
-    if (d.application_type === undefined && !redirects.some((uri) => REDIRECT_URIS.get(uri) === 'https')) {
-      return null;
-    }
+    // Declared web: left out, a private-use URI makes the client inferred native.
     return redirectMetadata('invalid_redirect_uri', {
       ...d,
+      application_type: 'web',
       redirect_uris: [...redirects, 'com.example.app:/oauth2redirect'],
     });
   },
