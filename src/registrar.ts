@@ -82,7 +82,12 @@ function loadedOnFirstUse(options: OutboundFetchOptions): OutboundFetch {
   };
 }
 
-/** Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work. */
+/**
+ * Creates a Registrar from its configuration; throws `ConfigurationError` at once if it cannot work.
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc7592#section-2
+ * @see docs/configuration.md
+ */
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   const resolved = resolveConfig(config, { createOutboundFetch: loadedOnFirstUse });
   const { settings } = resolved;

@@ -107,6 +107,7 @@ function respond(
  * an error handler (pass both to `app.use`, which accepts the pair as is): the
  * second answers, in Registrar's framing, the body-parser failures of a
  * parser mounted before it on Registrar's paths, and passes every other error on.
+ * @see docs/mounting.md
  */
 export function toExpressMiddleware(registrar: RegistrarHandler): [RequestHandler, ErrorRequestHandler] {
   const handler: RequestHandler = (req, res, next) => {

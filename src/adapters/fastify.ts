@@ -30,6 +30,7 @@ import { fromNodeRequest } from './node.js';
  * A Fastify plugin serving Registrar's endpoints. Register it without a
  * `prefix`, or with one the issuer's path starts with: the routes are the
  * paths the issuer and `registrationPath` give.
+ * @see docs/mounting.md
  */
 export function toFastifyPlugin(registrar: RegistrarHandler): FastifyPluginCallback {
   return (instance, _options, done) => {

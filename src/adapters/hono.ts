@@ -63,7 +63,10 @@ function fromHonoContext(c: Context, options: HonoAdapterOptions): RegistrarRequ
   };
 }
 
-/** Hono middleware serving Registrar's endpoints; other paths go to `next()`. */
+/**
+ * Hono middleware serving Registrar's endpoints; other paths go to `next()`.
+ * @see docs/mounting.md
+ */
 export function toHonoMiddleware(
   registrar: RegistrarHandler,
   options: HonoAdapterOptions = {},

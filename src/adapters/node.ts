@@ -27,6 +27,7 @@ const watchedServers = new WeakSet<EventEmitter>();
  * under its own address. The first call for a connection of a server also
  * makes the server record the address of every later connection as it is
  * accepted. `registrar serve` calls it for each connection it accepts.
+ * @see docs/mounting.md
  */
 export function peerAddress(socket: Socket): string | undefined {
   const known = peers.get(socket);
@@ -47,6 +48,7 @@ export function peerAddress(socket: Socket): string | undefined {
  * connection whose peer can no longer be read because the client reset it
  * (a connected TCP socket always has a peer). Nobody is left to answer, so
  * its requests are not run.
+ * @see docs/mounting.md
  */
 export function connectionGone(socket: Socket): boolean {
   return socket.destroyed || (peerAddress(socket) === undefined && socket.localAddress !== undefined);
@@ -116,6 +118,7 @@ function originForm(target: string): string {
  * Wraps a Node request; the URL scheme is `https` when the socket is TLS.
  * `target` is the request target (path and query) when a framework has
  * rewritten `message.url`, as Express does under a mount path.
+ * @see docs/mounting.md
  */
 export function fromNodeRequest(
   message: IncomingMessage,
@@ -139,7 +142,10 @@ export function fromNodeRequest(
   };
 }
 
-/** Writes a handler response to a Node `ServerResponse`. */
+/**
+ * Writes a handler response to a Node `ServerResponse`.
+ * @see docs/mounting.md
+ */
 export function writeNodeResponse(res: ServerResponse, response: RegistrarResponse): void {
   if (response.body === null) {
     res.writeHead(response.status, response.headers);
@@ -153,6 +159,7 @@ export function writeNodeResponse(res: ServerResponse, response: RegistrarRespon
 /**
  * A `node:http` request listener. Requests outside Registrar's paths go to
  * `next`, or get a JSON 404 when there is none.
+ * @see docs/mounting.md
  */
 export function toNodeListener(
   registrar: RegistrarHandler,

@@ -26,7 +26,10 @@ interface Window {
   stamps: number[];
 }
 
-/** Creates an empty in-memory limiter. */
+/**
+ * Creates an empty in-memory limiter.
+ * @see docs/admission.md#rate-limits
+ */
 export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}): RateLimiter {
   const now = options.now ?? Date.now;
   const maxKeys = options.maxKeys ?? 100_000;

@@ -72,7 +72,10 @@ return {1, 0}
 `;
 const SLIDING_WINDOW_SHA = createHash('sha1').update(SLIDING_WINDOW).digest('hex');
 
-/** Creates a Redis-backed limiter. The connection opens at once and reconnects by itself. */
+/**
+ * Creates a Redis-backed limiter. The connection opens at once and reconnects by itself.
+ * @see docs/operations.md#rate-limits
+ */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisRateLimiter {
   if (!options.client && !options.url) throw new TypeError('createRedisRateLimiter needs a url or a client.');
   const logger = options.logger ?? consoleLogger;

@@ -35,6 +35,8 @@ export function payloadTooLarge(limit: number): RegistrationError {
  * The `WWW-Authenticate` value of a challenge: `Bearer`,
  * `Bearer error="invalid_token"` or `Basic realm="..."` (the realm without
  * `"` and `\`, which a quoted string would need escaped).
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc7617#section-2
  */
 export function challengeHeader(challenge: AuthenticationChallenge): string {
   if (challenge.scheme === 'Basic') return `Basic realm="${challenge.realm.replace(/["\\]/g, '')}"`;
@@ -46,6 +48,8 @@ export function challengeHeader(challenge: AuthenticationChallenge): string {
  * `www-authenticate` for a challenge, `retry-after` for a known wait, `allow`
  * for a 405. A host answering `authenticateClient`'s `RegistrationError` at
  * its own token endpoint spreads these into its response (docs/client-authentication.md).
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3
  */
 export function errorHeaders(error: RegistrationError): Record<string, string> {
   const headers: Record<string, string> = {};

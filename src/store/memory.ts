@@ -36,7 +36,10 @@ function storedClient(registration: ClientRegistration): StoredClient {
 const parseClient = (stored: StoredClient): ClientRegistration =>
   JSON.parse(stored.json) as ClientRegistration;
 
-/** Creates an empty in-memory store. Nothing survives the process. */
+/**
+ * Creates an empty in-memory store. Nothing survives the process.
+ * @see docs/store-contract.md
+ */
 export function createMemoryStore(): BundledStoreWithTokens {
   const clients = new Map<string, StoredClient>();
   const once = new Map<string, number>();

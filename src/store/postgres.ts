@@ -109,6 +109,7 @@ const CONNECTION_MESSAGES =
 /**
  * Whether `error` (or anything in its cause chain, or an aggregate's members)
  * says the database cannot be reached, as opposed to a fault in the request.
+ * @see docs/store-contract.md
  */
 export function isConnectionFailure(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 5) return false;
@@ -161,6 +162,8 @@ function fromRow(row: ClientRow): ClientRegistration {
 /**
  * Creates a PostgreSQL store. No connection is opened until the first call;
  * call `migrate()` once before use (`registrar serve` does, unless told not to).
+ * @see docs/store-contract.md
+ * @see docs/operations.md
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
   const schema = options.schema ?? 'public';

@@ -74,7 +74,10 @@ function fromRow(row: ClientRow): ClientRegistration {
   return withClientColumns(JSON.parse(row.registration) as ClientRegistration, row);
 }
 
-/** Applies pending migrations; safe to call on every open. Returns the schema version. */
+/**
+ * Applies pending migrations; safe to call on every open. Returns the schema version.
+ * @see docs/operations.md
+ */
 export function migrateSqlite(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
@@ -150,7 +153,10 @@ function createPrivateFile(filename: string): void {
   }
 }
 
-/** Opens (creating and migrating when needed) a SQLite store; a new database file is 0600. */
+/**
+ * Opens (creating and migrating when needed) a SQLite store; a new database file is 0600.
+ * @see docs/store-contract.md
+ */
 export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWithTokens {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   createPrivateFile(options.filename);

@@ -40,7 +40,10 @@ function fakeHash(): string {
   return `sha256:${randomBytes(32).toString('base64url')}`;
 }
 
-/** A registration as Registrar would hand it to `registerClient`. */
+/**
+ * A registration as Registrar would hand it to `registerClient`.
+ * @see docs/store-contract.md#bundled-stores-and-the-conformance-kit
+ */
 export function sampleRegistration(overrides: Partial<ClientRegistration> = {}): ClientRegistration {
   return {
     client_id: randomBytes(16).toString('base64url'),
@@ -70,6 +73,7 @@ function required<T>(value: T | undefined, name: string): T {
  * Registers the conformance suite for a store with `node:test`. `create` is
  * called once for the suite; the cases use fresh random client ids, so the
  * store may already hold other clients.
+ * @see docs/store-contract.md#bundled-stores-and-the-conformance-kit
  */
 export function storeConformance<C>(
   name: string,

@@ -36,4 +36,34 @@ describe('TSDoc', () => {
     );
     assert.deepEqual(missing, []);
   });
+
+  it('gives every public function a @see link, to its RFC section or its guide', () => {
+    const root = join(SRC, '..');
+    const { entryPoints } = JSON.parse(readFileSync(join(root, 'typedoc.json'), 'utf8')) as {
+      entryPoints: string[];
+    };
+    const files = entryPoints.map((entry) => join(root, entry));
+    const program = ts.createProgram(files, {
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+      skipLibCheck: true,
+    });
+    const checker = program.getTypeChecker();
+    const without: string[] = [];
+    let functions = 0;
+    for (const file of files) {
+      const module = checker.getSymbolAtLocation(program.getSourceFile(file) as ts.SourceFile) as ts.Symbol;
+      for (const exported of checker.getExportsOfModule(module)) {
+        const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+        if (!(symbol.flags & ts.SymbolFlags.Function)) continue;
+        functions++;
+        if (!symbol.getJsDocTags(checker).some((tag) => tag.name === 'see')) {
+          without.push(`${relative(root, file)}: ${exported.name}`);
+        }
+      }
+    }
+    assert.ok(functions > 25, `${functions} public functions found`);
+    assert.deepEqual(without, []);
+  });
 });

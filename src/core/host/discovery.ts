@@ -6,7 +6,10 @@
 
 import type { Settings } from '../config/settings.js';
 
-/** The members Registrar owns, for a host to merge into its own discovery document. */
+/**
+ * The members Registrar owns, for a host to merge into its own discovery document.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+ */
 export function registrationMetadata(settings: Settings<unknown>): Record<string, unknown> {
   const members: Record<string, unknown> = {};
   if (settings.registrationEnabled) members.registration_endpoint = settings.registrationEndpoint;
@@ -32,6 +35,7 @@ export function registrationMetadata(settings: Settings<unknown>): Record<string
 /**
  * A complete discovery document: every member RFC 8414 and OpenID Connect
  * Discovery mark REQUIRED, plus Registrar's own and PKCE's S256.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
 export function discoveryDocument(settings: Settings<unknown>): Record<string, unknown> {
   return {
@@ -47,6 +51,7 @@ export function discoveryDocument(settings: Settings<unknown>): Record<string, u
 /**
  * The well-known path for `suffix` under the issuer: inserted between the host
  * and the issuer's path (RFC 8414 §3.1).
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
  */
 export function wellKnownPath(
   issuer: string,

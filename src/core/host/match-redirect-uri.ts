@@ -28,6 +28,8 @@ function loopbackWithoutPort(uri: string): string | null {
  * Strings are compared exactly; a registered loopback `http` URI
  * (`127.0.0.0/8`, `[::1]`, `localhost`) also matches the same URI with any
  * port (RFC 8252 §7.3). `client` is a registration or its metadata.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2.3
+ * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
  */
 export function matchRedirectUri(client: ClientRegistration | ClientMetadata, requested: string): boolean {
   if (typeof requested !== 'string') return false;

@@ -19,7 +19,10 @@ import type {
 } from './registration-policy.js';
 import { dropTaggedVariants, FORBIDDEN_KEYS, validateClientMetadata } from './validate-metadata.js';
 
-/** A `RegistrationPolicy` that applies a data policy. */
+/**
+ * A `RegistrationPolicy` that applies a data policy.
+ * @see docs/admission.md#host-policies
+ */
 export function metadataPolicy(policy: MetadataPolicy): RegistrationPolicy {
   return () => policy;
 }

@@ -103,6 +103,8 @@ type Prepared = Omit<Draft, 'out'>;
  * every known member, defaults included, tagged variants kept exactly as sent.
  * Throws a `RegistrationError` (`invalid_redirect_uri` or
  * `invalid_client_metadata`) naming the offending member.
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
+ * @see https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
  */
 export function validateClientMetadata(
   document: Record<string, unknown>,

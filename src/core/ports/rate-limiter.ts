@@ -77,6 +77,7 @@ const RULE_SYNTAX = /^([1-9][0-9]{0,8})\/([1-9][0-9]{0,8})s$/;
 /**
  * Parses a rule: `'COUNT/SECONDSs'`, a `{ limit, windowSeconds }` object, or
  * `'off'`/`false` (answered as `null`). Throws `ConfigurationError` for anything else.
+ * @see docs/admission.md#rate-limits
  */
 export function parseRateLimitRule(spec: unknown, name = 'rateLimit'): RateLimitRule | null {
   if (spec === false || spec === 'off') return null;

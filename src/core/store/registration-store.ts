@@ -210,7 +210,10 @@ export function isInitialAccessTokenUsable(record: InitialAccessTokenRecord, now
   return record.max_uses === undefined || record.uses < record.max_uses;
 }
 
-/** Whether `store` implements the initial-access-token capability. */
+/**
+ * Whether `store` implements the initial-access-token capability.
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
+ */
 export function hasInitialAccessTokens(store: unknown): store is InitialAccessTokenStore {
   if (typeof store !== 'object' || store === null) return false;
   const methods = store as Record<string, unknown>;
