@@ -181,7 +181,7 @@ describe('error descriptions that concern client input, over HTTP', () => {
     const base = { redirect_uris: ['https://client.example.org/cb'] };
     return [
       [{ redirect_uris: [value] }, 'redirect_uris'],
-      [{ redirect_uris: [`https://client.example.org/${value}`, `${value}:x`] }, 'redirect_uris'],
+      [{ redirect_uris: [`https://client.example.org/${value}`, `${value}:`] }, 'redirect_uris'],
       [{ ...base, scope: value }, 'scope'],
       [{ ...base, scope: `openid ${value.replace(/\s/g, '_')}` }, 'scope'],
       [{ ...base, grant_types: [value] }, 'grant_types'],

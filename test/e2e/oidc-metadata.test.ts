@@ -547,7 +547,7 @@ describe('OpenID Connect member rules that depend on the server configuration', 
     assert.throws(
       () => validateClientMetadata({ ...base, id_token_encrypted_response_alg: 'ECDH-ES' }, gcmOnly),
       {
-        error: 'invalid_client_metadata',
+        code: 'invalid_client_metadata',
         description:
           "id_token_encrypted_response_enc defaults to 'A128CBC-HS256', which this server does not support; send id_token_encrypted_response_enc.",
       },
