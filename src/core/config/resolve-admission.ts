@@ -1,8 +1,9 @@
 /**
  * The admission options checked and normalised: initial access tokens,
  * software statements and rate limits. `resolveConfig` runs these once, at
- * construction; the admission checks built from their results check nothing
- * of the configuration themselves.
+ * construction, after `CONFIG_CHECKS` has checked every value's type, so
+ * only the rules that tie values together are checked here; the admission
+ * checks built from the results check nothing of the configuration themselves.
  *
  * @module
  */
@@ -63,9 +64,6 @@ export interface ResolvedRateLimits {
 function initialAccessTokenOptions(option: InitialAccessTokenOption): InitialAccessTokenOptions {
   if (typeof option === 'string') return { token: option };
   if (typeof option === 'function') return { verify: option };
-  if (typeof option !== 'object' || option === null) {
-    throw new ConfigurationError('initialAccessToken must be a string, a function or an object.');
-  }
   return option;
 }
 
@@ -79,15 +77,6 @@ export function resolveInitialAccessToken(
 ): ResolvedInitialAccessToken | undefined {
   if (option === undefined) return undefined;
   const { token, verify, stored } = initialAccessTokenOptions(option);
-  if (token !== undefined && (typeof token !== 'string' || token === '')) {
-    throw new ConfigurationError('initialAccessToken: the static token must be a non-empty string.');
-  }
-  if (verify !== undefined && typeof verify !== 'function') {
-    throw new ConfigurationError('initialAccessToken: verify must be a function.');
-  }
-  if (stored !== undefined && typeof stored !== 'boolean') {
-    throw new ConfigurationError('initialAccessToken: stored must be true or false.');
-  }
   if (token === undefined && verify === undefined && stored !== true) {
     throw new ConfigurationError('initialAccessToken needs a token, a verify function or stored: true.');
   }
@@ -107,8 +96,6 @@ export function resolveInitialAccessToken(
 
 function resolveIssuer(iss: string, issuer: TrustedIssuer): { jwks: object } | { jwksUri: string } {
   const name = `softwareStatement.issuers["${iss}"]`;
-  if (typeof issuer !== 'object' || issuer === null)
-    throw new ConfigurationError(`${name} must be an object.`);
   const hasJwks = 'jwks' in issuer && issuer.jwks !== undefined;
   const hasUri = 'jwks_uri' in issuer && issuer.jwks_uri !== undefined;
   if (hasJwks === hasUri) throw new ConfigurationError(`${name} needs exactly one of jwks and jwks_uri.`);
@@ -143,17 +130,9 @@ export function resolveSoftwareStatement(
   signingAlgs: readonly string[],
 ): ResolvedSoftwareStatement | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('softwareStatement must be an object with "issuers".');
-  }
   const { issuers, required = false, jwksCacheSeconds = DEFAULT_JWKS_CACHE_SECONDS } = options;
-  if (typeof issuers !== 'object' || issuers === null || Object.keys(issuers).length === 0) {
+  if (issuers === undefined || Object.keys(issuers).length === 0) {
     throw new ConfigurationError('softwareStatement.issuers must name at least one trusted issuer.');
-  }
-  if (typeof required !== 'boolean')
-    throw new ConfigurationError('softwareStatement.required must be a boolean.');
-  if (!Number.isInteger(jwksCacheSeconds) || jwksCacheSeconds <= 0) {
-    throw new ConfigurationError('softwareStatement.jwksCacheSeconds must be a positive integer.');
   }
   const algorithms = [...(options.algorithms ?? signingAlgs)];
   for (const alg of algorithms) {
@@ -166,17 +145,9 @@ export function resolveSoftwareStatement(
   return { issuers: resolved, required, algorithms, jwksCacheSeconds };
 }
 
-function isLimiter(value: unknown): value is RateLimiter {
-  const limiter = value as Partial<RateLimiter> | null;
-  return typeof limiter?.consume === 'function' && typeof limiter.check === 'function';
-}
-
 /** Resolves `rateLimit`: `undefined` means the defaults, `false` no limits. */
 export function resolveRateLimits(config: RateLimitConfig | false | undefined): ResolvedRateLimits {
   if (config === false) return { registrations: null, managementFailures: null };
-  if (config !== undefined && (typeof config !== 'object' || config === null)) {
-    throw new ConfigurationError('rateLimit must be an object or false.');
-  }
   const registrations =
     config?.registrations === undefined
       ? DEFAULT_REGISTRATION_RATE_LIMIT
@@ -185,8 +156,5 @@ export function resolveRateLimits(config: RateLimitConfig | false | undefined): 
     config?.managementFailures === undefined
       ? DEFAULT_MANAGEMENT_FAILURE_RATE_LIMIT
       : parseRateLimitRule(config.managementFailures, 'rateLimit.managementFailures');
-  if (config?.limiter !== undefined && !isLimiter(config.limiter)) {
-    throw new ConfigurationError('rateLimit.limiter must have consume and check methods.');
-  }
   return { registrations, managementFailures, ...(config?.limiter ? { limiter: config.limiter } : {}) };
 }

@@ -256,16 +256,14 @@ export async function authenticateClient<C>(
       settings.logger.error({
         msg: 'private_key_jwt needs the consumeOnce callback; authentication refused',
       });
-      fail('consumeOnce is not configured');
-      return;
+      return fail('consumeOnce is not configured');
     }
     let verified: VerifiedAssertion;
     try {
       verified = await verifyAssertion(clientId, metadata, assertion);
     } catch (error) {
       if (error instanceof RegistrationError) throw error;
-      fail(`assertion refused: ${error instanceof Error ? error.name : 'error'}`);
-      return;
+      return fail(`assertion refused: ${error instanceof Error ? error.name : 'error'}`);
     }
     if (!isAcceptableJti(verified.jti)) fail('jti too long or not text');
     // RFC 7523 §3: a jti seen before is a replay.

@@ -8,6 +8,7 @@
  */
 
 import { ConfigurationError } from '../errors.js';
+import { isLoopbackHostname } from '../metadata/redirect-uri.js';
 
 /** The protected resource's metadata (RFC 9728 §2), under its wire names. */
 export interface ProtectedResourceMetadata {
@@ -40,18 +41,12 @@ function resourceUrl(resource: string): URL {
   } catch {
     throw new ConfigurationError('resource must be an absolute https URL.');
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHostname(url.hostname))) {
     throw new ConfigurationError('resource must be an https URL (http only on a loopback host).');
   }
   if (url.hash !== '' || resource.includes('#'))
     throw new ConfigurationError('resource must not have a fragment.');
   return url;
-}
-
-function isLoopback(hostname: string): boolean {
-  return (
-    hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
 }
 
 /**
