@@ -29,6 +29,10 @@ export {
 } from './core/errors.js';
 export type { Logger, RegistrarEvent, RegistrarEventType } from './core/events.js';
 export type { ClientAuthentication, ClientAuthenticationMethod } from './core/host/authenticate-client.js';
+export {
+  ClientResolutionError,
+  type ClientResolutionErrorCode,
+} from './core/host/client-resolution-error.js';
 export { discoveryDocument, registrationMetadata, wellKnownPath } from './core/host/discovery.js';
 export { matchRedirectUri } from './core/host/match-redirect-uri.js';
 export {
@@ -38,11 +42,7 @@ export {
   protectedResourceMetadata,
   protectedResourceMetadataUrl,
 } from './core/host/protected-resource.js';
-export {
-  ClientResolutionError,
-  type ClientResolutionErrorCode,
-  type ResolvedClient,
-} from './core/host/resolve-client.js';
+export type { ResolvedClient } from './core/host/resolve-client.js';
 export type { SweepOptions, SweepResult } from './core/host/sweep-expired-clients.js';
 export { metadataPolicy } from './core/metadata/apply-policies.js';
 export type { ClientMetadata } from './core/metadata/client-metadata.js';

@@ -60,6 +60,20 @@ export interface Registrar<C = unknown> extends RegistrarHandler {
    * `RegistrationError` to answer with (`invalid_client`, 401).
    */
   authenticateClient(request: Request | TokenRequest): Promise<ClientAuthentication<C>>;
+  /**
+   * Pre-registers a Client ID Metadata Document (docs/client-id-metadata-documents.md#pre-registered-documents):
+   * fetches and validates it now and stores it as a client whose `client_id`
+   * is the URL. The stored copy admits the document past `allowHosts` and
+   * stands in when a later fetch fails, for up to `storedCopyMaxAgeSeconds`.
+   * Rejects with `ClientResolutionError`.
+   */
+  importClientDocument(clientId: string): Promise<ClientRegistration>;
+  /**
+   * Fetches a pre-registered document again now and replaces the stored copy;
+   * emits `client.metadata_changed` when its keys or redirect URIs changed.
+   * Rejects with `ClientResolutionError` (`unknown_client` when it was never imported).
+   */
+  refreshClientDocument(clientId: string): Promise<ClientRegistration>;
   /** Whether `requested` is one of the client's redirect URIs (exact; any port on loopback, RFC 8252 §7.3). */
   matchRedirectUri(client: ClientRegistration | ClientMetadata, requested: string): boolean;
   /**
@@ -96,12 +110,15 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
   const verifyAssertion = createAssertionVerifier(settings);
   const rateLimits = createRateLimits(resolved.rateLimits, settings.logger);
   // One resolver, so the token endpoint and the authorization endpoint share its document cache.
-  const resolveClient = createClientResolver(settings as Settings<unknown>);
+  const resolver = createClientResolver(settings as Settings<unknown>);
+  const resolveClient = resolver.resolve;
   return {
     ...createHandler({ settings, checkInitialAccessToken, checkSoftwareStatement, rateLimits }),
     metadata: () => registrationMetadata(settings as Settings<unknown>),
     discovery: () => discoveryDocument(settings as Settings<unknown>),
     resolveClient,
+    importClientDocument: resolver.importDocument,
+    refreshClientDocument: resolver.refreshDocument,
     async authenticateClient(request) {
       return authenticateClient(
         settings,

@@ -5,7 +5,7 @@
  */
 
 import type { ConfigurationErrorCode, RegistrationErrorCode, StoreUnavailableErrorCode } from './errors.js';
-import type { ClientResolutionErrorCode } from './host/resolve-client.js';
+import type { ClientResolutionErrorCode } from './host/client-resolution-error.js';
 import type { OutboundFetchFailure } from './ports/outbound-fetch.js';
 
 /**

@@ -18,6 +18,7 @@ export type RegistrarEventType =
   | 'client.updated'
   | 'client.deleted'
   | 'client.expired'
+  | 'client.metadata_changed'
   | 'management.auth_failed';
 
 /** One lifecycle event. */
@@ -27,6 +28,12 @@ export interface RegistrarEvent {
   readonly client_id: string;
   /** Unix seconds. */
   readonly time: number;
+  /**
+   * For `client.metadata_changed`: the members of a metadata document that
+   * differ from the copy last seen (docs/client-id-metadata-documents.md#when-a-document-changes), such as
+   * `redirect_uris` or `jwks`. Names only, never values.
+   */
+  readonly changed?: readonly string[];
 }
 
 /**

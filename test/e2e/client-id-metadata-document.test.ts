@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { resolveConfig } from '../../src/core/config/resolve-config.js';
 import { StoreUnavailableError } from '../../src/core/errors.js';
+import { isClientIdUrl } from '../../src/core/host/client-document.js';
+import { ClientResolutionError } from '../../src/core/host/client-resolution-error.js';
 import { discoveryDocument } from '../../src/core/host/discovery.js';
-import { ClientResolutionError, isClientIdUrl } from '../../src/core/host/resolve-client.js';
 import { OutboundFetchError } from '../../src/core/ports/outbound-fetch.js';
 import { createRegistrar } from '../../src/registrar.js';
 import { createMemoryStore } from '../../src/store/memory.js';
@@ -724,6 +725,12 @@ describe('configuration', () => {
       cacheMinSeconds: 60,
       cacheMaxSeconds: 3600,
       maxBytes: 5120,
+      cacheMaxEntries: 1000,
+      allowHosts: ['*'],
+      denyHosts: [],
+      allowConfidentialClients: true,
+      requiredMembers: [],
+      storedCopyMaxAgeSeconds: 86400,
     });
   });
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import ts from 'typescript';
 import { descriptionText, MAX_ECHOED_LENGTH, quoted, RegistrationError } from '../../src/core/errors.js';
-import { ClientResolutionError } from '../../src/core/host/resolve-client.js';
+import { ClientResolutionError } from '../../src/core/host/client-resolution-error.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { register, startRegistrar, type TestServer } from '../helpers/http.js';
 import { keyPair, type TestKeyPair } from '../helpers/key-server.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CompactSign } from 'jose';
 import { jsonTextTooDeep, jsonValueTooDeep, MAX_JSON_DEPTH } from '../../src/core/credentials/encoding.js';
-import { ClientResolutionError } from '../../src/core/host/resolve-client.js';
+import { ClientResolutionError } from '../../src/core/host/client-resolution-error.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { recordingStore, register, startRegistrar, type TestServer } from '../helpers/http.js';
 import { keyPair, type TestKeyPair } from '../helpers/key-server.js';

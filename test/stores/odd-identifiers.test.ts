@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { RegistrationError } from '../../src/core/errors.js';
-import { ClientResolutionError } from '../../src/core/host/resolve-client.js';
+import { ClientResolutionError } from '../../src/core/host/client-resolution-error.js';
 import { MAX_CLIENT_ID_LENGTH, MAX_JTI_LENGTH } from '../../src/core/store/identifiers.js';
 import { type OpenedStore, openStore, STORE_KINDS } from '../helpers/bundled-stores.js';
 import { recordingStore, register, startRegistrar, type TestServer } from '../helpers/http.js';

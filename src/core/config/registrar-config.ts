@@ -39,6 +39,25 @@ export interface ClientIdMetadataDocumentsOptions {
   cacheMaxSeconds?: number;
   /** The size cap for a document, in bytes. Default 5120. */
   maxBytes?: number;
+  /** The most documents one process keeps in its cache; the least recently used goes first. Default 1000. */
+  cacheMaxEntries?: number;
+  /**
+   * Host patterns a document may be fetched from: `app.example` (that host)
+   * or `*.example` (any host below `example`). Checked before any fetch; a
+   * pre-registered document is allowed whatever its host. Default: any host.
+   */
+  allowHosts?: readonly string[];
+  /** Host patterns, as in `allowHosts`, never fetched from, pre-registered or not. Default: none. */
+  denyHosts?: readonly string[];
+  /** Whether a document may use `private_key_jwt` (a confidential client). Default `true`. */
+  allowConfidentialClients?: boolean;
+  /** Members every document must carry, such as `client_name` or `logo_uri`. Default: none. */
+  requiredMembers?: readonly string[];
+  /**
+   * How old, in seconds, the stored copy of a pre-registered document may be
+   * and still stand in for a live fetch that fails. Default 86400.
+   */
+  storedCopyMaxAgeSeconds?: number;
 }
 
 /** The configuration accepted by `createRegistrar` (docs/configuration.md). `C` is the host's client type. */

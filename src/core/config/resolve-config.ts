@@ -8,6 +8,7 @@
 import { webCrypto } from '../credentials/credentials.js';
 import { ConfigurationError } from '../errors.js';
 import type { Logger } from '../events.js';
+import { checkHostPattern } from '../host/host-patterns.js';
 import { FORBIDDEN_REDIRECT_SCHEMES, isLoopbackHostname } from '../metadata/redirect-uri.js';
 import { checkScope } from '../metadata/validate-metadata.js';
 import {
@@ -71,6 +72,12 @@ export const DEFAULT_CLIENT_ID_METADATA_DOCUMENTS: Readonly<Required<ClientIdMet
   cacheMinSeconds: 60,
   cacheMaxSeconds: 3600,
   maxBytes: 5120,
+  cacheMaxEntries: 1000,
+  allowHosts: ['*'],
+  denyHosts: [],
+  allowConfidentialClients: true,
+  requiredMembers: [],
+  storedCopyMaxAgeSeconds: 86400,
 };
 
 /** What the runtime around the core supplies: the safe fetcher lives outside the core. */
@@ -113,6 +120,9 @@ function joinPath(base: string, path: string): string {
 const positive: ConfigCheck = (value, name) => integer(value, name, 1);
 const nonNegative: ConfigCheck = (value, name) => integer(value, name, 0);
 const rateLimitRule: ConfigCheck = (value, name) => parseRateLimitRule(value, name);
+const hostPatterns: ConfigCheck = (value, name) => {
+  for (const pattern of stringArray(value, name)) checkHostPattern(pattern, name);
+};
 
 /**
  * The type check of every configuration key but the store callbacks (which
@@ -145,6 +155,12 @@ export const CONFIG_CHECKS: Readonly<
       cacheMinSeconds: nonNegative,
       cacheMaxSeconds: nonNegative,
       maxBytes: positive,
+      cacheMaxEntries: positive,
+      allowHosts: hostPatterns,
+      denyHosts: hostPatterns,
+      allowConfidentialClients: boolean,
+      requiredMembers: stringArray,
+      storedCopyMaxAgeSeconds: nonNegative,
     }),
   fetch: (value, name) =>
     members(value, name, {

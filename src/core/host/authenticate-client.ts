@@ -17,7 +17,8 @@ import type { ClientMetadata } from '../metadata/client-metadata.js';
 import { isAcceptableClientId, isAcceptableJti } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
 import { callStore } from '../store/store-calls.js';
-import { ClientResolutionError, isClientIdUrl } from './resolve-client.js';
+import { isClientIdUrl } from './client-document.js';
+import { ClientResolutionError } from './client-resolution-error.js';
 
 /** The token endpoint authentication methods Registrar verifies. */
 export type ClientAuthenticationMethod =

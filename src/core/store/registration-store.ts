@@ -33,6 +33,12 @@ export interface ClientRegistration {
    * with; applied again on every update so a PUT cannot undo it.
    */
   initial_access_token_policy?: MetadataPolicy;
+  /**
+   * Only on a pre-registered Client ID Metadata Document (whose `client_id`
+   * is its URL): Unix seconds at which the stored copy in `metadata` was
+   * fetched (docs/client-id-metadata-documents.md#pre-registered-documents).
+   */
+  document_fetched_at?: number;
   /** The complete validated metadata, defaults filled in, language-tagged variants kept. */
   metadata: ClientMetadata;
 }

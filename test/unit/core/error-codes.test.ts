@@ -49,6 +49,7 @@ const REGISTRATION_CODES: Record<RegistrationErrorCode, true> = {
 const RESOLUTION_CODES: Record<ClientResolutionErrorCode, true> = {
   unknown_client: true,
   invalid_client_id: true,
+  document_not_allowed: true,
   document_unavailable: true,
   invalid_document: true,
   temporarily_unavailable: true,
