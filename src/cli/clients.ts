@@ -1,11 +1,20 @@
 /**
- * `registrar clients list|show|delete`: administration against the configured store.
+ * `registrar clients list|show|delete|import|refresh`: administration against
+ * the configured store; `import` and `refresh` pre-register Client ID
+ * Metadata Documents (docs/client-id-metadata-documents.md#pre-registered-documents).
  *
  * @module
  */
 
+import { ClientResolutionError } from '../core/host/client-resolution-error.js';
 import type { BundledStore, ClientRegistration } from '../store/bundled-store.js';
 import { isoDate, type Output, printable, toJson, writeJsonArray } from './output.js';
+
+/** The registrar calls behind `clients import` and `clients refresh`. */
+export interface DocumentAdministration {
+  importClientDocument(clientId: string): Promise<ClientRegistration>;
+  refreshClientDocument(clientId: string): Promise<ClientRegistration>;
+}
 
 /** A registration as an administrator sees it: metadata and dates, hashes replaced by flags. */
 export function describeClient(registration: ClientRegistration): Record<string, unknown> {
@@ -38,6 +47,7 @@ export async function clientsCommand(
   args: readonly string[],
   options: { json: boolean },
   output: Output,
+  documents: () => DocumentAdministration,
 ): Promise<number> {
   const [action, clientId] = args;
   switch (action) {
@@ -83,12 +93,37 @@ export async function clientsCommand(
       await output.out(`Deleted ${printable(clientId)}.`);
       return 0;
     }
+    case 'import':
+    case 'refresh': {
+      if (!clientId) return usage(output);
+      const administration = documents();
+      let registration: ClientRegistration;
+      try {
+        registration = await (action === 'import'
+          ? administration.importClientDocument(clientId)
+          : administration.refreshClientDocument(clientId));
+      } catch (error) {
+        if (!(error instanceof ClientResolutionError)) throw error;
+        output.err(`${error.message} (${error.code})`);
+        return 1;
+      }
+      if (options.json) await output.out(toJson(describeClient(registration), 2));
+      else {
+        const verb = action === 'import' ? 'Imported' : 'Refreshed';
+        await output.out(
+          `${verb} ${printable(clientId)} (${printable(registration.metadata.client_name ?? '-')}).`,
+        );
+      }
+      return 0;
+    }
     default:
       return usage(output);
   }
 }
 
 function usage(output: Output): number {
-  output.err('Usage: registrar clients list [--json] | show CLIENT_ID | delete CLIENT_ID');
+  output.err(
+    'Usage: registrar clients list [--json] | show CLIENT_ID | delete CLIENT_ID | import URL | refresh URL',
+  );
   return 2;
 }

@@ -6,13 +6,17 @@
  * @module
  */
 
+import type { RegistrarConfig } from '../core/config/registrar-config.js';
 import { ConfigurationError } from '../core/errors.js';
 import type { Logger } from '../core/events.js';
+import { nodeCrypto } from '../crypto/node-crypto.js';
+import { createRegistrar } from '../registrar.js';
 import { createLineWriter } from '../server/line-writer.js';
 import { openStore } from '../server/open-store.js';
-import { resolveCommandOptions } from '../server/options.js';
+import { type CommandOptions, resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
-import { clientsCommand } from './clients.js';
+import type { BundledStore } from '../store/bundled-store.js';
+import { clientsCommand, type DocumentAdministration } from './clients.js';
 import { migrateCommand } from './migrate.js';
 import { streamOutput } from './output.js';
 import { sweepCommand } from './sweep.js';
@@ -25,6 +29,9 @@ Commands:
   clients list [--json] list registered clients (no hashes, no secrets)
   clients show ID       show one client
   clients delete ID     delete one client
+  clients import URL    pre-register a client metadata document (needs
+                        clientIdMetadataDocuments.enabled in --config)
+  clients refresh URL   fetch a pre-registered document again now
   migrate               apply pending database migrations (PostgreSQL)
   tokens create         create an initial access token; prints it once
                         [--expires-in 7d] [--uses N] [--label TEXT] [--policy JSON]
@@ -63,6 +70,28 @@ Options (each also an environment variable REGISTRAR_<NAME>):
 `;
 
 const { out, err } = streamOutput(process.stdout, process.stderr);
+
+/**
+ * A registrar over the opened store for `clients import` and `clients
+ * refresh`, configured from the `--config` file as `serve` is, so a document
+ * is checked by the same trust policy and fetch limits that will serve it.
+ */
+function documentAdministration(options: CommandOptions, store: BundledStore): DocumentAdministration {
+  const documents = options.config.clientIdMetadataDocuments as { enabled?: unknown } | undefined;
+  if (documents?.enabled !== true) {
+    throw new ConfigurationError(
+      'clients import and refresh need clientIdMetadataDocuments.enabled: true in the --config file.',
+    );
+  }
+  const { rateLimit: _rateLimit, ...libraryConfig } = options.config;
+  return createRegistrar({
+    ...(libraryConfig as Partial<RegistrarConfig<unknown>>),
+    issuer: options.issuer ?? 'http://localhost',
+    registration: store,
+    logger: jsonLogger({ out: err, err }),
+    crypto: nodeCrypto,
+  });
+}
 
 /**
  * A log reader that goes away (a closed pipe, `registrar serve | head`) must
@@ -124,7 +153,8 @@ async function main(argv: string[]): Promise<number> {
       });
       try {
         if (command === 'clients') {
-          return await clientsCommand(opened.store, options.positionals, options, { out, err });
+          const documents = () => documentAdministration(options, opened.store);
+          return await clientsCommand(opened.store, options.positionals, options, { out, err }, documents);
         }
         if (command === 'tokens') {
           return await tokensCommand(opened.store, options.positionals, options, { out, err });

@@ -106,6 +106,31 @@ export function runCommand(
   }
 }
 
+/**
+ * As `runCommand`, without blocking the event loop: for a command that calls
+ * back into a server this test process runs (a metadata document, say).
+ */
+export async function runCommandAsync(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: environment(options.env ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout, stderr };
+}
+
 /** The bytes of a SQLite database and its `-wal` and `-shm` files, as far as they exist. */
 export function sqliteFileBytes(database: string): Buffer {
   const files = [database, `${database}-wal`, `${database}-shm`].filter((file) => existsSync(file));
