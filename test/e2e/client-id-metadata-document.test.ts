@@ -132,6 +132,22 @@ describe('Client ID Metadata Documents', () => {
     assert.equal(resolved.metadata.token_endpoint_auth_method, 'private_key_jwt');
   });
 
+  it('settles the lists a document offers (RP Metadata Choices) into single values', async () => {
+    serveJson(
+      '/choices.json',
+      validDocument('/choices.json', {
+        id_token_signing_alg_values_supported: ['EdDSA', 'HS256', 'PS256'],
+        userinfo_signing_alg_values_supported: ['ES256'],
+      }),
+    );
+    const resolved = await server.registrar.resolveClient(url('/choices.json'));
+    // The server's order (RS256, PS256, ES256, EdDSA) decides, not the document's.
+    assert.equal(resolved.metadata.id_token_signed_response_alg, 'PS256');
+    assert.equal(resolved.metadata.userinfo_signed_response_alg, 'ES256');
+    assert.ok(!('id_token_signing_alg_values_supported' in resolved.metadata));
+    assert.ok(!('userinfo_signing_alg_values_supported' in resolved.metadata));
+  });
+
   it('accepts a document up to the 5 KB cap', async () => {
     const document = validDocument('/large.json', { client_name: '' });
     document.client_name = 'n'.repeat(5120 - JSON.stringify(document).length);
@@ -533,6 +549,16 @@ describe('Client ID Metadata Documents', () => {
         code: 'invalid_document',
         message:
           "The client metadata document is invalid: The sector_identifier_uri document does not list the redirect URI 'https://other.example/cb'.",
+      },
+      {
+        name: 'a document whose list offers nothing the server supports',
+        path: '/no-choice.json',
+        route: (path) => ({
+          body: JSON.stringify(validDocument(path, { id_token_signing_alg_values_supported: ['HS256'] })),
+        }),
+        code: 'invalid_document',
+        message:
+          'The client metadata document is invalid: id_token_signing_alg_values_supported offers no algorithm this server supports.',
       },
     ];
     for (const testCase of cases) {

@@ -28,7 +28,14 @@ import {
   validDocument,
   withoutServerOwned,
 } from '../helpers/metadata-arbitraries.js';
-import { judge, judgeForm, judgeNesting, SERVER_OWNED, TAGGABLE } from '../helpers/metadata-oracle.js';
+import {
+  CHOICE_LISTS,
+  judge,
+  judgeForm,
+  judgeNesting,
+  SERVER_OWNED,
+  TAGGABLE,
+} from '../helpers/metadata-oracle.js';
 
 const LONG = process.env.REGISTRAR_LONG_TESTS === '1';
 const runs = (count: number) => ({ numRuns: LONG ? count * 20 : count });
@@ -88,7 +95,14 @@ function assertEchoes(answer: Answer, document: Json): void {
   assert.deepEqual(json.response_types, verdict.responseTypes);
   assert.equal(json.id_token_signed_response_alg, verdict.idTokenSignedResponseAlg);
   assert.equal(json.require_auth_time, verdict.requireAuthTime);
+  const lists = new Set(CHOICE_LISTS.map(([list]) => list));
+  for (const [list, member] of CHOICE_LISTS) {
+    if (document[list] === undefined || document[list] === null) continue;
+    assert.ok(!(list in json), `${list} is not echoed`);
+    assert.equal(json[member], verdict.chosen.get(member), `${member} is settled from ${list}`);
+  }
   for (const [member, value] of Object.entries(document)) {
+    if (lists.has(member) || verdict.chosen.has(member)) continue;
     const tagged = member.split('#', 1)[0] as string;
     if (member.includes('#') && !(TAGGABLE as readonly string[]).includes(tagged)) continue;
     if ((SERVER_OWNED as readonly string[]).includes(member)) continue;

@@ -169,6 +169,85 @@ describe('OpenID Connect registration members', () => {
     assert.equal(json.id_token_signed_response_alg, 'none');
   });
 
+  describe('RP Metadata Choices: the server settles each offered list into one value', () => {
+    const lastRegistered = () => store.calls.filter((call) => call.name === 'registerClient').at(-1);
+
+    it("picks the server's first value the client offers, and stores and returns only that value", async () => {
+      const body = {
+        ...GOOD,
+        subject_types_supported: ['pairwise', 'public'],
+        id_token_signing_alg_values_supported: ['EdDSA', 'ES256'],
+        userinfo_signing_alg_values_supported: ['EdDSA'],
+        request_object_signing_alg_values_supported: ['PS256', 'HS256', 'RS256'],
+        id_token_encryption_alg_values_supported: ['ECDH-ES', 'RSA-OAEP-256'],
+        id_token_encryption_enc_values_supported: ['A256GCM'],
+        userinfo_encryption_alg_values_supported: ['ECDH-ES'],
+        request_object_encryption_alg_values_supported: ['RSA-OAEP-256'],
+        request_object_encryption_enc_values_supported: ['A256GCM', 'A128CBC-HS256'],
+      };
+      const { status, json } = await register(server.url, body);
+      assert.equal(status, 201, JSON.stringify(json));
+      const chosen = {
+        subject_type: 'public',
+        id_token_signed_response_alg: 'ES256',
+        userinfo_signed_response_alg: 'EdDSA',
+        request_object_signing_alg: 'RS256',
+        id_token_encrypted_response_alg: 'RSA-OAEP-256',
+        id_token_encrypted_response_enc: 'A256GCM',
+        userinfo_encrypted_response_alg: 'ECDH-ES',
+        // Only its _alg came as a list: the _enc default applies to the chosen _alg.
+        userinfo_encrypted_response_enc: 'A128CBC-HS256',
+        request_object_encryption_alg: 'RSA-OAEP-256',
+        request_object_encryption_enc: 'A128CBC-HS256',
+      };
+      for (const [member, value] of Object.entries(chosen)) assert.equal(json[member], value, member);
+      for (const member of Object.keys(body)) {
+        if (member.endsWith('_supported')) assert.ok(!(member in json), `${member} is not returned`);
+      }
+      assert.ok(!JSON.stringify(lastRegistered()?.args).includes('_supported'), 'no list is stored');
+      const resolved = await server.registrar.resolveClient(json.client_id as string);
+      for (const [member, value] of Object.entries(chosen)) {
+        assert.equal(resolved.metadata[member as keyof typeof resolved.metadata], value, member);
+      }
+    });
+
+    it('takes the server order over the single value sent beside its list', async () => {
+      const { status, json } = await register(server.url, {
+        ...GOOD,
+        id_token_signed_response_alg: 'EdDSA',
+        id_token_signing_alg_values_supported: ['EdDSA', 'PS256'],
+      });
+      assert.equal(status, 201, JSON.stringify(json));
+      assert.equal(json.id_token_signed_response_alg, 'PS256');
+    });
+
+    it('settles an ID token list on "none" only when no ID token comes from the authorization endpoint', async () => {
+      const code = await register(server.url, { ...GOOD, id_token_signing_alg_values_supported: ['none'] });
+      assert.equal(code.status, 201, JSON.stringify(code.json));
+      assert.equal(code.json.id_token_signed_response_alg, 'none');
+      const hybrid = {
+        ...GOOD,
+        grant_types: ['authorization_code', 'implicit'],
+        response_types: ['code id_token'],
+      };
+      const preferred = await register(server.url, {
+        ...hybrid,
+        id_token_signing_alg_values_supported: ['none', 'EdDSA'],
+      });
+      assert.equal(preferred.json.id_token_signed_response_alg, 'EdDSA', JSON.stringify(preferred.json));
+      const callsBefore = registerCalls();
+      const refused = await register(server.url, {
+        ...hybrid,
+        id_token_signing_alg_values_supported: ['none'],
+      });
+      assert.deepEqual(refused.json, {
+        error: 'invalid_client_metadata',
+        error_description: 'id_token_signing_alg_values_supported offers no algorithm this server supports.',
+      });
+      assert.equal(registerCalls(), callsBefore);
+    });
+  });
+
   it('checks the sector identifier document only after the other members pass', async () => {
     const requestsBefore = sector.requests.length;
     const { status, json } = await register(server.url, {
@@ -438,6 +517,75 @@ describe('OpenID Connect registration members', () => {
             'An entry of post_logout_redirect_uris uses a private-use scheme, which only native clients may use.',
         },
         {
+          name: 'a choice list with nothing the server supports',
+          body: () => ({ ...GOOD, id_token_signing_alg_values_supported: ['HS256', 'rs256'] }),
+          description: 'id_token_signing_alg_values_supported offers no algorithm this server supports.',
+        },
+        {
+          name: 'a subject type list with nothing the server supports',
+          on: 'plain',
+          body: () => ({ ...GOOD, subject_types_supported: ['pairwise'] }),
+          description: 'subject_types_supported offers no subject type this server supports.',
+        },
+        {
+          name: 'an encryption list on a server without encryption',
+          on: 'plain',
+          body: () => ({ ...GOOD, userinfo_encryption_alg_values_supported: ['RSA-OAEP-256'] }),
+          description: 'userinfo_encryption_alg_values_supported offers no algorithm this server supports.',
+        },
+        {
+          name: 'an empty choice list',
+          body: () => ({ ...GOOD, request_object_encryption_alg_values_supported: [] }),
+          description:
+            'request_object_encryption_alg_values_supported offers no algorithm this server supports.',
+        },
+        {
+          name: 'a single value its list does not hold',
+          body: () => ({
+            ...GOOD,
+            userinfo_signed_response_alg: 'RS256',
+            userinfo_signing_alg_values_supported: ['ES256'],
+          }),
+          description:
+            "userinfo_signed_response_alg 'RS256' is not listed in userinfo_signing_alg_values_supported.",
+        },
+        {
+          name: 'a single subject_type its list does not hold, though the server supports both',
+          body: () => ({ ...GOOD, subject_type: 'pairwise', subject_types_supported: ['public'] }),
+          description: "subject_type 'pairwise' is not listed in subject_types_supported.",
+        },
+        {
+          name: 'a non-string single value beside its list',
+          body: () => ({
+            ...GOOD,
+            request_object_signing_alg: ['RS256'],
+            request_object_signing_alg_values_supported: ['RS256'],
+          }),
+          description: 'request_object_signing_alg must be a string.',
+        },
+        {
+          name: 'a choice list that is a string',
+          body: () => ({ ...GOOD, request_object_signing_alg_values_supported: 'RS256' }),
+          description: 'request_object_signing_alg_values_supported must be an array of strings.',
+        },
+        {
+          name: 'a choice list with an entry that is not a string',
+          body: () => ({ ...GOOD, id_token_encryption_alg_values_supported: ['RSA-OAEP-256', 7] }),
+          description: 'id_token_encryption_alg_values_supported must be an array of strings.',
+        },
+        {
+          name: 'an _enc list without its _alg',
+          body: () => ({ ...GOOD, userinfo_encryption_enc_values_supported: ['A256GCM'] }),
+          description:
+            'userinfo_encryption_enc_values_supported needs userinfo_encrypted_response_alg or userinfo_encryption_alg_values_supported.',
+        },
+        {
+          name: 'a chosen pairwise subject type that still needs a sector identifier',
+          body: () => ({ redirect_uris: [A, B], subject_types_supported: ['pairwise'] }),
+          description:
+            "subject_type 'pairwise' with redirect URIs on several hosts needs a sector_identifier_uri.",
+        },
+        {
           name: 'a post-logout redirect URI with user information',
           body: () => ({ ...GOOD, post_logout_redirect_uris: ['https://evil.example@a.example/bye'] }),
           description: 'An entry of post_logout_redirect_uris contains user information.',
@@ -557,6 +705,27 @@ describe('OpenID Connect member rules that depend on the server configuration', 
       gcmOnly,
     );
     assert.equal(metadata.id_token_encrypted_response_enc, 'A256GCM');
+  });
+
+  it('applies the _enc default after an _alg chosen from a list', () => {
+    const gcmOnly = {
+      ...rules,
+      encryptionAlgValuesSupported: ['ECDH-ES'],
+      encryptionEncValuesSupported: ['A256GCM'],
+    };
+    const offered = { ...base, id_token_encryption_alg_values_supported: ['RSA-OAEP', 'ECDH-ES'] };
+    assert.throws(() => validateClientMetadata(offered, gcmOnly), {
+      code: 'invalid_client_metadata',
+      description:
+        "id_token_encrypted_response_enc defaults to 'A128CBC-HS256', which this server does not support; send id_token_encrypted_response_enc.",
+    });
+    const metadata = validateClientMetadata(
+      { ...offered, id_token_encryption_enc_values_supported: ['A128CBC-HS256', 'A256GCM'] },
+      gcmOnly,
+    );
+    assert.equal(metadata.id_token_encrypted_response_alg, 'ECDH-ES');
+    assert.equal(metadata.id_token_encrypted_response_enc, 'A256GCM');
+    assert.ok(!('id_token_encryption_alg_values_supported' in metadata));
   });
 
   it('defaults subject types to public only when the rules name none', () => {

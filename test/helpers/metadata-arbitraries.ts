@@ -2,6 +2,7 @@
 // violation of docs/behaviour.md, and free mixtures, all drawn from the labelled values of the oracle.
 import fc from 'fast-check';
 import {
+  CHOICE_LISTS,
   ENCRYPTION_MEMBERS,
   HTTPS_ONLY_URLS,
   HUMAN_URLS,
@@ -156,6 +157,22 @@ export const validDocument: fc.Arbitrary<Document> = fc
       frontchannel_logout_session_required: optional(fc.boolean()),
     }),
     logoutPick: fc.nat(),
+    // RP Metadata Choices lists, each with at least one value the server has.
+    choices: fc.record({
+      token_endpoint_auth_methods_supported: optional(
+        fc.shuffledSubarray([...FUZZ_SETTINGS.authMethods, 'tls_client_auth'], { minLength: 2 }),
+      ),
+      token_endpoint_auth_signing_alg_values_supported: optional(
+        fc.shuffledSubarray([...FUZZ_SETTINGS.signingAlgs, 'HS256'], { minLength: 2 }),
+      ),
+      subject_types_supported: optional(fc.constantFrom(['public'], ['pairwise', 'public'])),
+      id_token_signing_alg_values_supported: optional(
+        fc.shuffledSubarray([...FUZZ_SETTINGS.signingAlgs, 'HS256'], { minLength: 2 }),
+      ),
+      userinfo_signing_alg_values_supported: optional(
+        fc.shuffledSubarray([...FUZZ_SETTINGS.signingAlgs, 'HS256'], { minLength: 2 }),
+      ),
+    }),
   })
   .chain((parts) => {
     const [grants] = parts.grants;
@@ -191,6 +208,14 @@ export const validDocument: fc.Arbitrary<Document> = fc
     // Post-logout redirect URIs obey the redirect URI rules, so they come from the same valid list.
     if (parts.logoutPick % 3 === 0)
       set('post_logout_redirect_uris', parts.redirects.slice(parts.logoutPick % 2));
+    for (const [list, member] of CHOICE_LISTS) {
+      const offered: readonly string[] | null | undefined = parts.choices[list as keyof typeof parts.choices];
+      if (offered === undefined) continue;
+      // A single value sent beside its list belongs in the list.
+      const single = document[member];
+      const missing = offered !== null && typeof single === 'string' && !offered.includes(single);
+      document[list] = missing ? [...offered, single] : offered;
+    }
     return document;
   })
   .filter((document) => judge(document, FUZZ_SETTINGS).codes.size === 0);
@@ -202,6 +227,12 @@ const choose = <T>(values: readonly T[], pick: number): T => values[pick % value
 const grantsOf = (document: Document) =>
   (document.grant_types as string[] | undefined | null) ?? ['authorization_code'];
 const redirectMetadata = (code: MetadataErrorCode, document: Document) => ({ document, code });
+/** `document` without the choice list of `member`, which would otherwise settle `member` anew. */
+const withoutList = (document: Document, member: string): Document => {
+  const next = { ...document };
+  for (const [list, single] of CHOICE_LISTS) if (single === member) delete next[list];
+  return next;
+};
 
 /** Every single-rule violation the suites apply, named for their failure messages. */
 export const MUTATIONS: Readonly<Record<string, Mutation>> = {
@@ -270,11 +301,14 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
   },
   'an unsupported token_endpoint_auth_method': (d, pick) =>
     redirectMetadata('invalid_client_metadata', {
-      ...d,
+      ...withoutList(d, 'token_endpoint_auth_method'),
       token_endpoint_auth_method: choose(['client_secret_jwt', 'tls_client_auth', '', 42], pick),
     }),
   'private_key_jwt without keys': (d) => {
-    const next: Document = { ...d, token_endpoint_auth_method: 'private_key_jwt' };
+    const next: Document = {
+      ...withoutList(d, 'token_endpoint_auth_method'),
+      token_endpoint_auth_method: 'private_key_jwt',
+    };
     delete next.jwks;
     delete next.jwks_uri;
     return redirectMetadata('invalid_client_metadata', next);
@@ -282,14 +316,14 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
   'a public client with the client_credentials grant': (d) => {
     const grants = grantsOf(d);
     return redirectMetadata('invalid_client_metadata', {
-      ...d,
+      ...withoutList(d, 'token_endpoint_auth_method'),
       grant_types: grants.includes('client_credentials') ? grants : [...grants, 'client_credentials'],
       token_endpoint_auth_method: 'none',
     });
   },
   'a refused token_endpoint_auth_signing_alg': (d, pick) =>
     redirectMetadata('invalid_client_metadata', {
-      ...d,
+      ...withoutList(d, 'token_endpoint_auth_signing_alg'),
       token_endpoint_auth_signing_alg: choose(['none', 'HS256', 'rs256', 42], pick),
     }),
   'both jwks and jwks_uri': (d, pick) =>
@@ -343,27 +377,54 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
     }),
   'an unsupported subject_type': (d, pick) =>
     redirectMetadata('invalid_client_metadata', {
-      ...d,
+      ...withoutList(d, 'subject_type'),
       subject_type: choose(['pairwise', 'other', 42], pick),
     }),
   'an unsigned ID token from the authorization endpoint': (d) => {
     if (!judge(d, FUZZ_SETTINGS).responseTypes.some((type) => type.split(' ').includes('id_token')))
       return null;
-    return redirectMetadata('invalid_client_metadata', { ...d, id_token_signed_response_alg: 'none' });
+    return redirectMetadata('invalid_client_metadata', {
+      ...withoutList(d, 'id_token_signed_response_alg'),
+      id_token_signed_response_alg: 'none',
+    });
   },
-  'a refused OpenID Connect signing alg': (d, pick) =>
-    redirectMetadata('invalid_client_metadata', {
-      ...d,
-      [choose(
-        ['id_token_signed_response_alg', 'userinfo_signed_response_alg', 'request_object_signing_alg'],
-        pick,
-      )]: choose(['HS256', 'rs256', 42], pick >> 2),
-    }),
+  'a refused OpenID Connect signing alg': (d, pick) => {
+    const member = choose(
+      ['id_token_signed_response_alg', 'userinfo_signed_response_alg', 'request_object_signing_alg'],
+      pick,
+    );
+    return redirectMetadata('invalid_client_metadata', {
+      ...withoutList(d, member),
+      [member]: choose(['HS256', 'rs256', 42], pick >> 2),
+    });
+  },
   'an encryption member on a server without encryption': (d, pick) =>
     redirectMetadata('invalid_client_metadata', {
       ...d,
       [choose(ENCRYPTION_MEMBERS, pick)]: choose(['RSA-OAEP', 'A128CBC-HS256'], pick >> 3),
     }),
+  'a choice list with nothing the server supports': (d, pick) => {
+    const [list, member] = choose(CHOICE_LISTS, pick);
+    const next: Document = {
+      ...d,
+      [list]: [choose(['HS256', 'tls_client_auth', 'pairwise', 'A128KW'], pick >> 4)],
+    };
+    delete next[member];
+    return redirectMetadata('invalid_client_metadata', next);
+  },
+  'a choice list that is not an array of strings': (d, pick) =>
+    redirectMetadata('invalid_client_metadata', {
+      ...d,
+      [choose(CHOICE_LISTS, pick)[0]]: choose(['RS256', ['RS256', 7], {}], pick >> 4),
+    }),
+  'a single value its choice list does not hold': (d, pick) => {
+    const [list, member] = choose(
+      CHOICE_LISTS.filter(([, single]) => single.endsWith('_alg') && !single.includes('encrypt')),
+      pick,
+    );
+    const [held, other] = pick % 2 === 0 ? ['ES256', 'RS256'] : ['RS256', 'ES256'];
+    return redirectMetadata('invalid_client_metadata', { ...d, [list]: [held], [member]: other });
+  },
   'a refused default_max_age': (d, pick) =>
     redirectMetadata('invalid_client_metadata', { ...d, default_max_age: choose([-1, 1.5, '60'], pick) }),
   'a require_auth_time that is not a boolean': (d, pick) =>
@@ -471,6 +532,14 @@ export const mixedDocument: fc.Arbitrary<Document> = fc
       subject_type: rarely(fc.constantFrom('public', 'pairwise')),
       id_token_signed_response_alg: rarely(fc.constantFrom('RS256', 'none', 'HS256')),
       id_token_encrypted_response_enc: rarely(fc.constant('A128CBC-HS256')),
+      token_endpoint_auth_methods_supported: rarely(
+        fc.constantFrom(['none'], ['private_key_jwt', 'none'], ['tls_client_auth'], 'none', [3]),
+      ),
+      subject_types_supported: rarely(fc.constantFrom(['public'], ['pairwise'], 'public')),
+      id_token_signing_alg_values_supported: rarely(
+        fc.constantFrom(['ES256'], ['none'], ['HS256', 'EdDSA'], []),
+      ),
+      userinfo_encryption_alg_values_supported: rarely(fc.constant(['RSA-OAEP-256'])),
       default_max_age: rarely(fc.constantFrom(0, 3600, -5, 2.5)),
       require_auth_time: rarely(fc.constantFrom(true, 'no')),
       request_uris: rarely(fc.subarray([...HTTPS_ONLY_URLS.keys()], { maxLength: 2 })),

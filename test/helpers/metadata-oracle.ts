@@ -177,6 +177,25 @@ export const ENCRYPTION_MEMBERS = [
   'request_object_encryption_enc',
 ] as const;
 
+/**
+ * The lists of OpenID Connect RP Metadata Choices 1.0 §2 and the single-valued member each becomes:
+ * the first of the server's own values for that member that the list offers (docs/openid-connect.md).
+ */
+export const CHOICE_LISTS: readonly (readonly [list: string, member: string])[] = [
+  ['token_endpoint_auth_methods_supported', 'token_endpoint_auth_method'],
+  ['token_endpoint_auth_signing_alg_values_supported', 'token_endpoint_auth_signing_alg'],
+  ['subject_types_supported', 'subject_type'],
+  ['id_token_signing_alg_values_supported', 'id_token_signed_response_alg'],
+  ['userinfo_signing_alg_values_supported', 'userinfo_signed_response_alg'],
+  ['request_object_signing_alg_values_supported', 'request_object_signing_alg'],
+  ['id_token_encryption_alg_values_supported', 'id_token_encrypted_response_alg'],
+  ['id_token_encryption_enc_values_supported', 'id_token_encrypted_response_enc'],
+  ['userinfo_encryption_alg_values_supported', 'userinfo_encrypted_response_alg'],
+  ['userinfo_encryption_enc_values_supported', 'userinfo_encrypted_response_enc'],
+  ['request_object_encryption_alg_values_supported', 'request_object_encryption_alg'],
+  ['request_object_encryption_enc_values_supported', 'request_object_encryption_enc'],
+];
+
 /** The members language tags apply to (RFC 7591 §2.2). */
 export const TAGGABLE = ['client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const;
 /** Members the server owns; a registration request's are ignored (RFC 7591 §3.1). */
@@ -208,6 +227,8 @@ export interface Verdict {
   readonly responseTypes: readonly string[];
   readonly idTokenSignedResponseAlg: unknown;
   readonly requireAuthTime: unknown;
+  /** For each single-valued member a choice list settled: the value chosen. */
+  readonly chosen: ReadonlyMap<string, string>;
 }
 
 const isStringArray = (value: unknown): value is string[] =>
@@ -294,6 +315,41 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
   );
   if (wantsCode !== usesCode || wantsImplicit !== usesImplicit) metadataError();
 
+  // RP Metadata Choices: each list becomes a single value, which the member's own rule then judges.
+  // The server's values per member: its methods, its signing algorithms (and "none", last, for an ID
+  // token no authorization response carries), only "public" as subject type, no encryption at all.
+  const idTokenFromAuthorization = responseTypes.some((type) => tokensOf(type).has('id_token'));
+  const serverValues = (member: string): readonly string[] => {
+    if (member === 'token_endpoint_auth_method') return settings.authMethods;
+    if (member === 'subject_type') return ['public'];
+    if (member.includes('encrypt')) return [];
+    if (member === 'id_token_signed_response_alg' && !idTokenFromAuthorization) {
+      return [...settings.signingAlgs, 'none'];
+    }
+    return settings.signingAlgs;
+  };
+  const chosen = new Map<string, string>();
+  for (const [list, member] of CHOICE_LISTS) {
+    const offered = get(list);
+    if (offered === undefined) continue;
+    const single = get(member);
+    if (!isStringArray(offered) || (single !== undefined && typeof single !== 'string')) {
+      metadataError();
+      continue;
+    }
+    // The single value must be in its list, except the method, which counts as one more offer.
+    const pool = typeof single === 'string' ? [...offered, single] : offered;
+    if (typeof single === 'string' && member !== 'token_endpoint_auth_method' && !offered.includes(single)) {
+      metadataError();
+    }
+    const pick = serverValues(member).find((value) => pool.includes(value));
+    if (pick === undefined) metadataError();
+    else {
+      members.set(member, pick);
+      chosen.set(member, pick);
+    }
+  }
+
   // redirect_uris, application_type and the rules that tie them (RFC 8252 §7, OIDC Registration §2).
   let kinds: RedirectKind[] = [];
   const redirects = get('redirect_uris');
@@ -361,7 +417,6 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
   const subjectType = get('subject_type');
   if (subjectType !== undefined && subjectType !== 'public') metadataError();
   const idTokenAlg = get('id_token_signed_response_alg') ?? 'RS256';
-  const idTokenFromAuthorization = responseTypes.some((type) => tokensOf(type).has('id_token'));
   if (idTokenAlg === 'none') {
     if (idTokenFromAuthorization) metadataError();
   } else if (typeof idTokenAlg !== 'string' || !settings.signingAlgs.includes(idTokenAlg)) {
@@ -422,6 +477,7 @@ export function judge(document: Record<string, unknown>, settings: OracleSetting
     responseTypes,
     idTokenSignedResponseAlg: idTokenAlg,
     requireAuthTime,
+    chosen,
   };
 }
 

@@ -9,6 +9,7 @@
 import { invalidClientMetadata, invalidRedirectUri, quoted, RegistrationError } from '../errors.js';
 import type { ClientMetadata } from './client-metadata.js';
 import { isWellFormedLanguageTag, splitLanguageTag } from './language-tags.js';
+import { settleMetadataChoices } from './metadata-choices.js';
 import { absoluteUrl, string, stringArray } from './metadata-values.js';
 import { checkRedirectUriForClient, type ParsedRedirectUri, parseRedirectUri } from './redirect-uri.js';
 import { validateJwks } from './validate-jwks.js';
@@ -115,6 +116,8 @@ export function validateClientMetadata(
   // `out` is an ordinary object, so V8 keeps it in its fast form: its keys are the known members,
   // tagged variants (they contain "#") and the host's extra members, and FORBIDDEN_KEYS never reach it.
   const draft: Draft = { input, tagged, out: { ...types, ...redirectUris(input, types.grant_types, rules) } };
+  // RP Metadata Choices 1.0 §2: each offered list becomes its single value before that member is checked.
+  settleMetadataChoices(input, types.response_types, rules);
   tokenEndpointAuth(draft, rules);
   keys(draft);
   scope(draft, rules);
@@ -280,34 +283,12 @@ function redirectUris(
   return { application_type: applicationType, redirect_uris: unique(parsed.map((uri) => uri.value)) };
 }
 
-/**
- * The method the server chooses when the client offers several (OpenID Connect
- * RP Metadata Choices 1.0 §2): the first of the server's methods that the
- * client offers, in `token_endpoint_auth_methods_supported` or as its
- * `token_endpoint_auth_method`. `undefined` when the client offers no list.
- */
-function chosenAuthMethod(input: Record<string, unknown>, rules: MetadataRules): string | undefined {
-  if (input.token_endpoint_auth_methods_supported === undefined) return undefined;
-  const offered = [
-    ...stringArray(input.token_endpoint_auth_methods_supported, 'token_endpoint_auth_methods_supported'),
-  ];
-  if (typeof input.token_endpoint_auth_method === 'string') offered.push(input.token_endpoint_auth_method);
-  const chosen = rules.tokenEndpointAuthMethodsSupported.find((method) => offered.includes(method));
-  if (chosen === undefined) {
-    throw invalidClientMetadata(
-      'token_endpoint_auth_methods_supported offers no method this server supports.',
-    );
-  }
-  return chosen;
-}
-
 function tokenEndpointAuth(draft: Draft, rules: MetadataRules): void {
   const { input, out } = draft;
   const method =
-    chosenAuthMethod(input, rules) ??
-    (input.token_endpoint_auth_method === undefined
+    input.token_endpoint_auth_method === undefined
       ? 'client_secret_basic'
-      : string(input.token_endpoint_auth_method, 'token_endpoint_auth_method'));
+      : string(input.token_endpoint_auth_method, 'token_endpoint_auth_method');
   if (!rules.tokenEndpointAuthMethodsSupported.includes(method)) {
     throw invalidClientMetadata(
       `token_endpoint_auth_method ${quoted(method, 'value')} is not supported by this server.`,
@@ -323,23 +304,7 @@ function tokenEndpointAuth(draft: Draft, rules: MetadataRules): void {
     );
   }
   out.token_endpoint_auth_method = method;
-  if (
-    input.token_endpoint_auth_signing_alg === undefined &&
-    input.token_endpoint_auth_signing_alg_values_supported !== undefined
-  ) {
-    // RP Metadata Choices 1.0 §2: the first of the server's algorithms the client offers.
-    const offered = stringArray(
-      input.token_endpoint_auth_signing_alg_values_supported,
-      'token_endpoint_auth_signing_alg_values_supported',
-    );
-    const alg = rules.signingAlgValuesSupported.find((candidate) => offered.includes(candidate));
-    if (alg === undefined) {
-      throw invalidClientMetadata(
-        'token_endpoint_auth_signing_alg_values_supported offers no algorithm this server supports.',
-      );
-    }
-    out.token_endpoint_auth_signing_alg = alg;
-  } else if (input.token_endpoint_auth_signing_alg !== undefined) {
+  if (input.token_endpoint_auth_signing_alg !== undefined) {
     const alg = string(input.token_endpoint_auth_signing_alg, 'token_endpoint_auth_signing_alg');
     if (alg === 'none') {
       throw invalidClientMetadata("token_endpoint_auth_signing_alg must not be 'none'.");

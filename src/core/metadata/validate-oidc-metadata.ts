@@ -53,8 +53,15 @@ export const OIDC_BOOLEAN_MEMBERS: readonly string[] = [
 /** Logout endpoints the provider calls: `https`, or `http` on loopback, never a fragment. */
 export const LOGOUT_URI_MEMBERS: readonly string[] = ['backchannel_logout_uri', 'frontchannel_logout_uri'];
 
-/** Whether any response type hands out an ID token from the authorization endpoint. */
-function issuesIdTokenFromAuthorizationEndpoint(responseTypes: readonly string[]): boolean {
+/** `subjectTypesSupported` when the rules name none. */
+export const DEFAULT_SUBJECT_TYPES: readonly string[] = ['public'];
+
+/**
+ * Whether any response type hands out an ID token from the authorization
+ * endpoint, which rules out an unsigned one.
+ * @see https://openid.net/specs/openid-connect-registration-1_0.html#ClientMetadata
+ */
+export function issuesIdTokenFromAuthorizationEndpoint(responseTypes: readonly string[]): boolean {
   return responseTypes.some((type) => type.split(' ').includes('id_token'));
 }
 
@@ -75,7 +82,7 @@ function subjectType(input: Record<string, unknown>, out: SettledMetadata, rules
   if (type !== 'public' && type !== 'pairwise') {
     throw invalidClientMetadata("subject_type must be 'public' or 'pairwise'.");
   }
-  if (!(rules.subjectTypesSupported ?? ['public']).includes(type)) {
+  if (!(rules.subjectTypesSupported ?? DEFAULT_SUBJECT_TYPES).includes(type)) {
     throw invalidClientMetadata(`subject_type ${quoted(type, 'value')} is not supported by this server.`);
   }
   // OpenID Connect Core §8.1: without a sector identifier the sector is the
