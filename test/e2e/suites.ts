@@ -16,6 +16,7 @@ export const PARITY_SUITES: readonly string[] = [
   'lifecycle.test.ts',
   'management.test.ts',
   'mcp-clients.test.ts',
+  'mcp-sdk-auth.test.ts',
   'metadata-fuzz.test.ts',
   'oidc-metadata.test.ts',
   'policies.test.ts',
