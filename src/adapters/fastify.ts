@@ -8,7 +8,8 @@
  * type parsers run: whatever parsers or `bodyLimit` the host configured, the
  * size cap, media type and JSON checks of docs/architecture.md#a-registration steps 5 to 7 are
  * Registrar's own, on the exact bytes. Paths Registrar does not route (for
- * example `{registrationPath}` while registration is disabled) are never
+ * example `{registrationPath}` while registration is disabled, or the
+ * well-known discovery paths while `discoveryEnabled` is off) are never
  * declared, and any the router still sends it go to the host's not-found
  * handler.
  *
@@ -23,13 +24,16 @@
  */
 
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import { discoveryPaths } from '../http/discovery.js';
 import type { RegistrarHandler } from '../http/types.js';
 import { fromNodeRequest } from './node.js';
 
 /**
  * A Fastify plugin serving Registrar's endpoints. Register it without a
  * `prefix`, or with one the issuer's path starts with: the routes are the
- * paths the issuer and `registrationPath` give.
+ * paths the issuer and `registrationPath` give. With `discoveryEnabled` the
+ * well-known paths start at the root, so only a plugin without a prefix can
+ * declare them.
  * @see docs/mounting.md
  */
 export function toFastifyPlugin(registrar: RegistrarHandler): FastifyPluginCallback {
@@ -45,6 +49,16 @@ export function toFastifyPlugin(registrar: RegistrarHandler): FastifyPluginCallb
       return;
     }
     const path = base.slice(instance.prefix.length);
+    const wellKnown = settings.discoveryEnabled ? [...discoveryPaths(settings.issuer)] : [];
+    const outside = wellKnown.find((discoveryPath) => !discoveryPath.startsWith(instance.prefix));
+    if (outside !== undefined) {
+      done(
+        new TypeError(
+          `registrar: discoveryEnabled serves "${outside}", outside the plugin prefix "${instance.prefix}"; register the plugin without a prefix.`,
+        ),
+      );
+      return;
+    }
 
     async function onRequest(
       request: FastifyRequest,
@@ -61,6 +75,9 @@ export function toFastifyPlugin(registrar: RegistrarHandler): FastifyPluginCallb
 
     if (settings.registrationEnabled) instance.all(path, options, notOurs);
     if (settings.managementEnabled) instance.all(`${path}/:client_id`, options, notOurs);
+    for (const discoveryPath of wellKnown) {
+      instance.all(discoveryPath.slice(instance.prefix.length), options, notOurs);
+    }
     done();
   };
 }

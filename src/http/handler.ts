@@ -1,7 +1,8 @@
 /**
  * The HTTP face of Registrar: one function from a request to a response,
- * routing the registration endpoint (RFC 7591) and the client configuration
- * endpoint (RFC 7592), running the checks in order and framing every answer.
+ * routing the registration endpoint (RFC 7591), the client configuration
+ * endpoint (RFC 7592) and, when enabled, the discovery document (RFC 8414
+ * §3), running the checks in order and framing every answer.
  * It takes its parts already built (`createRegistrar` builds them), so it
  * knows the admission checks and the rate limits only by their ports.
  *
@@ -30,6 +31,7 @@ import { describe } from '../core/events.js';
 import type { InitialAccessTokenCheck, SoftwareStatementCheck } from '../core/ports/admission-options.js';
 import type { RateLimits } from '../core/ports/rate-limiter.js';
 import { clientAddress, forwardedProto, rateLimitKey } from './client-address.js';
+import { discoveryPaths, discoveryResponder } from './discovery.js';
 import { errorHeaders, methodNotAllowed, payloadTooLarge } from './error-response.js';
 import { allowOriginHeaders, mediaType, NOT_FOUND_ERROR } from './responses.js';
 import type { RegistrarHandler, RegistrarRequest, RegistrarResponse } from './types.js';
@@ -55,6 +57,9 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
   // The methods each endpoint answers, as `Allow` lists them; OPTIONS only when CORS is on.
   const registrationAllow = settings.cors ? ['POST', 'OPTIONS'] : ['POST'];
   const managementAllowWithPreflight = settings.cors ? [...managementAllow, 'OPTIONS'] : managementAllow;
+  const discoveryAllow = settings.cors ? ['GET', 'HEAD', 'OPTIONS'] : ['GET', 'HEAD'];
+  const discoveryAt = settings.discoveryEnabled ? discoveryPaths(settings.issuer) : new Set<string>();
+  const discoveryAnswer = discoveryResponder(settings as Settings<unknown>);
 
   function baseHeaders(request: RegistrarRequest): Record<string, string> {
     const origin = request.header('origin');
@@ -95,11 +100,15 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
     );
   }
 
-  function preflight(request: RegistrarRequest, allow: readonly string[]): RegistrarResponse {
+  function preflight(
+    request: RegistrarRequest,
+    allow: readonly string[],
+    allowHeaders = 'Authorization, Content-Type',
+  ): RegistrarResponse {
     if (!settings.cors) throw methodNotAllowed(allow);
     const headers = baseHeaders(request);
     headers['access-control-allow-methods'] = allow.join(', ');
-    headers['access-control-allow-headers'] = 'Authorization, Content-Type';
+    headers['access-control-allow-headers'] = allowHeaders;
     headers['access-control-max-age'] = String(settings.cors.maxAgeSeconds);
     return { status: 204, headers, body: null };
   }
@@ -233,11 +242,19 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
     }
   }
 
+  /** The discovery document (RFC 8414 §3); MCP clients send `MCP-Protocol-Version` with their GET. */
+  async function discovery(request: RegistrarRequest): Promise<RegistrarResponse> {
+    if (request.method === 'OPTIONS') return preflight(request, discoveryAllow, 'MCP-Protocol-Version');
+    if (request.method !== 'GET' && request.method !== 'HEAD') throw methodNotAllowed(discoveryAllow);
+    return discoveryAnswer(request);
+  }
+
   function route(request: RegistrarRequest): (() => Promise<RegistrarResponse>) | null {
     const queryAt = request.url.indexOf('?');
     const withoutQuery = queryAt === -1 ? request.url : request.url.slice(0, queryAt);
     const pathStart = withoutQuery.indexOf('/', withoutQuery.indexOf('//') + 2);
     const pathname = pathStart === -1 ? '/' : withoutQuery.slice(pathStart);
+    if (discoveryAt.has(pathname)) return () => discovery(request);
     const base = settings.registrationPathname;
     if (pathname === base) return settings.registrationEnabled ? () => registration(request) : null;
     if (settings.managementEnabled && pathname.startsWith(base) && pathname[base.length] === '/') {

@@ -20,12 +20,11 @@ import type { RegistrarConfig } from '../core/config/registrar-config.js';
 import { isJsonObject } from '../core/credentials/encoding.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/events.js';
-import { wellKnownPath } from '../core/host/discovery.js';
 import type { InitialAccessTokenOption } from '../core/ports/admission-options.js';
 import type { RateLimitConfig } from '../core/ports/rate-limiter.js';
 import { hasInitialAccessTokens } from '../core/store/registration-store.js';
 import { rateLimitKey } from '../http/client-address.js';
-import { allowOriginHeaders, JSON_HEADERS, NOT_FOUND } from '../http/responses.js';
+import { JSON_HEADERS, NOT_FOUND } from '../http/responses.js';
 import type { RegistrarResponse } from '../http/types.js';
 import { createRegistrar, type Registrar } from '../registrar.js';
 import type { MigrationResult } from '../store/postgres.js';
@@ -246,9 +245,13 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   let registrar: Registrar;
   try {
     limits = await rateLimitSettings(options, logger);
-    const { rateLimit: _fileRateLimit, ...libraryConfig } = options.config;
+    const { rateLimit: _fileRateLimit, ...fileConfig } = options.config;
+    const libraryConfig = fileConfig as Partial<RegistrarConfig<unknown>>;
     registrar = createRegistrar({
-      ...(libraryConfig as Partial<RegistrarConfig<unknown>>),
+      ...libraryConfig,
+      // The standalone server is the whole authorization server's front: it publishes discovery
+      // unless its config file says otherwise.
+      discoveryEnabled: libraryConfig.discoveryEnabled ?? true,
       ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
       ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
       issuer,
@@ -268,14 +271,6 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   if (limiter && !(await limiter.ready())) {
     logger.warn({ msg: 'Redis does not answer yet; rate limits are per instance until it does' });
   }
-  const discovery = JSON.stringify(registrar.discovery());
-  const issuerPath = new URL(issuer).pathname.replace(/\/+$/, '');
-  const discoveryPaths = new Set([
-    wellKnownPath(issuer, 'oauth-authorization-server'),
-    wellKnownPath(issuer, 'openid-configuration'),
-    // OpenID Connect Discovery §4.1 appends the suffix to the issuer's path.
-    `${issuerPath}/.well-known/openid-configuration`,
-  ]);
 
   /** `/healthz`: 200 while the store answers, 503 while it does not, so a load balancer routes around. */
   async function health(): Promise<RegistrarResponse> {
@@ -295,24 +290,9 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     }
   }
 
-  async function local(
-    method: string,
-    pathname: string,
-    origin: string | undefined,
-  ): Promise<RegistrarResponse | null> {
-    if (pathname === '/healthz') {
-      if (method !== 'GET' && method !== 'HEAD') return null;
-      return health();
-    }
-    if (discoveryPaths.has(pathname) && (method === 'GET' || method === 'HEAD')) {
-      return {
-        status: 200,
-        // Discovery follows the `cors` setting like Registrar's own endpoints.
-        headers: { ...JSON_HEADERS, ...allowOriginHeaders(registrar.settings.cors, origin) },
-        body: discovery,
-      };
-    }
-    return null;
+  async function local(method: string, pathname: string): Promise<RegistrarResponse | null> {
+    if (pathname !== '/healthz' || (method !== 'GET' && method !== 'HEAD')) return null;
+    return health();
   }
 
   /** Answers a request; `aborted` when the client's connection went away before the answer. */
@@ -322,7 +302,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     pathname: string,
   ): Promise<{ status: number; aborted: boolean }> {
     const response =
-      (await local(req.method ?? 'GET', pathname, req.headers.origin)) ??
+      (await local(req.method ?? 'GET', pathname)) ??
       (await registrar.handle(fromNodeRequest(req))) ??
       NOT_FOUND;
     if (req.socket.destroyed) return { status: response.status, aborted: true };

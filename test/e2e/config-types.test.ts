@@ -28,6 +28,7 @@ const WRONG: Record<string, [unknown, string][]> = {
   ],
   registrationEnabled: [['yes', 'registrationEnabled']],
   managementEnabled: [[1, 'managementEnabled']],
+  discoveryEnabled: [['true', 'discoveryEnabled']],
   registration: [
     ['memory', 'registration'],
     [[], 'registration'],

@@ -343,6 +343,22 @@ describe('what reaches a terminal or a log', () => {
     );
   });
 
+  it('leaves discovery to a front server when its config file sets discoveryEnabled false', async () => {
+    const config = join(dir, 'no-discovery.json');
+    writeFileSync(config, JSON.stringify({ discoveryEnabled: false }));
+    const server = await startServe(['--port', '0', '--store', 'memory:', '--config', config]);
+    try {
+      for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+        const response = await fetch(`${server.url}${path}`);
+        assert.equal(response.status, 404, path);
+        await response.body?.cancel();
+      }
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('serves discovery without CORS headers when cors is false', async () => {
     const config = join(dir, 'no-cors.json');
     writeFileSync(config, JSON.stringify({ cors: false }));

@@ -39,17 +39,27 @@ const NOT_FOUND_HEADERS = {
 const NOT_FOUND_BODY = JSON.stringify({ error: 'invalid_request', error_description: 'No such endpoint.' });
 
 /**
+ * The host's own routes, tried before the framework app: `true` when it answered the request,
+ * `false` to leave it to the app (and so to Registrar's adapter).
+ */
+export type HostRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
  * Serves `registrar` on `server` through `adapter`, inside a host app whose own fallback answers
- * other paths. Resolves to a function that releases the app.
+ * other paths; `host` answers its routes first. Resolves to a function that releases the app.
  */
 export async function mountAdapter(
   adapter: AdapterName,
   registrar: Registrar,
   server: Server,
+  host?: HostRoutes,
 ): Promise<() => Promise<void>> {
+  const attach = (app: (req: IncomingMessage, res: ServerResponse) => void) => {
+    server.on('request', host === undefined ? app : (req, res) => host(req, res) || app(req, res));
+  };
   switch (adapter) {
     case 'node': {
-      server.on('request', toNodeListener(registrar));
+      attach(toNodeListener(registrar));
       return async () => {};
     }
     case 'express': {
@@ -58,13 +68,13 @@ export async function mountAdapter(
       app.use((_req, res) => {
         res.writeHead(NOT_FOUND_STATUS, NOT_FOUND_HEADERS).end(NOT_FOUND_BODY);
       });
-      server.on('request', app);
+      attach(app);
       return async () => {};
     }
     case 'fastify': {
       const app = Fastify({
         serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-          server.on('request', handler);
+          attach(handler);
           return server;
         },
       });
@@ -81,7 +91,7 @@ export async function mountAdapter(
       app.notFound(
         () => new Response(NOT_FOUND_BODY, { status: NOT_FOUND_STATUS, headers: NOT_FOUND_HEADERS }),
       );
-      server.on('request', getRequestListener(app.fetch));
+      attach(getRequestListener(app.fetch));
       return async () => {};
     }
   }

@@ -7,7 +7,7 @@ import type { RegistrarConfig } from '../../src/core/config/registrar-config.js'
 import type { Logger } from '../../src/core/events.js';
 import type { RegistrationStore } from '../../src/core/store/registration-store.js';
 import { createRegistrar, type Registrar } from '../../src/registrar.js';
-import { mountAdapter, selectedAdapter } from './adapters.js';
+import { type HostRoutes, mountAdapter, selectedAdapter } from './adapters.js';
 
 export interface TestServer {
   readonly url: string;
@@ -29,10 +29,12 @@ export function memoryLogger(): Logger & { records: Record<string, unknown>[] } 
 
 /**
  * Starts Registrar on 127.0.0.1 with an ephemeral port; `issuer` defaults to that address. It is
- * mounted through the adapter REGISTRAR_TEST_ADAPTER names (node:http when unset).
+ * mounted through the adapter REGISTRAR_TEST_ADAPTER names (node:http when unset), behind the
+ * host's own routes when `host` is given.
  */
 export async function startRegistrar<C>(
   config: Omit<RegistrarConfig<C>, 'issuer'> & { issuer?: string },
+  host?: HostRoutes,
 ): Promise<TestServer> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
@@ -48,7 +50,7 @@ export async function startRegistrar<C>(
     ...config,
     issuer: config.issuer ?? url,
   } as RegistrarConfig<C>);
-  const release = await mountAdapter(selectedAdapter(), registrar, server);
+  const release = await mountAdapter(selectedAdapter(), registrar, server, host);
   return {
     url,
     registrar,

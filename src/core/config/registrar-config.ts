@@ -68,6 +68,12 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
   registrationEnabled?: boolean;
   /** Mount `{registrationPath}/{client_id}`. Default: `true` when `loadClient` exists. */
   managementEnabled?: boolean;
+  /**
+   * Serve `discovery()` at the well-known paths of the issuer (RFC 8414 §3.1,
+   * OpenID Connect Discovery §4.1), GET and HEAD. Default `false`: a host that
+   * publishes its own document merges `metadata()` into it instead.
+   */
+  discoveryEnabled?: boolean;
   /** A store implementing the callbacks; flat keys of the same name win. */
   registration?: RegistrationStore<C>;
   /** Default `/oauth/register`. */

@@ -21,6 +21,8 @@ export interface Settings<C> {
   readonly issuer: string;
   readonly registrationEnabled: boolean;
   readonly managementEnabled: boolean;
+  /** Whether the handler answers the well-known discovery paths. */
+  readonly discoveryEnabled: boolean;
   readonly store: ResolvedStore<C>;
   /** The absolute registration endpoint URL. */
   readonly registrationEndpoint: string;

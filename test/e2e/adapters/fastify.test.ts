@@ -14,10 +14,11 @@ import { listenOnLoopback } from '../../helpers/listen.js';
 
 const GOOD = { redirect_uris: ['https://client.example.org/cb'], client_name: 'Example' };
 
-function registrarFor(issuer: string, registrationEnabled = true): Registrar {
+function registrarFor(issuer: string, registrationEnabled = true, discoveryEnabled = false): Registrar {
   return createRegistrar({
     issuer,
     registrationEnabled,
+    discoveryEnabled,
     registration: createMemoryStore(),
     logger: memoryLogger(),
     crypto: nodeCrypto,
@@ -150,6 +151,39 @@ describe('Fastify adapter', () => {
       await app.ready();
     }, TypeError);
     await app.close();
+  });
+
+  it('refuses discoveryEnabled under a prefix, since the well-known paths start at the root', async () => {
+    const app = Fastify();
+    app.register(toFastifyPlugin(registrarFor('http://127.0.0.1/auth', true, true)), { prefix: '/auth' });
+    await assert.rejects(
+      async () => {
+        await app.ready();
+      },
+      (error: Error) => {
+        assert.ok(error instanceof TypeError);
+        assert.match(
+          error.message,
+          /discoveryEnabled serves "\/\.well-known\/oauth-authorization-server\/auth"/,
+        );
+        return true;
+      },
+    );
+    await app.close();
+  });
+
+  it('declares no discovery route while discoveryEnabled is off, so the host may', async () => {
+    const { url, close } = await host({}, (app, base) => {
+      app.register(toFastifyPlugin(registrarFor(base)));
+      app.get('/.well-known/oauth-authorization-server', async () => ({ from: 'host' }));
+    });
+    try {
+      const response = await fetch(`${url}/.well-known/oauth-authorization-server`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { from: 'host' });
+    } finally {
+      await close();
+    }
   });
 
   it('declares no registration route while registration is disabled, so the host may', async () => {

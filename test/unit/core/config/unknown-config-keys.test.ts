@@ -46,6 +46,10 @@ describe('unknown configuration keys in the library', () => {
       { regsiterClient: () => undefined },
       'regsiterClient is not a configuration key (did you mean registerClient?).',
     );
+    refused(
+      { discoveryEnable: true },
+      'discoveryEnable is not a configuration key (did you mean discoveryEnabled?).',
+    );
   });
 
   it('names a key with nothing near it, without a guess', () => {
