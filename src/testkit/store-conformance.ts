@@ -401,6 +401,32 @@ export function storeConformance<C>(
       assert.deepEqual(read?.initial_access_token_policy, { force: { scope: 'read' } });
     });
 
+    // docs/client-id-metadata-documents.md#pre-registered-documents: a URL as the id, and a refresh by compare-and-swap.
+    it('keeps a pre-registered metadata document under its URL, with document_fetched_at through an update', async () => {
+      const clientId = `https://client.example/${randomBytes(8).toString('base64url')}/client.json`;
+      const { attrs, client } = await register(
+        sampleRegistration({
+          client_id: clientId,
+          document_fetched_at: 1_700_000_100,
+        }),
+      );
+      const loaded = await load(clientId);
+      assert.ok(loaded, 'loadClient must find a client whose id is a URL');
+      assert.equal((await readBack(loaded))?.document_fetched_at, 1_700_000_100);
+      const refreshed = { ...attrs, document_fetched_at: 1_700_000_200 };
+      const expected = attrs.registration_access_token_hash as string;
+      const result = await required(store.updateClient, 'updateClient').call(
+        store,
+        client,
+        refreshed,
+        expected,
+      );
+      assert.equal(result.ok, true);
+      const reloaded = await load(clientId);
+      assert.ok(reloaded);
+      assert.equal((await readBack(reloaded))?.document_fetched_at, 1_700_000_200);
+    });
+
     it('serves a Registrar when its callbacks are given as flat configuration keys', async () => {
       const flat: Record<string, unknown> = {};
       for (const callback of ALL_STORE_CALLBACKS) {
