@@ -1,7 +1,8 @@
 // What widely used MCP clients really send (test/fixtures/mcp-clients, each with its source): every
 // full registration body registers over real HTTP and authenticates at a token endpoint built on
 // authenticateClient; every metadata document resolves and authenticates, ChatGPT's with
-// private_key_jwt against a key set served over HTTPS on loopback; each client's redirect URIs,
+// private_key_jwt against a key set served over HTTPS on loopback and as none on a
+// public-clients-only server, claude.ai's with its unsupported jwt-bearer grant dropped; each client's redirect URIs,
 // the ephemeral loopback ports they really use included, match, and look-alikes do not.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -135,6 +136,82 @@ describe('what real MCP clients send', () => {
     );
     assert.equal(authenticated.source, 'metadata_document');
     assert.equal(authenticated.publicClient, true);
+  });
+
+  it("resolves claude.ai's document, dropping the jwt-bearer grant the server does not support", async () => {
+    const fixture = FIXTURES.find((f) => f.file === 'claude-ai-cimd-full.json') as Fixture;
+    const clientId = `${docs.origin('client.test')}/oauth/mcp-oauth-client-metadata`;
+    served.set('/oauth/mcp-oauth-client-metadata', { ...fixture.body, client_id: clientId });
+    const resolved = await server.registrar.resolveClient(clientId);
+    assert.equal(resolved.source, 'metadata_document');
+    assert.deepEqual(resolved.metadata.grant_types, ['authorization_code', 'refresh_token']);
+    assert.deepEqual(resolved.metadata.response_types, ['code']);
+    assert.equal(resolved.metadata.token_endpoint_auth_method, 'none');
+    for (const uri of fixture.redirect_uris_seen ?? []) {
+      assert.ok(server.registrar.matchRedirectUri(resolved.metadata, uri), uri);
+      for (const alike of lookAlikes(uri))
+        assert.ok(!server.registrar.matchRedirectUri(resolved.metadata, alike), alike);
+    }
+    const authenticated = await server.registrar.authenticateClient(
+      form({ grant_type: 'authorization_code', client_id: clientId }),
+    );
+    assert.equal(authenticated.source, 'metadata_document');
+    assert.equal(authenticated.publicClient, true);
+
+    // The strict setting still refuses it, naming the grant.
+    const strict = await startRegistrar({
+      registration: createMemoryStore(),
+      clientIdMetadataDocuments: { enabled: true },
+      unsupportedGrantTypes: 'reject',
+      fetch: loopbackFetchOptions(tableResolver({ 'client.test': '127.0.0.1' })),
+    });
+    try {
+      await assert.rejects(strict.registrar.resolveClient(clientId), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'invalid_document');
+        assert.match(error.message, /grant_types/);
+        assert.match(error.message, /jwt-bearer/);
+        return true;
+      });
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("admits ChatGPT's document on a public-clients-only server as none, and chooses private_key_jwt where offered", async () => {
+    const fixture = FIXTURES.find((f) => f.file === 'chatgpt-cimd-choices.json') as Fixture;
+    const clientId = `${docs.origin('client.test')}/oauth/client.json`;
+    served.set('/oauth/client.json', {
+      ...fixture.body,
+      client_id: clientId,
+      jwks_uri: `${docs.origin('client.test')}/oauth/jwks.json`,
+    });
+    const publicOnly = await startRegistrar({
+      registration: createMemoryStore(),
+      tokenEndpointAuthMethodsSupported: ['none'],
+      clientIdMetadataDocuments: { enabled: true },
+      fetch: loopbackFetchOptions(tableResolver({ 'client.test': '127.0.0.1' })),
+    });
+    try {
+      const resolved = await publicOnly.registrar.resolveClient(clientId);
+      assert.equal(resolved.metadata.token_endpoint_auth_method, 'none');
+      assert.ok(!('token_endpoint_auth_methods_supported' in resolved.metadata));
+      for (const uri of fixture.redirect_uris_seen ?? []) {
+        assert.ok(publicOnly.registrar.matchRedirectUri(resolved.metadata, uri), uri);
+      }
+      const authenticated = await publicOnly.registrar.authenticateClient(
+        form({ grant_type: 'authorization_code', client_id: clientId }),
+      );
+      assert.equal(authenticated.method, 'none');
+      assert.equal(authenticated.publicClient, true);
+      const discovery = publicOnly.registrar.discovery();
+      assert.deepEqual(discovery.token_endpoint_auth_methods_supported, ['none']);
+      assert.equal(discovery.client_id_metadata_document_supported, true);
+    } finally {
+      await publicOnly.close();
+    }
+    // The default server lists private_key_jwt before none, so that is the method chosen.
+    const chosen = await server.registrar.resolveClient(clientId);
+    assert.equal(chosen.metadata.token_endpoint_auth_method, 'private_key_jwt');
   });
 
   it("authenticates ChatGPT's metadata document with private_key_jwt, once per assertion", async () => {
