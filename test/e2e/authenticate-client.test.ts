@@ -11,6 +11,7 @@ import { errorHeaders } from '../../src/http/error-response.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { memoryLogger, recordingStore, register, startRegistrar, type TestServer } from '../helpers/http.js';
 import { type KeyServer, keyPair, startKeyServer, type TestKeyPair } from '../helpers/key-server.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
@@ -42,15 +43,7 @@ function tokenRequest(
   });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<RegistrationError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof RegistrationError, String(error));
-    return error;
-  }
-  assert.fail('expected a refusal');
-}
+const refusal = (promise: Promise<unknown>) => rejectionOf(promise, RegistrationError);
 
 describe('authenticateClient', () => {
   let server: TestServer;

@@ -17,6 +17,7 @@ import { createRegistrar } from '../../src/registrar.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import { startServe } from '../helpers/cli.js';
 import { register, startRegistrar, type TestServer } from '../helpers/http.js';
+import { rejectionOf } from '../helpers/rejection.js';
 import {
   type HttpsTestServer,
   loopbackFetchOptions,
@@ -34,15 +35,7 @@ interface Route {
 
 const T0 = 1_700_000_000_000;
 
-async function rejection(promise: Promise<unknown>): Promise<ClientResolutionError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ClientResolutionError, String(error));
-    return error;
-  }
-  assert.fail('the client was resolved');
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, ClientResolutionError);
 
 describe('Client ID Metadata Documents', () => {
   const routes = new Map<string, Route>();

@@ -19,6 +19,7 @@ import { createMemoryStore } from '../../src/store/memory.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import { runCommandAsync } from '../helpers/cli.js';
 import { memoryLogger, startRegistrar, type TestServer } from '../helpers/http.js';
+import { rejectionOf } from '../helpers/rejection.js';
 import {
   type HttpsTestServer,
   loopbackFetchOptions,
@@ -36,15 +37,7 @@ const T0 = 1_700_000_000_000;
 const KEY_A = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' };
 const KEY_B = { kty: 'OKP', crv: 'Ed25519', x: 'l0kZ8bIJmGuYFa1cVEsIsvQxu9fIzk1R1ReqfQ6Pm6c' };
 
-async function refusal(promise: Promise<unknown>): Promise<ClientResolutionError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ClientResolutionError, String(error));
-    return error;
-  }
-  assert.fail('the call succeeded');
-}
+const refusal = (promise: Promise<unknown>) => rejectionOf(promise, ClientResolutionError);
 
 describe('metadata document trust policy and pre-registered documents', () => {
   const routes = new Map<string, Route>();

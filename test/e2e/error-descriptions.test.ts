@@ -15,6 +15,7 @@ import { ClientResolutionError } from '../../src/core/host/client-resolution-err
 import { createMemoryStore } from '../../src/store/memory.js';
 import { register, startRegistrar, type TestServer } from '../helpers/http.js';
 import { keyPair, type TestKeyPair } from '../helpers/key-server.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const ALLOWED = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
@@ -265,15 +266,7 @@ describe('errors handed to the host: authenticateClient and resolveClient', () =
       body,
     });
 
-  async function refusal(promise: Promise<unknown>): Promise<Error> {
-    try {
-      await promise;
-    } catch (error) {
-      assert.ok(error instanceof Error, String(error));
-      return error;
-    }
-    assert.fail('expected a refusal');
-  }
+  const refusal = (promise: Promise<unknown>) => rejectionOf(promise, Error);
 
   it('authenticateClient refuses odd client ids and credentials with descriptions in the set', async () => {
     for (const value of NASTY) {
