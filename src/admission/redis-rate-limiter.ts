@@ -47,6 +47,8 @@ export interface RedisRateLimiter extends RateLimiter {
   ready(timeoutMs?: number): Promise<boolean>;
   /** Whether the last decision came from the in-memory fallback. */
   readonly degraded: boolean;
+  /** Whether the connection to Redis is up now. */
+  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -171,6 +173,9 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RedisR
     release,
     get degraded() {
       return degraded;
+    },
+    get connected() {
+      return client.status === 'ready';
     },
     ready: (timeoutMs = 5000) => ready(timeoutMs),
     async close() {

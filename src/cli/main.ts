@@ -43,6 +43,9 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --port PORT           listen port (4000)
   --host HOST           listen address (127.0.0.1)
   --issuer URL          issuer identifier (http://HOST:PORT)
+  --authorization-endpoint URL, --token-endpoint URL, --jwks-uri URL
+                        serve: your authorization server's endpoints; discovery
+                        is published only when all three are set
   --store SPEC          sqlite:./registrar.db (default), memory: or postgres://USER@HOST/DB
   --pg-pool-size N      PostgreSQL connections per instance (10)
   --pg-schema NAME      PostgreSQL schema for Registrar's tables (public)
@@ -133,7 +136,19 @@ async function main(argv: string[]): Promise<number> {
       const log = createLineWriter(process.stdout, (flush) => process.on('exit', flush));
       const logger = jsonLogger({ out: log, err });
       keepServingWithoutOutput(logger);
+      // A signal while the server is still starting (waiting for the database) ends it at once:
+      // it has answered nothing but 503s, so there is nothing to drain.
+      const early = (signal: string) => {
+        logger.info({ msg: 'shutting down', signal });
+        process.exit(0);
+      };
+      const onTerm = () => early('SIGTERM');
+      const onInt = () => early('SIGINT');
+      process.once('SIGTERM', onTerm);
+      process.once('SIGINT', onInt);
       const running = await serve(options, logger);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           logger.info({ msg: 'shutting down', signal });

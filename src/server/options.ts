@@ -19,6 +19,9 @@ export const FLAGS = {
   port: { type: 'string', default: '4000' },
   host: { type: 'string', default: '127.0.0.1' },
   issuer: { type: 'string' },
+  'authorization-endpoint': { type: 'string' },
+  'token-endpoint': { type: 'string' },
+  'jwks-uri': { type: 'string' },
   store: { type: 'string', default: 'sqlite:./registrar.db' },
   'pg-pool-size': { type: 'string', default: '10' },
   'pg-schema': { type: 'string', default: 'public' },
@@ -51,6 +54,17 @@ export interface CommandOptions {
   readonly host: string;
   /** The issuer; absent means `http://HOST:PORT` with the port actually bound. */
   readonly issuer: string | undefined;
+  /**
+   * `serve --authorization-endpoint`, `--token-endpoint`, `--jwks-uri` (or the
+   * config file's keys of the same name): the authorization server's own
+   * endpoints, which discovery publishes. `serve` publishes no discovery
+   * document unless all three are set.
+   */
+  readonly endpoints: {
+    readonly authorizationEndpoint?: string;
+    readonly tokenEndpoint?: string;
+    readonly jwksUri?: string;
+  };
   readonly store: string;
   /** Connections in the PostgreSQL pool (`--pg-pool-size`). */
   readonly pgPoolSize: number;
@@ -181,6 +195,17 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
   const host = String(pick('host'));
   const issuer =
     (pick('issuer') as string | undefined) ?? (typeof config.issuer === 'string' ? config.issuer : undefined);
+  const endpoint = (flag: FlagName, key: string): Record<string, string> => {
+    const value = pick(flag) ?? config[key];
+    if (value === undefined) return {};
+    if (typeof value !== 'string') throw new ConfigurationError(`${key} in the config file must be a URL.`);
+    return { [key]: value };
+  };
+  const endpoints = {
+    ...endpoint('authorization-endpoint', 'authorizationEndpoint'),
+    ...endpoint('token-endpoint', 'tokenEndpoint'),
+    ...endpoint('jwks-uri', 'jwksUri'),
+  };
   const pgPoolSize = Number(pick('pg-pool-size'));
   if (!Number.isInteger(pgPoolSize) || pgPoolSize < 1) {
     throw new ConfigurationError('--pg-pool-size must be a positive integer.');
@@ -197,6 +222,7 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     port,
     host,
     issuer,
+    endpoints,
     store: String(pick('store')),
     pgPoolSize,
     pgSchema: String(pick('pg-schema')),

@@ -125,6 +125,14 @@ interface ServerRateLimitKeys {
   redisKeyPrefix?: string;
 }
 
+/** The database could not be reached to migrate or to check the migrations. */
+export class DatabaseUnreachableError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
 /**
  * Opens the store and brings its schema up to date, or, under `--no-migrate`,
  * checks that someone else did. A database that cannot be reached at start-up
@@ -159,9 +167,10 @@ export async function openMigratedStore(
     await opened.store.close();
     if (error instanceof StoreUnavailableError) {
       const code = (error.cause as { code?: unknown } | undefined)?.code;
-      throw new Error(`Cannot reach the database (${typeof code === 'string' ? code : 'no answer'}).`, {
-        cause: error,
-      });
+      throw new DatabaseUnreachableError(
+        `Cannot reach the database (${typeof code === 'string' ? code : 'no answer'}).`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -212,10 +221,77 @@ async function rateLimitSettings(
   return { rateLimit: { ...rateLimit, limiter }, limiter, description: `redis ${redactUrl(redis)}` };
 }
 
-/** Starts `registrar serve` with resolved options. */
+/** How long the start waits for Redis before it serves with per-instance limits. */
+export const REDIS_READY_TIMEOUT_MS = 1000;
+
+/** The longest wait between two attempts to reach the database at start, in milliseconds. */
+const DATABASE_RETRY_MAX_MS = 5000;
+
+/** The discovery endpoints `serve` needs to publish discovery, by their flags. */
+const DISCOVERY_FLAGS = {
+  authorizationEndpoint: '--authorization-endpoint',
+  tokenEndpoint: '--token-endpoint',
+  jwksUri: '--jwks-uri',
+} as const;
+
+/** The answer to every request but `/healthz` and `/readyz` while the server is starting. */
+function starting(): RegistrarResponse {
+  return {
+    status: 503,
+    headers: { ...JSON_HEADERS, 'retry-after': '1' },
+    body: JSON.stringify({
+      error: 'temporarily_unavailable',
+      error_description: 'The server is starting; retry shortly.',
+    }),
+  };
+}
+
+function jsonAnswer(status: number, body: unknown, extra: Record<string, string> = {}): RegistrarResponse {
+  return { status, headers: { ...JSON_HEADERS, ...extra }, body: JSON.stringify(body) };
+}
+
+/** What the server runs on once the start is complete. */
+interface Started {
+  readonly opened: OpenedStore;
+  readonly registrar: Registrar;
+  readonly limiter: RedisRateLimiter | undefined;
+  /** How rate limits are kept: `memory`, `redis` or `redis-fallback` (Redis did not answer in time). */
+  rateLimits(): 'memory' | 'redis' | 'redis-fallback';
+}
+
+/**
+ * Opens the store, retrying while the database cannot be reached (each
+ * failure logged, waits growing to `DATABASE_RETRY_MAX_MS`); any other
+ * failure, such as pending migrations under `--no-migrate`, ends the start.
+ */
+async function openStoreWhenReachable(
+  options: CommandOptions,
+  logger: Logger,
+  stopped: () => boolean,
+): Promise<OpenedStore | undefined> {
+  let wait = 250;
+  for (;;) {
+    try {
+      return await openMigratedStore(options, logger);
+    } catch (error) {
+      if (!(error instanceof DatabaseUnreachableError) || stopped()) throw error;
+      logger.warn({ msg: 'waiting for the database', reason: error.message, retry_in_ms: wait });
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (stopped()) return undefined;
+      wait = Math.min(DATABASE_RETRY_MAX_MS, wait * 2);
+    }
+  }
+}
+
+/**
+ * Starts `registrar serve` with resolved options. The port is bound first and
+ * every request is answered from then on: until the store is open and the
+ * rate limiter has connected to Redis or fallen back to per-instance limits,
+ * with 503 `temporarily_unavailable` and `Retry-After` (`/healthz` answers 200
+ * throughout, `/readyz` 503). Resolves once the server is ready; rejects, with
+ * the port released, when the start cannot complete.
+ */
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
-  const opened = await openMigratedStore(options, logger);
-  const initialAccessToken = serveInitialAccessToken(options, opened.store);
   const server = createServer({
     headersTimeout: options.headersTimeoutSeconds * 1000,
     requestTimeout: options.requestTimeoutSeconds * 1000,
@@ -226,73 +302,35 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   server.setTimeout(options.idleTimeoutSeconds * 1000);
   server.maxConnections = options.maxConnections;
   limitConnectionsPerAddress(server, options.maxConnectionsPerAddress, logger);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port, options.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (error) {
-    await opened.store.close();
-    throw error;
-  }
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  const issuer = options.issuer ?? url;
-  let limits: Awaited<ReturnType<typeof rateLimitSettings>> | undefined;
-  let registrar: Registrar;
-  try {
-    limits = await rateLimitSettings(options, logger);
-    const { rateLimit: _fileRateLimit, ...fileConfig } = options.config;
-    const libraryConfig = fileConfig as Partial<RegistrarConfig<unknown>>;
-    registrar = createRegistrar({
-      ...libraryConfig,
-      // The standalone server is the whole authorization server's front: it publishes discovery
-      // unless its config file says otherwise.
-      discoveryEnabled: libraryConfig.discoveryEnabled ?? true,
-      ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
-      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
-      issuer,
-      registrationEnabled: true,
-      registration: opened.store,
-      rateLimit: limits.rateLimit,
-      logger,
-      crypto: nodeCrypto,
-    });
-  } catch (error) {
-    server.close();
-    await limits?.limiter?.close();
-    await opened.store.close();
-    throw error;
-  }
-  const { limiter, description: rateLimitDescription } = limits;
-  if (limiter && !(await limiter.ready())) {
-    logger.warn({ msg: 'Redis does not answer yet; rate limits are per instance until it does' });
-  }
+  let started: Started | undefined;
+  let stopped = false;
 
-  /** `/healthz`: 200 while the store answers, 503 while it does not, so a load balancer routes around. */
-  async function health(): Promise<RegistrarResponse> {
+  /** `/readyz`: 200 while the store answers and the start is complete, with how rate limits are kept. */
+  async function readiness(): Promise<RegistrarResponse> {
+    const unavailable = (store: string) =>
+      jsonAnswer(
+        503,
+        { status: 'unavailable', store },
+        { 'retry-after': String(HEALTH_RETRY_AFTER_SECONDS) },
+      );
+    if (!started) return unavailable('starting');
     try {
-      await opened.store.ping();
-      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ status: 'ok' }) };
+      await started.opened.store.ping();
     } catch (error) {
       logger.warn({
-        msg: 'health check failed: the store does not answer',
+        msg: 'readiness check failed: the store does not answer',
         error: error instanceof Error ? error.name : 'unknown',
       });
-      return {
-        status: 503,
-        headers: { ...JSON_HEADERS, 'retry-after': String(HEALTH_RETRY_AFTER_SECONDS) },
-        body: JSON.stringify({ status: 'unavailable' }),
-      };
+      return unavailable('unreachable');
     }
+    return jsonAnswer(200, { status: 'ready', store: 'ok', rate_limits: started.rateLimits() });
   }
 
   async function local(method: string, pathname: string): Promise<RegistrarResponse | null> {
-    if (pathname !== '/healthz' || (method !== 'GET' && method !== 'HEAD')) return null;
-    return health();
+    if (method !== 'GET' && method !== 'HEAD') return null;
+    if (pathname === '/healthz') return jsonAnswer(200, { status: 'ok' });
+    if (pathname === '/readyz') return readiness();
+    return null;
   }
 
   /** Answers a request; `aborted` when the client's connection went away before the answer. */
@@ -303,15 +341,14 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   ): Promise<{ status: number; aborted: boolean }> {
     const response =
       (await local(req.method ?? 'GET', pathname)) ??
-      (await registrar.handle(fromNodeRequest(req))) ??
-      NOT_FOUND;
+      (started ? ((await started.registrar.handle(fromNodeRequest(req))) ?? NOT_FOUND) : starting());
     if (req.socket.destroyed) return { status: response.status, aborted: true };
     writeNodeResponse(res, response);
     return { status: response.status, aborted: false };
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const started = process.hrtime.bigint();
+    const begun = process.hrtime.bigint();
     // The path only, for routing and for the log: a query string could carry anything a client chose to send.
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
     respond(req, res, pathname).then(
@@ -322,7 +359,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
           path: pathname,
           status,
           ...(aborted ? { aborted } : {}),
-          duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+          duration_ms: Number(process.hrtime.bigint() - begun) / 1e6,
           remote: peerAddress(req.socket),
         });
       },
@@ -332,14 +369,79 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       },
     );
   });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const issuer = options.issuer ?? url;
+  logger.info({ msg: 'starting', url });
+
+  let opened: OpenedStore | undefined;
+  let limits: Awaited<ReturnType<typeof rateLimitSettings>> | undefined;
+  let registrar: Registrar;
+  let initialAccessToken: InitialAccessTokenOption | undefined;
+  try {
+    opened = await openStoreWhenReachable(options, logger, () => stopped);
+    if (!opened) throw new Error('stopped before the store was open');
+    initialAccessToken = serveInitialAccessToken(options, opened.store);
+    limits = await rateLimitSettings(options, logger);
+    const { rateLimit: _fileRateLimit, ...fileConfig } = options.config;
+    const libraryConfig = fileConfig as Partial<RegistrarConfig<unknown>>;
+    const missing = Object.entries(DISCOVERY_FLAGS)
+      .filter(([key]) => !(key in options.endpoints))
+      .map(([, flag]) => flag);
+    registrar = createRegistrar({
+      ...libraryConfig,
+      ...options.endpoints,
+      // Discovery only with the authorization server's real endpoints: the documents must not point nowhere.
+      discoveryEnabled: missing.length === 0 && (libraryConfig.discoveryEnabled ?? true),
+      ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
+      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+      issuer,
+      registrationEnabled: true,
+      registration: opened.store,
+      rateLimit: limits.rateLimit,
+      logger,
+      crypto: nodeCrypto,
+    });
+    if (missing.length > 0) {
+      logger.warn({
+        msg: `no discovery document: set ${missing.join(', ')} (or their config file keys) to publish one`,
+      });
+    }
+  } catch (error) {
+    server.close();
+    server.closeAllConnections();
+    await limits?.limiter?.close();
+    await opened?.store.close();
+    throw error;
+  }
+  const { limiter, description: rateLimitDescription } = limits;
+  if (limiter && !(await limiter.ready(REDIS_READY_TIMEOUT_MS))) {
+    logger.warn({ msg: 'Redis does not answer yet; rate limits are per instance until it does' });
+  }
+  const store = opened;
+  started = {
+    opened: store,
+    registrar,
+    limiter,
+    rateLimits: () => (limiter ? (limiter.connected ? 'redis' : 'redis-fallback') : 'memory'),
+  };
+
   logger.info({
     msg: 'listening',
     url,
     issuer,
-    store: opened.description,
+    store: store.description,
     rate_limits: rateLimitDescription,
   });
-  if (opened.kind === 'memory') {
+  if (store.kind === 'memory') {
     logger.warn({ msg: 'the memory store keeps nothing across restarts; use it for development only' });
   }
   if (initialAccessToken === undefined) {
@@ -356,6 +458,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     server,
     url,
     close() {
+      stopped = true;
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
@@ -364,7 +467,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
         await limiter?.close();
-        await opened.store.close();
+        await store.store.close();
         logger.info({ msg: 'stopped' });
       })();
       return closing;

@@ -639,7 +639,20 @@ describe('registrar serve with metadata documents enabled in its config file', (
       config,
       JSON.stringify({ clientIdMetadataDocuments: { enabled: true, cacheMaxSeconds: 300 } }),
     );
-    const served = await startServe(['--port', '0', '--store', 'memory:', '--config', config]);
+    const served = await startServe([
+      '--port',
+      '0',
+      '--store',
+      'memory:',
+      '--config',
+      config,
+      '--authorization-endpoint',
+      'https://as.example/authorize',
+      '--token-endpoint',
+      'https://as.example/token',
+      '--jwks-uri',
+      'https://as.example/jwks.json',
+    ]);
     try {
       for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
         const document = (await (await fetch(`${served.url}${path}`)).json()) as Record<string, unknown>;

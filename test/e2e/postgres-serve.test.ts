@@ -133,16 +133,34 @@ describe('registrar serve on PostgreSQL', () => {
     }
   });
 
-  it('exits 1 with the reason when PostgreSQL cannot be reached at start', async () => {
+  it('answers every request while PostgreSQL cannot be reached at start: 503 with Retry-After, /healthz 200, /readyz 503', async () => {
     const port = await closedPort();
-    await assert.rejects(
-      startServe(['--port', '0', '--store', `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/test`]),
-      (error: Error) => {
-        assert.match(error.message, /exited with 1/);
-        assert.match(error.message, /Cannot reach the database \(ECONNREFUSED\)/);
-        assert.ok(!error.message.includes(PASSWORD));
-        return true;
-      },
+    const server = await startServe(
+      ['--port', '0', '--store', `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/test`],
+      { until: 'starting' },
     );
+    try {
+      const registration = await fetch(`${server.url}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: ['https://app.example/cb'] }),
+      });
+      assert.equal(registration.status, 503);
+      assert.equal(registration.headers.get('retry-after'), '1');
+      assert.equal(((await registration.json()) as { error: string }).error, 'temporarily_unavailable');
+      assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+      const ready = await fetch(`${server.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.deepEqual(await ready.json(), { status: 'unavailable', store: 'starting' });
+      // It keeps trying, and says why, without the password.
+      while (!server.lines.some((line) => line.includes('waiting for the database'))) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const waiting = server.lines.find((line) => line.includes('waiting for the database')) as string;
+      assert.match(waiting, /Cannot reach the database \(ECONNREFUSED\)/);
+      assert.ok(!server.lines.join('\n').includes(PASSWORD));
+    } finally {
+      assert.equal(await server.stop(), 0);
+    }
   });
 });

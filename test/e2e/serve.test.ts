@@ -17,9 +17,19 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The authorization server's endpoints, without which serve publishes no discovery document. */
+const ENDPOINT_FLAGS = [
+  '--authorization-endpoint',
+  'https://as.example/authorize',
+  '--token-endpoint',
+  'https://as.example/token',
+  '--jwks-uri',
+  'https://as.example/jwks.json',
+];
+
 describe('registrar serve', () => {
-  it('serves /healthz and both discovery documents', async () => {
-    const server = await startServe(['--port', '0', '--store', 'memory:']);
+  it('serves /healthz and both discovery documents, with the endpoints its flags name', async () => {
+    const server = await startServe(['--port', '0', '--store', 'memory:', ...ENDPOINT_FLAGS]);
     try {
       const health = await fetch(`${server.url}/healthz`);
       assert.equal(health.status, 200);
@@ -41,6 +51,9 @@ describe('registrar serve', () => {
           assert.ok(member in document, `${path} has ${member}`);
         }
         assert.deepEqual(document.code_challenge_methods_supported, ['S256']);
+        assert.equal(document.authorization_endpoint, 'https://as.example/authorize');
+        assert.equal(document.token_endpoint, 'https://as.example/token');
+        assert.equal(document.jwks_uri, 'https://as.example/jwks.json');
       }
       assert.ok(
         server.lines.some((line) => line.includes('memory store')),
@@ -63,6 +76,7 @@ describe('registrar serve', () => {
       'memory:',
       '--issuer',
       'http://127.0.0.1/tenant-a',
+      ...ENDPOINT_FLAGS,
     ]);
     try {
       const inserted = await fetch(`${server.url}/.well-known/oauth-authorization-server/tenant-a`);
@@ -86,6 +100,9 @@ describe('registrar serve', () => {
       config,
       JSON.stringify({
         issuer: 'http://127.0.0.1/from-file',
+        authorizationEndpoint: 'https://as.example/authorize',
+        tokenEndpoint: 'https://as.example/token',
+        jwksUri: 'https://as.example/jwks.json',
         scopesSupported: ['read'],
         clientSecretTtl: 3600,
       }),
@@ -346,7 +363,15 @@ describe('what reaches a terminal or a log', () => {
   it('leaves discovery to a front server when its config file sets discoveryEnabled false', async () => {
     const config = join(dir, 'no-discovery.json');
     writeFileSync(config, JSON.stringify({ discoveryEnabled: false }));
-    const server = await startServe(['--port', '0', '--store', 'memory:', '--config', config]);
+    const server = await startServe([
+      '--port',
+      '0',
+      '--store',
+      'memory:',
+      '--config',
+      config,
+      ...ENDPOINT_FLAGS,
+    ]);
     try {
       for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
         const response = await fetch(`${server.url}${path}`);
@@ -362,7 +387,15 @@ describe('what reaches a terminal or a log', () => {
   it('serves discovery without CORS headers when cors is false', async () => {
     const config = join(dir, 'no-cors.json');
     writeFileSync(config, JSON.stringify({ cors: false }));
-    const server = await startServe(['--port', '0', '--store', 'memory:', '--config', config]);
+    const server = await startServe([
+      '--port',
+      '0',
+      '--store',
+      'memory:',
+      '--config',
+      config,
+      ...ENDPOINT_FLAGS,
+    ]);
     try {
       const response = await fetch(`${server.url}/.well-known/oauth-authorization-server`, {
         headers: { origin: 'https://app.example' },
@@ -372,7 +405,7 @@ describe('what reaches a terminal or a log', () => {
     } finally {
       await server.stop();
     }
-    const open = await startServe(['--port', '0', '--store', 'memory:']);
+    const open = await startServe(['--port', '0', '--store', 'memory:', ...ENDPOINT_FLAGS]);
     try {
       const response = await fetch(`${open.url}/.well-known/oauth-authorization-server`, {
         headers: { origin: 'https://app.example' },

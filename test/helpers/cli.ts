@@ -29,11 +29,15 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Starts `registrar serve` and waits for its "listening" line. */
+/**
+ * Starts `registrar serve` and waits for its "listening" line (the server is
+ * ready), or with `until: 'starting'` for the "starting" line (the port is bound).
+ */
 export async function startServe(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; until?: 'listening' | 'starting' } = {},
 ): Promise<ServeProcess> {
+  const until = options.until ?? 'listening';
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', ...args], {
     cwd: options.cwd ?? ROOT,
     env: environment(options.env ?? {}),
@@ -48,7 +52,7 @@ export async function startServe(
         lines.push(line);
         try {
           const record = JSON.parse(line) as { msg?: string; url?: string };
-          if (record.msg === 'listening' && record.url) {
+          if (record.msg === until && record.url) {
             url = record.url;
             resolve(record.url);
           }

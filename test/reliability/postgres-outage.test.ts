@@ -1,8 +1,8 @@
 // services: postgres-server
 // A real PostgreSQL outage (docs/store-contract.md#bundled-stores-and-the-conformance-kit): this suite stops the machine's
 // PostgreSQL under a running `registrar serve`, checks that every request
-// answers 503 temporarily_unavailable with Retry-After and /healthz answers
-// 503, starts PostgreSQL again, and checks that the same process recovers
+// answers 503 temporarily_unavailable with Retry-After and /readyz answers
+// 503 while /healthz (alive) stays 200, starts PostgreSQL again, and checks that the same process recovers
 // with nothing half-written. PostgreSQL is always started again, whatever fails.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -71,7 +71,7 @@ describe('a PostgreSQL outage under registrar serve', () => {
     await dropSchema(schema);
   });
 
-  it('answers 503 with Retry-After on every endpoint and on /healthz while PostgreSQL is down', async () => {
+  it('answers 503 with Retry-After on every endpoint and on /readyz while PostgreSQL is down', async () => {
     try {
       await postgresCluster('stop');
       assert.equal(postgresReady(), false, 'PostgreSQL is really down');
@@ -92,9 +92,11 @@ describe('a PostgreSQL outage under registrar serve', () => {
         assert.ok(Number(attempt.headers.get('retry-after')) > 0);
         assert.ok(!/ECONNREFUSED|5432|postgres/i.test(String(attempt.json.error_description)));
       }
-      const health = await call('/healthz');
-      assert.equal(health.status, 503);
-      assert.ok(Number(health.headers.get('retry-after')) > 0);
+      const ready = await call('/readyz');
+      assert.equal(ready.status, 503);
+      assert.equal(ready.json.store, 'unreachable');
+      assert.ok(Number(ready.headers.get('retry-after')) > 0);
+      assert.equal((await call('/healthz')).status, 200, 'the process is alive');
     } finally {
       await postgresCluster('start');
     }
@@ -102,12 +104,12 @@ describe('a PostgreSQL outage under registrar serve', () => {
 
   it('recovers in the same process once PostgreSQL is back, with nothing half-written', async () => {
     assert.equal(server.child.exitCode, null, 'the server never restarted');
-    let health = 0;
-    for (let attempt = 0; attempt < 40 && health !== 200; attempt++) {
-      health = (await call('/healthz')).status;
-      if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+    let ready = 0;
+    for (let attempt = 0; attempt < 40 && ready !== 200; attempt++) {
+      ready = (await call('/readyz')).status;
+      if (ready !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    assert.equal(health, 200);
+    assert.equal(ready, 200);
     assert.equal(await countRows(), rowsBefore, 'the refused registration left no row');
     const read = await call(path, { token: client.registration_access_token as string });
     assert.equal(read.status, 200, 'the original token still works: the refused update rotated nothing');
