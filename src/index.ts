@@ -27,7 +27,7 @@ export {
   StoreUnavailableError,
   type StoreUnavailableErrorCode,
 } from './core/errors.js';
-export type { Logger, RegistrarEvent, RegistrarEventType } from './core/events.js';
+export type { Logger, RegistrarCounts, RegistrarEvent, RegistrarEventType } from './core/events.js';
 export type { ClientAuthentication, ClientAuthenticationMethod } from './core/host/authenticate-client.js';
 export {
   ClientResolutionError,

@@ -14,6 +14,7 @@ import { createSoftwareStatementCheck } from './admission/software-statement.js'
 import type { RegistrarConfig } from './core/config/registrar-config.js';
 import { resolveConfig } from './core/config/resolve-config.js';
 import type { Settings } from './core/config/settings.js';
+import type { RegistrarCounts } from './core/events.js';
 import { authenticateClient, type ClientAuthentication } from './core/host/authenticate-client.js';
 import { discoveryDocument, registrationMetadata } from './core/host/discovery.js';
 import { matchRedirectUri } from './core/host/match-redirect-uri.js';
@@ -74,6 +75,12 @@ export interface Registrar<C = unknown> extends RegistrarHandler {
    * Rejects with `ClientResolutionError` (`unknown_client` when it was never imported).
    */
   refreshClientDocument(clientId: string): Promise<ClientRegistration>;
+  /**
+   * What this Registrar has done since it was created (docs/admission.md#counts):
+   * registrations accepted, refused by error code (`too_many_requests` is the
+   * rate limit), and every event by type. Per instance; for a metrics exporter to read.
+   */
+  counts(): RegistrarCounts;
   /** Whether `requested` is one of the client's redirect URIs (exact; any port on loopback, RFC 8252 §7.3). */
   matchRedirectUri(client: ClientRegistration | ClientMetadata, requested: string): boolean;
   /**
@@ -128,6 +135,7 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
       );
     },
     matchRedirectUri,
+    counts: () => settings.tally.snapshot(),
     sweep: (options) => sweepExpiredClients(settings, options),
   };
 }

@@ -27,7 +27,7 @@ import {
 } from '../core/endpoints/manage-client.js';
 import { registerClient } from '../core/endpoints/register-client.js';
 import { invalidRequest, missingToken, RegistrationError, serverError } from '../core/errors.js';
-import { describe } from '../core/events.js';
+import { describe, emitEvent } from '../core/events.js';
 import type { InitialAccessTokenCheck, SoftwareStatementCheck } from '../core/ports/admission-options.js';
 import type { RateLimits } from '../core/ports/rate-limiter.js';
 import { clientAddress, forwardedProto, rateLimitKey } from './client-address.js';
@@ -191,6 +191,22 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
     // Step 1: method.
     if (request.method === 'OPTIONS') return preflight(request, registrationAllow);
     if (request.method !== 'POST') throw methodNotAllowed(registrationAllow);
+    try {
+      return await register(request);
+    } catch (error) {
+      const code = error instanceof RegistrationError ? error.code : 'server_error';
+      await emitEvent(settings.onEvent, settings.logger, {
+        type: 'registration.refused',
+        client_id: '',
+        time: Math.floor(settings.now() / 1000),
+        error: code,
+      });
+      throw error;
+    }
+  }
+
+  /** Steps 2 to 13 of a registration (docs/architecture.md#a-registration). */
+  async function register(request: RegistrarRequest): Promise<RegistrarResponse> {
     // Step 2: transport.
     requireHttps(request);
     // Step 3: rate limit, before anything costs more than a counter.

@@ -9,6 +9,7 @@ export const PARITY_SUITES: readonly string[] = [
   'authenticate-client.test.ts',
   'client-id-metadata-document.test.ts',
   'config-types.test.ts',
+  'counts.test.ts',
   'discovery.test.ts',
   'error-descriptions.test.ts',
   'initial-access-token.test.ts',

@@ -7,7 +7,7 @@
 
 import { webCrypto } from '../credentials/credentials.js';
 import { ConfigurationError } from '../errors.js';
-import type { Logger } from '../events.js';
+import { createEventTally, type Logger } from '../events.js';
 import { checkHostPattern } from '../host/host-patterns.js';
 import { FORBIDDEN_REDIRECT_SCHEMES, isLoopbackHostname } from '../metadata/redirect-uri.js';
 import { checkScope } from '../metadata/validate-metadata.js';
@@ -381,6 +381,8 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
   );
   const subjectTypesSupported = config.subjectTypesSupported ?? ['public'];
   const loopbackHttpIssuer = issuerUrl.protocol === 'http:' && isLoopbackHostname(issuerUrl.hostname);
+  const tally = createEventTally();
+  const hostOnEvent = config.onEvent;
   return {
     issuer: config.issuer,
     registrationEnabled,
@@ -416,7 +418,11 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     policies,
     rotateRegistrationAccessToken,
     maxBodyBytes,
-    onEvent: config.onEvent,
+    tally,
+    onEvent: (event) => {
+      tally.record(event);
+      return hostOnEvent?.(event);
+    },
     logger: config.logger ?? consoleLogger,
     crypto: config.crypto ?? webCrypto,
     now: config.now ?? Date.now,

@@ -6,7 +6,7 @@
  */
 
 import type { CryptoProvider } from '../credentials/credentials.js';
-import type { Logger, RegistrarEvent } from '../events.js';
+import type { EventTally, Logger, RegistrarEvent } from '../events.js';
 import type { RegistrationPolicy } from '../metadata/registration-policy.js';
 import type { MetadataRules } from '../metadata/validate-metadata.js';
 import type { OutboundFetch } from '../ports/outbound-fetch.js';
@@ -45,7 +45,10 @@ export interface Settings<C> {
   readonly policies: readonly RegistrationPolicy[];
   readonly rotateRegistrationAccessToken: RotationPolicy;
   readonly maxBodyBytes: number;
-  readonly onEvent: ((event: RegistrarEvent) => void | Promise<void>) | undefined;
+  /** Counts every event in `tally`, then hands it to the host's `onEvent`, if any. */
+  readonly onEvent: (event: RegistrarEvent) => void | Promise<void>;
+  /** What `registrar.counts()` reads. */
+  readonly tally: EventTally;
   readonly logger: Logger;
   readonly crypto: CryptoProvider;
   readonly now: () => number;
