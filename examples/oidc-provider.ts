@@ -14,7 +14,7 @@ import { createMemoryStore } from 'registrar/store/memory';
 const records = new Map<string, { payload: AdapterPayload; expiresAt: number }>();
 const sessionsByUid = new Map<string, string>();
 
-class DemoAdapter implements Adapter {
+export class DemoAdapter implements Adapter {
   readonly model: string;
 
   constructor(model: string) {
@@ -91,7 +91,14 @@ export function createDemo(options: {
       adapter: DemoAdapter,
       cookies: { keys: ['demo cookie key: change me'] },
       pkce: { methods: ['S256'], required: () => true },
-      ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
+      ttl: {
+        AccessToken: 600,
+        AuthorizationCode: 60,
+        Grant: 3600,
+        IdToken: 600,
+        Interaction: 600,
+        Session: 3600,
+      },
       features: { devInteractions: { enabled: false } },
       interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
       findAccount: (_ctx, accountId) => ({ accountId, claims: () => ({ sub: accountId }) }),

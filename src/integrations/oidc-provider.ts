@@ -32,7 +32,12 @@ const METHODS: readonly string[] = ['private_key_jwt', 'none'];
 const SECRET_METHODS: readonly string[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt'];
 
 /** The resolution failures that mean "no such client" to the provider; the others are faults. */
-const NOT_FOUND = new Set(['unknown_client', 'invalid_client_id', 'document_not_allowed', 'invalid_document']);
+const NOT_FOUND = new Set([
+  'unknown_client',
+  'invalid_client_id',
+  'document_not_allowed',
+  'invalid_document',
+]);
 
 const SECRET_REFUSAL =
   'uses a client secret, which this server does not issue: its token endpoint (oidc-provider) ' +
@@ -82,9 +87,10 @@ function checkRegistrarConfig(config: RegistrarConfig<unknown>): void {
   }
   const schemes = config.privateUseSchemes ?? 'reverse-domain';
   if (schemes === 'any' || (Array.isArray(schemes) && schemes.some((scheme) => !scheme.includes('.')))) {
-    refuse("privateUseSchemes must admit only schemes with a dot: oidc-provider refuses the others.");
+    refuse('privateUseSchemes must admit only schemes with a dot: oidc-provider refuses the others.');
   }
-  if (config.discoveryEnabled === true) refuse('discoveryEnabled must be off: the provider serves discovery.');
+  if (config.discoveryEnabled === true)
+    refuse('discoveryEnabled must be off: the provider serves discovery.');
 }
 
 function checkProviderConfig(configuration: OidcProviderRegistrarOptions<unknown>['provider']): void {
@@ -95,7 +101,8 @@ function checkProviderConfig(configuration: OidcProviderRegistrarOptions<unknown
     refuse("clients must be empty: Registrar's store is the only registry.");
   }
   const secret = (configuration.clientAuthMethods ?? []).find((method) => !METHODS.includes(method));
-  if (secret !== undefined) refuse(`clientAuthMethods may hold only private_key_jwt and none, not ${secret}.`);
+  if (secret !== undefined)
+    refuse(`clientAuthMethods may hold only private_key_jwt and none, not ${secret}.`);
 }
 
 /** Refuses a shared-secret method with the reason, where Registrar alone would only say "not supported". */
@@ -121,7 +128,9 @@ function providerSchemaPolicy(provider: () => Provider): RegistrationPolicy {
 }
 
 function refusedWrite(): never {
-  throw new Error("oidc-provider integration: clients are written through Registrar's registration endpoint only.");
+  throw new Error(
+    "oidc-provider integration: clients are written through Registrar's registration endpoint only.",
+  );
 }
 
 /** The `Client` model: read from Registrar, never written, never with a secret. */
