@@ -14,9 +14,9 @@ import Provider, {
   type AdapterConstructor,
   type AdapterFactory,
   type AdapterPayload,
-  type ClientMetadata as ProviderClientMetadata,
   type Configuration,
   errors,
+  type ClientMetadata as ProviderClientMetadata,
 } from 'oidc-provider';
 import { toNodeListener } from '../adapters/node.js';
 import type { RegistrarConfig } from '../core/config/registrar-config.js';

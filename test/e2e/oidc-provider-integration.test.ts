@@ -192,6 +192,32 @@ describe('oidc-provider integration', () => {
     assert.equal(resolved.source, 'metadata_document');
   });
 
+  it("shows the provider's own error for a metadata document its schema refuses on load", async () => {
+    const clientId = `https://client.test:${docs.port}/oauth/bad-contacts.json`;
+    documents.set('/oauth/bad-contacts.json', {
+      client_id: clientId,
+      redirect_uris: [REDIRECT_URI],
+      token_endpoint_auth_method: 'none',
+      contacts: ['not an address'],
+    });
+    assert.equal((await demo.registrar.resolveClient(clientId)).source, 'metadata_document');
+    const authorization = new URL(`${issuer}/auth`);
+    authorization.search = new URLSearchParams({
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }).toString();
+    const response = await fetch(authorization, { redirect: 'manual' });
+    assert.equal(response.status, 400);
+    assert.equal(response.headers.get('location'), null, 'nothing is sent to the redirect URI');
+    const page = await response.text();
+    assert.match(page, /invalid_client_metadata/);
+    assert.match(page, /contacts can only contain email addresses/);
+  });
+
   it('refuses every shared-secret method at registration and on update, naming the reason', async () => {
     for (const metadata of [
       { token_endpoint_auth_method: 'client_secret_basic' },
