@@ -1,5 +1,6 @@
 // The README's examples run as written: each server starts, registers a client, and leaves the
-// host's own route to the host; the store of docs/writing-a-store.md passes the conformance kit.
+// host's own route to the host; the oidc-provider example logs a client in through openid-client;
+// the store of docs/writing-a-store.md passes the conformance kit.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
