@@ -1,5 +1,6 @@
 // The README's examples run as written: each server starts, registers a client, and leaves the
-// host's own route to the host; the store of docs/writing-a-store.md passes the conformance kit.
+// host's own route to the host; the oidc-provider example logs a client in through openid-client;
+// the store of docs/writing-a-store.md passes the conformance kit.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,9 +11,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import * as openid from 'openid-client';
 import { createAppStore, createClientsTable } from '../../examples/custom-store.js';
 import { storeConformance } from '../../src/testkit/store-conformance.js';
 import { register } from '../helpers/http.js';
+import { followLogin } from '../helpers/oidc-login.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -61,6 +64,51 @@ describe('examples', () => {
         if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
       }
     });
+  }
+});
+
+it('examples/oidc-provider.ts logs a dynamically registered client in through its demo login', async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', TSX, 'examples/oidc-provider.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        if (output.includes('discovery:')) resolve();
+      });
+      child.once('exit', (code) =>
+        reject(new Error(`examples/oidc-provider.ts exited with ${code}:\n${output}`)),
+      );
+    });
+    const issuer = `http://127.0.0.1:${port}`;
+    assert.match(output, new RegExp(`registration endpoint: ${issuer}/oauth/register`));
+    const redirectUri = 'http://127.0.0.1:8765/callback';
+    const config = await openid.dynamicClientRegistration(
+      new URL(issuer),
+      { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' },
+      openid.None(),
+      { execute: [openid.allowInsecureRequests] },
+    );
+    assert.equal(config.serverMetadata().registration_endpoint, `${issuer}/oauth/register`);
+    const verifier = openid.randomPKCECodeVerifier();
+    const url = openid.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid',
+      code_challenge: await openid.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const tokens = await openid.authorizationCodeGrant(config, await followLogin(url, redirectUri), {
+      pkceCodeVerifier: verifier,
+    });
+    assert.equal(tokens.claims()?.sub, 'demo-user');
+  } finally {
+    child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
   }
 });
 

@@ -127,4 +127,19 @@ describe('architecture', () => {
     );
     assert.deepEqual(wrong, []);
   });
+
+  it('keeps integrations/ to glue: the composition, adapters/ and core/, and nothing in src imports them', () => {
+    const wrong = edges.filter(
+      (edge) =>
+        folderOf(edge.from) === 'integrations' &&
+        edge.to !== null &&
+        !['integrations', 'adapters', 'core', 'registrar.ts'].includes(folderOf(edge.to)),
+    );
+    assert.deepEqual(wrong, []);
+    const importers = edges.filter(
+      (edge) =>
+        folderOf(edge.from) !== 'integrations' && edge.to !== null && folderOf(edge.to) === 'integrations',
+    );
+    assert.deepEqual(importers, []);
+  });
 });
