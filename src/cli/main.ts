@@ -21,6 +21,7 @@ import { migrateCommand } from './migrate.js';
 import { streamOutput } from './output.js';
 import { sweepCommand } from './sweep.js';
 import { tokensCommand } from './tokens.js';
+import { exportCommand, importCommand } from './transfer.js';
 
 const USAGE = `Usage: registrar <command> [options]
 
@@ -38,6 +39,9 @@ Commands:
   tokens list           list initial access tokens (never the tokens or their hashes)
   tokens revoke ID      delete an initial access token
   sweep                 remove expired clients
+  export                write every client and stored initial access token as
+                        JSON lines to stdout (hashes as they are, never a secret)
+  import FILE           import an export; a record already present is skipped
 
 Options (each also an environment variable REGISTRAR_<NAME>):
   --port PORT           listen port (4000)
@@ -161,6 +165,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'clients':
     case 'tokens':
+    case 'export':
+    case 'import':
     case 'sweep': {
       const opened = await openStore(options.store, {
         poolSize: options.pgPoolSize,
@@ -173,6 +179,15 @@ async function main(argv: string[]): Promise<number> {
         }
         if (command === 'tokens') {
           return await tokensCommand(opened.store, options.positionals, options, { out, err });
+        }
+        if (command === 'export') return await exportCommand(opened.store, { out, err }, process.stderr);
+        if (command === 'import') {
+          const [file] = options.positionals;
+          if (file === undefined) {
+            err('Usage: registrar import FILE [--store SPEC] [--json]');
+            return 2;
+          }
+          return await importCommand(opened.store, file, options, { out, err }, process.stderr);
         }
         return await sweepCommand(opened.store, options, { out, err }, process.stderr);
       } finally {
