@@ -38,7 +38,7 @@ describe('registrar migrate', () => {
     assert.equal(second.status, 0, second.stderr);
     const report = JSON.parse(second.stdout) as { applied: number[]; version: number; store: string };
     assert.deepEqual(report.applied, []);
-    assert.equal(report.version, 2);
+    assert.equal(report.version, 3);
     assert.match(report.store, new RegExp(`schema ${schema}$`));
     for (const output of [first.stdout, first.stderr, second.stdout, second.stderr]) {
       assert.ok(!output.includes(PASSWORD), 'the password is never printed');
@@ -107,7 +107,7 @@ describe('registrar serve on PostgreSQL', () => {
     ]) {
       await assert.rejects(run(), (error: Error) => {
         assert.match(error.message, /exited with 2/);
-        assert.match(error.message, /needs 1, 2; run "registrar migrate" first/);
+        assert.match(error.message, /needs 1, 2, 3; run "registrar migrate" first/);
         return true;
       });
     }
