@@ -239,6 +239,10 @@ for (const kind of STORE_KINDS) {
       assert.ok(expired.includes(clientId) && expired.includes(lazyId));
     });
 
+    it('counts the activations', () => {
+      assert.equal(server.registrar.counts().events['client.activated'], 3);
+    });
+
     it('puts no secret or token in any event or log record', () => {
       const text = JSON.stringify([events, logger.records]);
       assert.doesNotMatch(text, /sha256:|client_secret"|registration_access_token"|eyJ/);
@@ -376,6 +380,13 @@ for (const kind of STORE_KINDS) {
       assert.equal(await server.registrar.approveClient(clientId), false);
       assert.equal(await server.registrar.rejectClient(clientId), false);
       assert.ok(await opened.store.loadClient(clientId), 'rejectClient never removes an approved client');
+    });
+
+    it('counts each step of the queue', () => {
+      const { events: counted } = server.registrar.counts();
+      assert.equal(counted['client.pending'], 4);
+      assert.equal(counted['client.approved'], 1);
+      assert.equal(counted['client.rejected'], 1);
     });
 
     it('puts no secret or token in any event or log record', () => {
