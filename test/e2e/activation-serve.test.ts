@@ -146,7 +146,7 @@ for (const database of [sqliteDatabase, postgresDatabase]) {
       // ...the grant it issued does.
       assert.deepEqual(await host.reportClientUse(clientId), { activated: true });
       assert.ok(events.includes(`client.activated ${clientId}`));
-      const shown = runCommand(['clients', 'show', clientId, ...shared.args]);
+      const shown = runCommand(['clients', 'show', ...shared.args, '--', clientId]);
       assert.equal(shown.status, 0, shown.stderr);
       const described = JSON.parse(shown.stdout) as Record<string, number>;
       assert.equal(typeof described.activated_at, 'number', 'the server side sees the activation');
@@ -158,6 +158,7 @@ for (const database of [sqliteDatabase, postgresDatabase]) {
       assert.equal(read.status, 200);
     });
 
+    // Ids go after `--`: a base64url client_id may start with '-'.
     it('registrar clients approve and reject decide the clients a host policy held', async () => {
       const held = async () => {
         const response = await host.fetch(
@@ -175,18 +176,18 @@ for (const database of [sqliteDatabase, postgresDatabase]) {
       const second = await held();
       assert.ok(events.includes(`client.pending ${first}`));
       await assert.rejects(host.resolveClient(first), { code: 'pending_approval' });
-      const approved = runCommand(['clients', 'approve', first, ...shared.args]);
+      const approved = runCommand(['clients', 'approve', ...shared.args, '--', first]);
       assert.equal(approved.status, 0, approved.stderr);
       assert.match(approved.stdout, /^Approved /);
       assert.equal((await host.resolveClient(first)).clientId, first);
-      const again = runCommand(['clients', 'approve', first, ...shared.args]);
+      const again = runCommand(['clients', 'approve', ...shared.args, '--', first]);
       assert.equal(again.status, 1);
       assert.match(again.stderr, /waiting for approval/);
-      const rejected = runCommand(['clients', 'reject', second, ...shared.args]);
+      const rejected = runCommand(['clients', 'reject', ...shared.args, '--', second]);
       assert.equal(rejected.status, 0, rejected.stderr);
       assert.equal(await hostStore.loadClient(second), null);
       assert.equal(
-        runCommand(['clients', 'reject', first, ...shared.args]).status,
+        runCommand(['clients', 'reject', ...shared.args, '--', first]).status,
         1,
         'an approved client stays',
       );
