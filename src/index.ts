@@ -29,6 +29,7 @@ export {
 } from './core/errors.js';
 export type { Logger, RegistrarCounts, RegistrarEvent, RegistrarEventType } from './core/events.js';
 export type { ClientAuthentication, ClientAuthenticationMethod } from './core/host/authenticate-client.js';
+export type { ClientUse } from './core/host/client-lifecycle.js';
 export {
   ClientResolutionError,
   type ClientResolutionErrorCode,

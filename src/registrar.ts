@@ -16,6 +16,7 @@ import { resolveConfig } from './core/config/resolve-config.js';
 import type { Settings } from './core/config/settings.js';
 import type { RegistrarCounts } from './core/events.js';
 import { authenticateClient, type ClientAuthentication } from './core/host/authenticate-client.js';
+import { type ClientUse, decideApproval, reportClientUse } from './core/host/client-lifecycle.js';
 import { discoveryDocument, registrationMetadata } from './core/host/discovery.js';
 import { matchRedirectUri } from './core/host/match-redirect-uri.js';
 import { createClientResolver, type ResolvedClient } from './core/host/resolve-client.js';
@@ -88,6 +89,26 @@ export interface Registrar<C = unknown> extends RegistrarHandler {
    * for a host to schedule. Needs the store's `sweepExpired`.
    */
   sweep(options?: SweepOptions): Promise<SweepResult>;
+  /**
+   * Reports a successful grant to a registered client: a proven use
+   * (docs/client-authentication.md#the-activation-window). It is how a public
+   * (`none`) client, whose token request proves nothing, is activated; for
+   * any client it renews `last_used_at` as a successful authentication does.
+   * Rejects with `ClientResolutionError` (`unknown_client`, `pending_approval`).
+   */
+  reportClientUse(clientId: string): Promise<ClientUse>;
+  /**
+   * Approves a client a policy held for approval (docs/admission.md#the-approval-queue)
+   * and emits `client.approved`. Resolves to `true` when this call approved
+   * it, `false` when it was not pending. Needs the store's `approveClient`.
+   */
+  approveClient(clientId: string): Promise<boolean>;
+  /**
+   * Rejects a pending client: deletes it and emits `client.rejected`
+   * (docs/admission.md#the-approval-queue). Resolves to `true` when this call
+   * removed it, `false` when it was not pending. Needs the store's `rejectClient`.
+   */
+  rejectClient(clientId: string): Promise<boolean>;
 }
 
 /**
@@ -137,5 +158,8 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     matchRedirectUri,
     counts: () => settings.tally.snapshot(),
     sweep: (options) => sweepExpiredClients(settings, options),
+    reportClientUse: (clientId) => reportClientUse(settings, clientId),
+    approveClient: (clientId) => decideApproval(settings, clientId, 'approved'),
+    rejectClient: (clientId) => decideApproval(settings, clientId, 'rejected'),
   };
 }

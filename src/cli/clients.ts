@@ -1,5 +1,5 @@
 /**
- * `registrar clients list|show|delete|import|refresh`: administration against
+ * `registrar clients list|show|delete|approve|reject|import|refresh`: administration against
  * the configured store; `import` and `refresh` pre-register Client ID
  * Metadata Documents (docs/client-id-metadata-documents.md#pre-registered-documents).
  *
@@ -93,6 +93,19 @@ export async function clientsCommand(
       await output.out(`Deleted ${printable(clientId)}.`);
       return 0;
     }
+    case 'approve':
+    case 'reject': {
+      if (!clientId) return usage(output);
+      const decided = await (action === 'approve'
+        ? store.approveClient(clientId)
+        : store.rejectClient(clientId));
+      if (!decided) {
+        output.err(`No client ${printable(clientId)} waiting for approval.`);
+        return 1;
+      }
+      await output.out(`${action === 'approve' ? 'Approved' : 'Rejected'} ${printable(clientId)}.`);
+      return 0;
+    }
     case 'import':
     case 'refresh': {
       if (!clientId) return usage(output);
@@ -123,7 +136,7 @@ export async function clientsCommand(
 
 function usage(output: Output): number {
   output.err(
-    'Usage: registrar clients list [--json] | show CLIENT_ID | delete CLIENT_ID | import URL | refresh URL',
+    'Usage: registrar clients list [--json] | show CLIENT_ID | delete CLIENT_ID | approve CLIENT_ID | reject CLIENT_ID | import URL | refresh URL',
   );
   return 2;
 }

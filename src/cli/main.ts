@@ -30,6 +30,8 @@ Commands:
   clients list [--json] list registered clients (no hashes, no secrets)
   clients show ID       show one client
   clients delete ID     delete one client
+  clients approve ID    approve a client a policy held for approval
+  clients reject ID     reject (delete) a client held for approval
   clients import URL    pre-register a client metadata document (needs
                         clientIdMetadataDocuments.enabled in --config)
   clients refresh URL   fetch a pre-registered document again now
@@ -67,6 +69,9 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --trusted-proxies LIST
                         serve: comma-separated proxy addresses whose
                         X-Forwarded-For and X-Forwarded-Proto count
+  --activation-window DURATION
+                        serve: a new client not proven used within it
+                        (for example 1h) expires; off by default
   --config FILE         JSON file of library configuration keys
   --initial-access-token TOKEN
                         serve: registration requires this token (or a stored one)

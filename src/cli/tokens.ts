@@ -7,6 +7,7 @@
  */
 
 import { nodeCrypto } from '../adapters/node.js';
+import { durationTextSeconds } from '../core/config/config-checks.js';
 import { hashCredential, mintSecret } from '../core/credentials/credentials.js';
 import { base64url } from '../core/credentials/encoding.js';
 import { ConfigurationError } from '../core/errors.js';
@@ -27,9 +28,6 @@ export interface TokenCommandOptions {
   readonly policy: string | undefined;
 }
 
-const DURATION = /^(\d+)([smhd]?)$/;
-const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
-
 /** The longest `--expires-in`: 3650 days (10 years). For a token that never expires, omit the flag. */
 export const MAX_EXPIRES_IN_SECONDS: number = 3650 * 86400;
 
@@ -38,8 +36,7 @@ export const MAX_USES = 2_147_483_647;
 
 /** Seconds in `3600`, `90s`, `30m`, `12h` or `7d`, at most `MAX_EXPIRES_IN_SECONDS`. */
 export function parseDuration(value: string): number {
-  const match = DURATION.exec(value.trim());
-  const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number) : Number.NaN;
+  const seconds = durationTextSeconds(value);
   if (!Number.isFinite(seconds) || seconds <= 0) {
     throw new ConfigurationError(
       `--expires-in "${printable(value)}" is not a duration such as 3600, 90s, 30m, 12h or 7d.`,

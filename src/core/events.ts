@@ -21,6 +21,10 @@ export type RegistrarEventType =
   | 'client.deleted'
   | 'client.expired'
   | 'client.metadata_changed'
+  | 'client.activated'
+  | 'client.pending'
+  | 'client.approved'
+  | 'client.rejected'
   | 'registration.refused'
   | 'management.auth_failed';
 

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { duration } from '../core/config/config-checks.js';
 import { checkConfigTypes } from '../core/config/resolve-config.js';
 import { isJsonObject } from '../core/credentials/encoding.js';
 import { ConfigurationError } from '../core/errors.js';
@@ -35,6 +36,7 @@ export const FLAGS = {
   'max-connections': { type: 'string', default: '1000' },
   'max-connections-per-address': { type: 'string', default: '128' },
   'trusted-proxies': { type: 'string' },
+  'activation-window': { type: 'string' },
   config: { type: 'string' },
   'initial-access-token': { type: 'string' },
   'require-initial-access-token': { type: 'boolean' },
@@ -90,6 +92,8 @@ export interface CommandOptions {
   readonly maxConnectionsPerAddress: number;
   /** `serve --trusted-proxies`: peer addresses whose forwarding headers count; wins over the file's `trustedProxies`. */
   readonly trustedProxies: readonly string[] | undefined;
+  /** `serve --activation-window`: seconds a new client has for its first proven use; wins over the file's `activationWindow`. */
+  readonly activationWindow: number | undefined;
   readonly json: boolean;
   readonly help: boolean;
   /** `serve`: a static initial access token registration then requires. */
@@ -218,6 +222,7 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     throw new ConfigurationError('--headers-timeout cannot be longer than --request-timeout.');
   }
   const trustedProxies = pick('trusted-proxies');
+  const activationWindow = pick('activation-window');
   return {
     port,
     host,
@@ -242,6 +247,8 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
       'max-connections-per-address',
     ),
     trustedProxies: typeof trustedProxies === 'string' ? trustedProxyList(trustedProxies) : undefined,
+    activationWindow:
+      typeof activationWindow === 'string' ? duration(activationWindow, '--activation-window') : undefined,
     json: pick('json') === true,
     help: pick('help') === true,
     initialAccessToken: pick('initial-access-token') as string | undefined,

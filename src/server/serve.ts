@@ -403,6 +403,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       discoveryEnabled: missing.length === 0 && (libraryConfig.discoveryEnabled ?? true),
       ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
       ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+      ...(options.activationWindow === undefined ? {} : { activationWindow: options.activationWindow }),
       issuer,
       registrationEnabled: true,
       registration: opened.store,

@@ -80,6 +80,9 @@ export interface ClientColumns {
   registration_access_token_hash: string | null;
   expires_at: number | string | null;
   last_used_at: number | string | null;
+  activated_at: number | string | null;
+  /** SQLite keeps 1 or null, PostgreSQL `true` or null. */
+  pending_approval: number | boolean | null;
 }
 
 /** `registration` with the members its columns hold set from them (and removed where they are null). */
@@ -90,7 +93,31 @@ export function withClientColumns(registration: ClientRegistration, row: ClientC
   else registration.expires_at = Number(row.expires_at);
   if (row.last_used_at === null) delete registration.last_used_at;
   else registration.last_used_at = Number(row.last_used_at);
+  if (row.activated_at === null) delete registration.activated_at;
+  else registration.activated_at = Number(row.activated_at);
+  if (row.pending_approval === null || row.pending_approval === false || row.pending_approval === 0) {
+    delete registration.pending_approval;
+  } else registration.pending_approval = true;
   return registration;
+}
+
+/**
+ * What `updateClient` writes over `stored`: `next`, except that the approval
+ * mark stays as stored, and an activation `next` did not know of (the client
+ * was activated after the update read it) stays with its expiry and last use.
+ */
+export function keptOnUpdate(stored: ClientRegistration, next: ClientRegistration): ClientRegistration {
+  const kept: ClientRegistration = { ...next };
+  if (stored.pending_approval === true) kept.pending_approval = true;
+  else delete kept.pending_approval;
+  if (stored.activated_at !== undefined && next.activated_at === undefined) {
+    kept.activated_at = stored.activated_at;
+    if (stored.expires_at === undefined) delete kept.expires_at;
+    else kept.expires_at = stored.expires_at;
+    if (stored.last_used_at === undefined) delete kept.last_used_at;
+    else kept.last_used_at = stored.last_used_at;
+  }
+  return kept;
 }
 
 /** The columns of an initial access token in the SQL stores, `policy` already parsed. */

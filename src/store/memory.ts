@@ -13,7 +13,12 @@ import type {
   StoreDeleteResult,
   StoreWriteResult,
 } from './bundled-store.js';
-import { checkTokenExpiry, isInitialAccessTokenUsable, renewedExpiry } from './bundled-store.js';
+import {
+  checkTokenExpiry,
+  isInitialAccessTokenUsable,
+  keptOnUpdate,
+  renewedExpiry,
+} from './bundled-store.js';
 
 /**
  * A client as the store keeps it: its JSON text, so the heap holds one string per client rather
@@ -68,7 +73,7 @@ export function createMemoryStore(): BundledStoreWithTokens {
       const stored = clients.get(client.client_id);
       if (!stored) return { ok: false, reason: 'not_found' };
       if (stored.tokenHash !== expectedTokenHash) return { ok: false, reason: 'conflict' };
-      const next = storedClient({ ...attrs, client_id: client.client_id });
+      const next = storedClient(keptOnUpdate(parseClient(stored), { ...attrs, client_id: client.client_id }));
       clients.set(client.client_id, next);
       return { ok: true, client: parseClient(next) };
     },
@@ -86,6 +91,32 @@ export function createMemoryStore(): BundledStoreWithTokens {
       registration.last_used_at = at;
       if (expiresAt !== undefined) registration.expires_at = expiresAt;
       clients.set(clientId, storedClient(registration));
+    },
+    async activateClient(clientId, at, expiresAt) {
+      const stored = clients.get(clientId);
+      if (!stored) return false;
+      const registration = parseClient(stored);
+      if (registration.activated_at !== undefined) return false;
+      registration.activated_at = at;
+      registration.last_used_at = at;
+      if (expiresAt === null) delete registration.expires_at;
+      else registration.expires_at = expiresAt;
+      clients.set(clientId, storedClient(registration));
+      return true;
+    },
+    async approveClient(clientId) {
+      const stored = clients.get(clientId);
+      if (!stored) return false;
+      const registration = parseClient(stored);
+      if (registration.pending_approval !== true) return false;
+      delete registration.pending_approval;
+      clients.set(clientId, storedClient(registration));
+      return true;
+    },
+    async rejectClient(clientId) {
+      const stored = clients.get(clientId);
+      if (!stored || parseClient(stored).pending_approval !== true) return false;
+      return clients.delete(clientId);
     },
     async sweepExpired(now, limit, onExpired) {
       const removed: string[] = [];

@@ -75,6 +75,8 @@ interface ClientRow {
   registration_access_token_hash: string | null;
   expires_at: string | null;
   last_used_at: string | null;
+  activated_at: string | null;
+  pending_approval: boolean | null;
 }
 
 /** A schema name used unquoted in error messages and quoted in SQL; kept to plain identifiers. */
@@ -193,7 +195,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const migrations = `"${schema}".registrar_migrations`;
   const tokens = `"${schema}".registrar_initial_access_tokens`;
   const tokenColumns = 'id, token_hash, created_at, expires_at, max_uses, uses, policy, label';
-  const columns = 'client_id, registration, registration_access_token_hash, expires_at, last_used_at';
+  const columns =
+    'client_id, registration, registration_access_token_hash, expires_at, last_used_at, activated_at, pending_approval';
   let closed = false;
 
   /** A connection failure as StoreUnavailableError; any other error as it is. */
@@ -240,6 +243,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     attrs.client_id_issued_at,
     attrs.expires_at ?? null,
     attrs.last_used_at ?? null,
+    attrs.activated_at ?? null,
   ];
 
   async function readOne(clientId: string): Promise<ClientRegistration | null> {
@@ -254,10 +258,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   return {
     async registerClient(attrs) {
       const { rowCount } = await query(
-        `INSERT INTO ${clients} (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO ${clients} (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at, activated_at, pending_approval)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (client_id) DO NOTHING`,
-        params(attrs),
+        [...params(attrs), attrs.pending_approval === true ? true : null],
       );
       if (rowCount !== 1) return { ok: false, reason: 'duplicate client_id' };
       // The row holds a serialised copy, so the caller's own object can be its client.
@@ -275,12 +279,16 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       // One statement: the UPDATE holds the row lock while it re-checks the token
       // hash, so of concurrent swaps with one expected hash exactly one matches
       // (RFC 7592 §2.2). The outer SELECT tells "lost the race" from "gone".
+      // pending_approval stays as stored, and an activation this update did not know of is kept
+      // with its expiry and last use (SET reads the row as it was before the statement).
       const { rows } = await query<{ swapped: boolean; present: boolean }>(
         `WITH swapped AS (
            UPDATE ${clients}
               SET registration = $2, registration_access_token_hash = $3, client_id_issued_at = $4,
-                  expires_at = $5, last_used_at = $6
-            WHERE client_id = $1 AND registration_access_token_hash = $7
+                  expires_at = CASE WHEN activated_at IS NOT NULL AND $7::bigint IS NULL THEN expires_at ELSE $5 END,
+                  last_used_at = CASE WHEN activated_at IS NOT NULL AND $7::bigint IS NULL THEN last_used_at ELSE $6 END,
+                  activated_at = COALESCE(activated_at, $7::bigint)
+            WHERE client_id = $1 AND registration_access_token_hash = $8
            RETURNING 1
          )
          SELECT EXISTS (SELECT 1 FROM swapped) AS swapped,
@@ -309,6 +317,30 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           WHERE client_id = $1`,
         [clientId, at],
       );
+    },
+    async activateClient(clientId, at, expiresAt) {
+      if (!isStorableText(clientId)) return false;
+      const { rowCount } = await query(
+        `UPDATE ${clients} SET activated_at = $2, last_used_at = $2, expires_at = $3
+          WHERE client_id = $1 AND activated_at IS NULL`,
+        [clientId, at, expiresAt],
+      );
+      return rowCount === 1;
+    },
+    async approveClient(clientId) {
+      if (!isStorableText(clientId)) return false;
+      const { rowCount } = await query(
+        `UPDATE ${clients} SET pending_approval = NULL WHERE client_id = $1 AND pending_approval`,
+        [clientId],
+      );
+      return rowCount === 1;
+    },
+    async rejectClient(clientId) {
+      if (!isStorableText(clientId)) return false;
+      const { rowCount } = await query(`DELETE FROM ${clients} WHERE client_id = $1 AND pending_approval`, [
+        clientId,
+      ]);
+      return rowCount === 1;
     },
     async sweepExpired(now, limit, onExpired) {
       // SKIP LOCKED: sweeps running on several instances at once share the work

@@ -47,6 +47,8 @@ interface ClientRow {
   registration_access_token_hash: string | null;
   expires_at: number | null;
   last_used_at: number | null;
+  activated_at: number | null;
+  pending_approval: number | null;
 }
 
 interface TokenRow {
@@ -168,20 +170,35 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
   migrateSqlite(db);
   const checkpointer = db.memory ? undefined : startCheckpointer(db, options.filename, busyTimeoutMs);
 
-  const columns = 'registration, registration_access_token_hash, expires_at, last_used_at';
+  const columns =
+    'registration, registration_access_token_hash, expires_at, last_used_at, activated_at, pending_approval';
   const insert = db.prepare(
-    `INSERT INTO registrar_clients (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at)
-     VALUES (@client_id, @registration, @token_hash, @issued_at, @expires_at, @last_used_at)
+    `INSERT INTO registrar_clients (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at, activated_at, pending_approval)
+     VALUES (@client_id, @registration, @token_hash, @issued_at, @expires_at, @last_used_at, @activated_at, @pending_approval)
      ON CONFLICT (client_id) DO NOTHING`,
   );
   const select = db.prepare<[string], ClientRow>(
     `SELECT ${columns} FROM registrar_clients WHERE client_id = ?`,
   );
+  // pending_approval is left as stored, and an activation the update did not know of is kept
+  // with its expiry and last use (SET reads the row as it was before the statement).
   const compareAndSwap = db.prepare(
     `UPDATE registrar_clients
         SET registration = @registration, registration_access_token_hash = @token_hash,
-            expires_at = @expires_at, last_used_at = @last_used_at
+            expires_at = CASE WHEN activated_at IS NOT NULL AND @activated_at IS NULL THEN expires_at ELSE @expires_at END,
+            last_used_at = CASE WHEN activated_at IS NOT NULL AND @activated_at IS NULL THEN last_used_at ELSE @last_used_at END,
+            activated_at = COALESCE(activated_at, @activated_at)
       WHERE client_id = @client_id AND registration_access_token_hash IS @expected`,
+  );
+  const activate = db.prepare(
+    `UPDATE registrar_clients SET activated_at = @at, last_used_at = @at, expires_at = @expires_at
+      WHERE client_id = @client_id AND activated_at IS NULL`,
+  );
+  const approve = db.prepare<[string]>(
+    'UPDATE registrar_clients SET pending_approval = NULL WHERE client_id = ? AND pending_approval = 1',
+  );
+  const reject = db.prepare<[string]>(
+    'DELETE FROM registrar_clients WHERE client_id = ? AND pending_approval = 1',
   );
   const remove = db.prepare<[string]>('DELETE FROM registrar_clients WHERE client_id = ?');
   const touch = db.prepare(
@@ -226,6 +243,8 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     issued_at: attrs.client_id_issued_at,
     expires_at: attrs.expires_at ?? null,
     last_used_at: attrs.last_used_at ?? null,
+    activated_at: attrs.activated_at ?? null,
+    pending_approval: attrs.pending_approval === true ? 1 : null,
   });
 
   /** Runs a statement, turning "the database cannot be used now" into StoreUnavailableError. */
@@ -274,7 +293,8 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     },
     async updateClient(client, attrs, expectedTokenHash) {
       const next = { ...attrs, client_id: client.client_id };
-      const { changes } = guard(() => compareAndSwap.run({ ...params(next), expected: expectedTokenHash }));
+      const { pending_approval: _pending, ...swap } = params(next);
+      const { changes } = guard(() => compareAndSwap.run({ ...swap, expected: expectedTokenHash }));
       if (changes === 1) return { ok: true, client: next };
       const exists = guard(() => select.get(client.client_id));
       return { ok: false, reason: exists ? 'conflict' : 'not_found' };
@@ -285,6 +305,15 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     },
     async touchClient(clientId, at) {
       guard(() => renew.immediate(clientId, at));
+    },
+    async activateClient(clientId, at, expiresAt) {
+      return guard(() => activate.run({ client_id: clientId, at, expires_at: expiresAt })).changes === 1;
+    },
+    async approveClient(clientId) {
+      return guard(() => approve.run(clientId)).changes === 1;
+    },
+    async rejectClient(clientId) {
+      return guard(() => reject.run(clientId)).changes === 1;
     },
     async sweepExpired(now, limit, onExpired) {
       const removed = guard(() => sweep.immediate(now, limit));

@@ -390,6 +390,102 @@ export function storeConformance<C>(
       assert.equal(await store.sweepExpired.call(store, now, 1000), 0);
     });
 
+    // docs/client-authentication.md#the-activation-window: an optional capability.
+    it('activates a client once, and an update that did not know of it keeps the activation', async (t) => {
+      if (!store.activateClient) return t.skip('the store has no activateClient (activation window)');
+      const activate = store.activateClient;
+      const now = Math.floor(Date.now() / 1000);
+      const waiting = sampleRegistration({
+        client_id_issued_at: now - 10,
+        activation_deadline: now + 3590,
+        expires_at: now + 3590,
+      });
+      const { attrs, client } = await register(waiting);
+      assert.deepEqual(await readBack(client), attrs, 'activation_deadline is kept as given');
+      assert.equal(await activate.call(store, attrs.client_id, now, now + 86400), true);
+      assert.equal(await activate.call(store, attrs.client_id, now + 5, now + 90000), false, 'only once');
+      const activated = await readBack(client);
+      assert.equal(activated?.activated_at, now);
+      assert.equal(activated?.last_used_at, now);
+      assert.equal(activated?.expires_at, now + 86400);
+      assert.equal(activated?.activation_deadline, now + 3590);
+      // A PUT that read the client before its activation must not undo it.
+      const result = await required(store.updateClient, 'updateClient').call(
+        store,
+        client,
+        { ...attrs, metadata: { ...attrs.metadata, client_name: 'Updated' } },
+        attrs.registration_access_token_hash as string,
+      );
+      assert.equal(result.ok, true);
+      const updated = await readBack(client);
+      assert.equal(updated?.metadata.client_name, 'Updated');
+      assert.equal(updated?.activated_at, now);
+      assert.equal(updated?.expires_at, now + 86400);
+      const forever = await register(
+        sampleRegistration({ activation_deadline: now + 60, expires_at: now + 60 }),
+      );
+      assert.equal(await activate.call(store, forever.attrs.client_id, now, null), true);
+      const unexpiring = await readBack(forever.client);
+      assert.equal(unexpiring?.expires_at, undefined, 'a null expiry removes expires_at');
+      assert.equal(unexpiring?.activated_at, now);
+      assert.equal(await activate.call(store, random(16), now, null), false, 'an unknown client');
+      for (const clientId of oddText()) assert.equal(await activate.call(store, clientId, now, null), false);
+      const racing = await register(
+        sampleRegistration({ activation_deadline: now + 60, expires_at: now + 60 }),
+      );
+      const results = await Promise.all(
+        Array.from({ length: concurrency }, () => activate.call(store, racing.attrs.client_id, now, null)),
+      );
+      assert.equal(results.filter((value) => value === true).length, 1, 'one of concurrent activations wins');
+    });
+
+    // docs/admission.md#the-approval-queue: an optional capability.
+    it('approves or rejects a pending client exactly once; an update keeps the mark', async (t) => {
+      if (!store.approveClient || !store.rejectClient) {
+        return t.skip('the store has no approveClient and rejectClient (approval queue)');
+      }
+      const approve = store.approveClient;
+      const reject = store.rejectClient;
+      const { attrs, client } = await register(sampleRegistration({ pending_approval: true }));
+      assert.deepEqual(await readBack(client), attrs);
+      const { pending_approval: _pending, ...unmarked } = attrs;
+      const result = await required(store.updateClient, 'updateClient').call(
+        store,
+        client,
+        unmarked,
+        attrs.registration_access_token_hash as string,
+      );
+      assert.equal(result.ok, true);
+      assert.equal((await readBack(client))?.pending_approval, true, 'updateClient keeps the stored mark');
+      const decisions = await Promise.all(
+        Array.from({ length: concurrency }, (_, index) =>
+          (index % 2 === 0 ? approve : reject).call(store, attrs.client_id),
+        ),
+      );
+      assert.equal(decisions.filter((value) => value === true).length, 1, 'one decision wins');
+      const after = await load(attrs.client_id);
+      if (decisions[0] === true) {
+        assert.ok(after, 'approved: the client stays');
+        assert.equal((await readBack(after))?.pending_approval, undefined);
+      }
+      const approved = await register(sampleRegistration({ pending_approval: true }));
+      assert.equal(await approve.call(store, approved.attrs.client_id), true);
+      assert.equal(await reject.call(store, approved.attrs.client_id), false, 'an approved client stays');
+      assert.ok(await load(approved.attrs.client_id));
+      const rejected = await register(sampleRegistration({ pending_approval: true }));
+      assert.equal(await reject.call(store, rejected.attrs.client_id), true);
+      assert.equal(await load(rejected.attrs.client_id), null, 'a rejected client is gone');
+      assert.equal(await approve.call(store, rejected.attrs.client_id), false);
+      const plain = await register();
+      assert.equal(await approve.call(store, plain.attrs.client_id), false, 'a client never pending');
+      assert.equal(await reject.call(store, plain.attrs.client_id), false);
+      assert.ok(await load(plain.attrs.client_id));
+      for (const clientId of oddText()) {
+        assert.equal(await approve.call(store, clientId), false);
+        assert.equal(await reject.call(store, clientId), false);
+      }
+    });
+
     // Any store can receive one: an initial access token verifier may answer with a policy.
     it("keeps a client's initial_access_token_policy", async () => {
       const { attrs } = await register(
@@ -481,6 +577,71 @@ export function storeConformance<C>(
       );
       assert.equal(deleted.status, 204);
       assert.equal(await load(body.client_id as string), null);
+    });
+
+    it('holds, approves and activates a client through flat keys when it has those capabilities', async (t) => {
+      if (!store.activateClient || !store.approveClient || !store.rejectClient || !store.touchClient) {
+        return t.skip('the store lacks activateClient, approveClient, rejectClient or touchClient');
+      }
+      const flat: Record<string, unknown> = {};
+      for (const callback of ALL_STORE_CALLBACKS) {
+        const method = store[callback];
+        if (typeof method === 'function') flat[callback] = method.bind(store);
+      }
+      const tokens = hasInitialAccessTokens(store);
+      const issuer = 'https://as.conformance.example';
+      const registrar = createRegistrar<C>({
+        issuer,
+        registrationEnabled: true,
+        rateLimit: false,
+        activationWindow: '1h',
+        clientTtl: 86400,
+        policies: [() => ({ pending: true })],
+        ...(tokens ? { initialAccessToken: { stored: true } } : {}),
+        ...flat,
+      });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (tokens) {
+        const token = randomBytes(32).toString('base64url');
+        await required(store.createInitialAccessToken, 'createInitialAccessToken').call(store, {
+          id: randomBytes(12).toString('base64url'),
+          token_hash: await hashCredential(webCrypto, token),
+          created_at: Math.floor(Date.now() / 1000),
+          uses: 0,
+          max_uses: 1,
+        });
+        headers.authorization = `Bearer ${token}`;
+      }
+      const registered = await registrar.fetch(
+        new Request(`${issuer}/oauth/register`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            redirect_uris: ['https://client.example.org/cb'],
+            grant_types: ['client_credentials'],
+          }),
+        }),
+      );
+      assert.equal(registered.status, 201, await registered.clone().text());
+      const body = (await registered.json()) as Record<string, string>;
+      const clientId = body.client_id as string;
+      const basic = `Basic ${btoa(`${encodeURIComponent(clientId)}:${encodeURIComponent(body.client_secret as string)}`)}`;
+      const authenticate = () =>
+        registrar.authenticateClient({
+          headers: { authorization: basic },
+          body: 'grant_type=client_credentials',
+        });
+      await assert.rejects(authenticate(), { code: 'invalid_client' }, 'a pending client is refused');
+      assert.equal(await registrar.approveClient(clientId), true);
+      const authenticated = await authenticate();
+      assert.equal(authenticated.clientId, clientId);
+      const stored = await load(clientId);
+      assert.ok(stored);
+      const read = await readBack(stored);
+      assert.equal(typeof read?.activated_at, 'number', 'a secret proves use: the client is activated');
+      assert.equal(read?.pending_approval, undefined);
+      assert.ok((read?.expires_at ?? 0) >= (read?.activated_at ?? 0) + 86400 - 1, 'moved to clientTtl');
+      assert.equal(await registrar.rejectClient(clientId), false, 'an approved client cannot be rejected');
     });
 
     describe('initial access tokens (optional capability)', () => {

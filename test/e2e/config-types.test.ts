@@ -113,6 +113,11 @@ const WRONG: Record<string, [unknown, string][]> = {
     [['reject'], 'policies'],
   ],
   clientTtl: [['86400', 'clientTtl']],
+  activationWindow: [
+    ['soon', 'activationWindow'],
+    [-1, 'activationWindow'],
+    [true, 'activationWindow'],
+  ],
   rotateRegistrationAccessToken: [[true, 'rotateRegistrationAccessToken']],
   maxBodyBytes: [['65536', 'maxBodyBytes']],
   onEvent: [['log', 'onEvent']],

@@ -146,3 +146,35 @@ export function methods(value: unknown, name: string, names: readonly string[]):
   const record = object(value, name);
   for (const method of names) func(record[method], `${name}.${method}`);
 }
+
+const DURATION = /^(\d+)([smhd]?)$/;
+const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Seconds in a duration text (`3600`, `90s`, `30m`, `12h`, `7d`); `NaN` for anything else. */
+export function durationTextSeconds(text: string): number {
+  const match = DURATION.exec(text.trim());
+  return match ? Number(match[1]) * (UNIT_SECONDS[match[2] as string] as number) : Number.NaN;
+}
+
+/** The longest duration a configuration key takes: 3650 days (10 years). */
+export const MAX_DURATION_SECONDS: number = 3650 * 86400;
+
+/**
+ * A duration: whole seconds (a non-negative integer; 0 turns the setting off)
+ * or a text such as `90s`, `30m`, `1h` or `7d`, at most `MAX_DURATION_SECONDS`. Answers seconds.
+ */
+export function duration(value: unknown, name: string): number {
+  const seconds =
+    typeof value === 'string'
+      ? durationTextSeconds(value)
+      : Number.isSafeInteger(value)
+        ? (value as number)
+        : -1;
+  if (!(seconds >= 0) || (typeof value === 'string' && seconds === 0)) {
+    throw new ConfigurationError(`${name} must be whole seconds or a duration such as 90s, 30m, 1h or 7d.`);
+  }
+  if (seconds > MAX_DURATION_SECONDS) {
+    throw new ConfigurationError(`${name} must be at most 3650d (10 years).`);
+  }
+  return seconds;
+}

@@ -146,6 +146,14 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
    * `touchClient` callback. Default: clients do not expire.
    */
   clientTtl?: number;
+  /**
+   * How long a new client has to be proven used before it expires
+   * (docs/client-authentication.md#the-activation-window): whole seconds, or a
+   * duration such as `'1h'` or `'7d'`. Its first proven use moves it to the
+   * ordinary lifetime (`clientTtl`). Needs the `activateClient` callback.
+   * Default: off.
+   */
+  activationWindow?: number | string;
   /** Default `'on-update'`. */
   rotateRegistrationAccessToken?: RotationPolicy;
   /** Default 65536. */

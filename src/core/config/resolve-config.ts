@@ -23,6 +23,7 @@ import { ALL_STORE_CALLBACKS, type RegistrationStore } from '../store/registrati
 import {
   boolean,
   type ConfigCheck,
+  duration,
   func,
   functionArray,
   integer,
@@ -249,6 +250,7 @@ export const CONFIG_CHECKS: Readonly<
     }),
   policies: functionArray,
   clientTtl: nonNegative,
+  activationWindow: duration,
   rotateRegistrationAccessToken: (value, name) => {
     if (!ROTATION_POLICIES.includes(value as RotationPolicy)) {
       throw new ConfigurationError(`${name} must be one of ${ROTATION_POLICIES.join(', ')}.`);
@@ -369,6 +371,12 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     // Without touchClient a use could never renew a client, so every client would die at its TTL.
     throw new ConfigurationError('clientTtl needs a touchClient callback to renew clients on use.');
   }
+  const activationWindow =
+    config.activationWindow === undefined ? 0 : duration(config.activationWindow, 'activationWindow');
+  if (activationWindow > 0 && !store.activateClient) {
+    // Without activateClient the first use could not end the window, so every client would expire.
+    throw new ConfigurationError('activationWindow needs an activateClient callback to activate clients.');
+  }
   const policies = config.policies ?? [];
   const cors =
     config.cors === false
@@ -415,6 +423,7 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     cors,
     clientSecretTtl,
     clientTtl,
+    activationWindow,
     policies,
     rotateRegistrationAccessToken,
     maxBodyBytes,

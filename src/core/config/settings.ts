@@ -42,6 +42,8 @@ export interface Settings<C> {
   readonly clientSecretTtl: number;
   /** Seconds of idleness before a client expires; 0: clients do not expire. */
   readonly clientTtl: number;
+  /** Seconds a new client has for its first proven use; 0: no activation window. */
+  readonly activationWindow: number;
   readonly policies: readonly RegistrationPolicy[];
   readonly rotateRegistrationAccessToken: RotationPolicy;
   readonly maxBodyBytes: number;

@@ -192,7 +192,7 @@ export async function updateClient<C>(
   const statement = checkStatement
     ? await checkStatement(document, typeof bound === 'string' ? bound : undefined)
     : { document };
-  const metadata = await settleMetadata(settings, statement, {
+  const { metadata } = await settleMetadata(settings, statement, {
     operation: 'update',
     clientId: auth.clientId,
     tokenPolicy: current.initial_access_token_policy,

@@ -7,11 +7,10 @@
 
 import type { Settings } from '../config/settings.js';
 import { hashCredential, mintClientId, mintSecret } from '../credentials/credentials.js';
-import { invalidClientMetadata } from '../errors.js';
+import { invalidClientMetadata, serverError } from '../errors.js';
 import { emitEvent } from '../events.js';
-import { applyPolicies } from '../metadata/apply-policies.js';
+import { applyPolicies, type PolicyOutcome } from '../metadata/apply-policies.js';
 import { checkSectorIdentifier } from '../metadata/check-sector-identifier.js';
-import type { ClientMetadata } from '../metadata/client-metadata.js';
 import type { MetadataPolicy } from '../metadata/registration-policy.js';
 import { issuesSecret, validateClientMetadata } from '../metadata/validate-metadata.js';
 import type { RegistrationAdmission, StatementOutcome } from '../ports/admission-options.js';
@@ -28,9 +27,9 @@ export async function settleMetadata<C>(
   settings: Settings<C>,
   statement: StatementOutcome,
   run: { operation: 'register' | 'update'; clientId?: string; tokenPolicy?: MetadataPolicy | undefined },
-): Promise<ClientMetadata> {
+): Promise<PolicyOutcome> {
   const { document } = statement;
-  const metadata = await applyPolicies(settings, {
+  const { metadata, pending } = await applyPolicies(settings, {
     operation: run.operation,
     clientId: run.clientId,
     document,
@@ -42,7 +41,7 @@ export async function settleMetadata<C>(
   await checkSectorIdentifier(metadata, settings.outboundFetch);
   // RFC 7591 §2.3: the statement is kept and echoed exactly as sent.
   if (statement.softwareStatement !== undefined) metadata.software_statement = statement.softwareStatement;
-  return metadata;
+  return { metadata, pending };
 }
 
 /** Mints a client secret, sets its hash and expiry on `registration`, and returns the plaintext. */
@@ -69,10 +68,16 @@ export async function registerClient<C>(
 ): Promise<Record<string, unknown>> {
   const { crypto, store } = settings;
   // Steps 9 and 10: metadata validation (docs/behaviour.md), then the token's policy and the host's.
-  const metadata = await settleMetadata(settings, statement, {
+  const { metadata, pending } = await settleMetadata(settings, statement, {
     operation: 'register',
     tokenPolicy: admission.tokenPolicy,
   });
+  if (pending && !store.approveClient) {
+    // A client no one could ever approve would hold credentials that never work.
+    throw serverError(
+      new Error('a policy held a client for approval but no approveClient callback is configured'),
+    );
+  }
 
   // Step 11: mint credentials; only their hashes reach the store.
   const issuedAt = Math.floor(settings.now() / 1000);
@@ -83,6 +88,12 @@ export async function registerClient<C>(
     metadata,
   };
   if (settings.clientTtl > 0) registration.expires_at = issuedAt + settings.clientTtl;
+  if (settings.activationWindow > 0) {
+    // Until its first proven use the window, not clientTtl, decides when the client expires.
+    registration.activation_deadline = issuedAt + settings.activationWindow;
+    registration.expires_at = registration.activation_deadline;
+  }
+  if (pending) registration.pending_approval = true;
   if (admission.tokenPolicy !== undefined) registration.initial_access_token_policy = admission.tokenPolicy;
   let clientSecret: string | undefined;
   if (issuesSecret(metadata)) {
@@ -115,6 +126,13 @@ export async function registerClient<C>(
     client_id: registration.client_id,
     time: issuedAt,
   });
+  if (pending) {
+    await emitEvent(settings.onEvent, settings.logger, {
+      type: 'client.pending',
+      client_id: registration.client_id,
+      time: issuedAt,
+    });
+  }
 
   // Step 13: every registered member plus the credentials minted here.
   return clientResponse(settings, registration, { clientSecret, registrationAccessToken });

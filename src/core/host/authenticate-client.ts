@@ -18,6 +18,7 @@ import { isAcceptableClientId, isAcceptableJti } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
 import { callStore } from '../store/store-calls.js';
 import { isClientIdUrl } from './client-document.js';
+import { awaitsActivation, pendingApproval, recordProvenUse } from './client-lifecycle.js';
 import { ClientResolutionError } from './client-resolution-error.js';
 
 /** The token endpoint authentication methods Registrar verifies. */
@@ -213,7 +214,11 @@ function presentedCredentials(request: TokenRequestCredentials, realm: string): 
  * `MAX_CLIENT_ID_LENGTH` / `MAX_JTI_LENGTH`, or with NUL or a lone surrogate,
  * is `invalid_client` before any store call. On success the store's
  * `touchClient` renews `last_used_at`, for a public client (`none`) too:
- * naming its `client_id` is all its authentication is.
+ * naming its `client_id` is all its authentication is. A client waiting for
+ * activation is activated by a secret or a verified assertion
+ * (`activateClient`), never by a bare `client_id`. A client pending approval
+ * is `invalid_client` whose `cause` is a `ClientResolutionError` with code
+ * `pending_approval` (docs/admission.md#the-approval-queue).
  *
  * When metadata documents are on and `resolveDocument` is given, an `https`
  * `client_id` is a document client: its document is resolved (cached, as
@@ -238,14 +243,14 @@ export async function authenticateClient<C>(
   const presented = presentedCredentials(request, realm);
   const { clientId, method } = presented;
   const basicRealm = method === 'client_secret_basic' ? realm : undefined;
-  const fail = (reason: string): never => {
+  const fail = (reason: string, cause: Error = new Error(reason)): never => {
     settings.logger.info({
       msg: 'client authentication failed',
       client_id: clientId.slice(0, 200),
       method,
       reason,
     });
-    throw invalidClient(basicRealm, new Error(reason));
+    throw invalidClient(basicRealm, cause);
   };
   if (!isAcceptableClientId(clientId)) return fail('client_id too long or not text');
 
@@ -322,8 +327,12 @@ export async function authenticateClient<C>(
   } else if (presented.method === 'private_key_jwt') {
     await checkAssertion(registration.metadata, presented.assertion);
   }
-  const touch = store.touchClient;
-  if (touch) await callStore('touchClient', () => touch(clientId, now));
+  // Checked only once the credentials held, so a wrong secret learns nothing of the queue.
+  if (registration.pending_approval === true) return fail('client pending approval', pendingApproval());
+  // A bare client_id proves nothing: a public client is activated only by the host's reportClientUse.
+  if (method !== 'none' || !awaitsActivation(registration)) {
+    await recordProvenUse(settings, registration, now);
+  }
   return {
     source: 'registration',
     clientId,

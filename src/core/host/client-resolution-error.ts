@@ -23,6 +23,11 @@ export type ClientResolutionErrorCode =
   | 'document_unavailable'
   /** The metadata document was fetched but is not an acceptable client. */
   | 'invalid_document'
+  /**
+   * The client is registered but waits for an operator's approval
+   * (docs/admission.md#the-approval-queue); on the wire it is `invalid_client` (RFC 6749 §5.2).
+   */
+  | 'pending_approval'
   /** The store threw `StoreUnavailableError`. */
   | 'temporarily_unavailable'
   /** The store failed otherwise, or answered outside the contract. */

@@ -28,6 +28,7 @@ import {
   hostVerdict,
   isClientIdUrl,
 } from './client-document.js';
+import { pendingApproval } from './client-lifecycle.js';
 import { ClientResolutionError } from './client-resolution-error.js';
 
 /** A client the authorization endpoint may proceed with. */
@@ -163,6 +164,7 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
     // A pre-registered document is a client only while documents are on.
     if (!stored || stored.registration.document_fetched_at !== undefined) throw unknown();
     const { client, registration } = stored;
+    if (registration.pending_approval === true) throw pendingApproval();
     return { source: 'registration', clientId, client, registration, metadata: registration.metadata };
   }
 

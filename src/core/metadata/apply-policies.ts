@@ -72,19 +72,28 @@ function merge(
   return next;
 }
 
+/** What the policies settled: the final metadata, and whether a policy held the client for approval. */
+export interface PolicyOutcome {
+  readonly metadata: ClientMetadata;
+  /** `true` when a policy answered `pending: true` on a registration. */
+  readonly pending: boolean;
+}
+
 /**
  * Runs the token's data policy, then the host's policies in order, each on
  * the result of the one before; the host's policies therefore have the last
  * word. A decision that sets values is applied to the request document and
  * validated again with the rules of docs/behaviour.md, so a policy cannot produce a
- * client the rules would refuse. Returns the final metadata.
+ * client the rules would refuse. Returns the final metadata, and whether any
+ * policy asked to hold a new client for approval.
  */
-export async function applyPolicies<C>(settings: Settings<C>, run: PolicyRun): Promise<ClientMetadata> {
+export async function applyPolicies<C>(settings: Settings<C>, run: PolicyRun): Promise<PolicyOutcome> {
   const policies: RegistrationPolicy[] = [];
   if (run.tokenPolicy) policies.push(metadataPolicy(run.tokenPolicy));
   policies.push(...settings.policies);
   let document = run.document;
   let metadata = run.metadata;
+  let pending = false;
   for (const policy of policies) {
     const context: PolicyContext = {
       operation: run.operation,
@@ -109,6 +118,10 @@ export async function applyPolicies<C>(settings: Settings<C>, run: PolicyRun): P
       }
       throw invalidClientMetadata(decision.reject);
     }
+    if (decision.pending !== undefined && typeof decision.pending !== 'boolean') {
+      throw serverError(new Error('a registration policy answered a pending that is not a boolean'));
+    }
+    if (decision.pending === true && run.operation === 'register') pending = true;
     if (decision.defaults === undefined && decision.force === undefined) continue;
     const problem = metadataPolicyProblem({
       ...(decision.defaults === undefined ? {} : { defaults: decision.defaults }),
@@ -118,5 +131,5 @@ export async function applyPolicies<C>(settings: Settings<C>, run: PolicyRun): P
     document = merge(document, decision);
     metadata = validateClientMetadata(document, settings.rules);
   }
-  return metadata;
+  return { metadata, pending };
 }

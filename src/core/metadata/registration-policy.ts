@@ -30,6 +30,13 @@ export interface PolicyDecision extends MetadataPolicy {
    * text as the public `error_description`, so it must not hold anything private.
    */
   readonly reject?: string;
+  /**
+   * Hold the new client for an operator's approval (docs/admission.md#the-approval-queue):
+   * it is registered and gets its credentials, but `resolveClient` and
+   * `authenticateClient` refuse it until `approveClient`. Counts on
+   * registration only: an update never puts an approved client back in the queue.
+   */
+  readonly pending?: boolean;
 }
 
 /** What a policy knows about the request it judges. */

@@ -29,6 +29,23 @@ export interface ClientRegistration {
   /** Unix seconds of the last proven use (docs/client-authentication.md#client-lifecycle). */
   last_used_at?: number;
   /**
+   * Only on a client registered under an activation window: Unix seconds by
+   * which its first proven use must come (docs/client-authentication.md#the-activation-window).
+   * Set at registration, never changed; `expires_at` equals it until the client is activated.
+   */
+  activation_deadline?: number;
+  /**
+   * Unix seconds of the client's first proven use, written by `activateClient`
+   * (docs/client-authentication.md#the-activation-window). Once set, no write takes it away.
+   */
+  activated_at?: number;
+  /**
+   * `true` while the client waits for an operator's approval
+   * (docs/admission.md#the-approval-queue); absent once approved. Only
+   * `registerClient` sets it and only `approveClient` clears it: `updateClient` keeps what is stored.
+   */
+  pending_approval?: true;
+  /**
    * The policy of the stored initial access token the client registered
    * with; applied again on every update so a PUT cannot undo it.
    */
@@ -91,6 +108,28 @@ export interface RegistrationStore<C = ClientRegistration> extends Partial<Initi
   /** Renew `last_used_at` on proven use (docs/client-authentication.md#client-lifecycle). */
   touchClient?(clientId: string, at: number): Promise<void> | void;
   /**
+   * The first proven use of a client registered under an activation window
+   * (docs/client-authentication.md#the-activation-window), in one atomic step:
+   * only while the stored client has no `activated_at`, set `activated_at`
+   * and `last_used_at` to `at` and `expires_at` to `expiresAt` (`null`
+   * removes it: the client no longer expires). Answers `true` when this call
+   * activated the client, `false` when it was unknown or already activated.
+   */
+  activateClient?(clientId: string, at: number, expiresAt: number | null): Promise<boolean> | boolean;
+  /**
+   * Approve a pending client (docs/admission.md#the-approval-queue): only
+   * while it is stored with `pending_approval`, remove that mark. Answers
+   * `true` when this call approved it; of concurrent approvals and
+   * rejections of one client exactly one answers `true`.
+   */
+  approveClient?(clientId: string): Promise<boolean> | boolean;
+  /**
+   * Reject a pending client (docs/admission.md#the-approval-queue): only
+   * while it is stored with `pending_approval`, delete it. Answers `true`
+   * when this call removed it; an approved client is never removed by it.
+   */
+  rejectClient?(clientId: string): Promise<boolean> | boolean;
+  /**
    * Remove up to `limit` clients whose `expires_at` is before `now` (Unix
    * seconds); returns how many were removed. A store should also call
    * `onExpired` once with the id of each client this call removed (and only
@@ -131,6 +170,9 @@ export const STORE_CALLBACKS = [
   'updateClient',
   'unregisterClient',
   'touchClient',
+  'activateClient',
+  'approveClient',
+  'rejectClient',
   'sweepExpired',
   'consumeOnce',
 ] as const;

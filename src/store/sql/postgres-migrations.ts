@@ -62,4 +62,12 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'activation and approval',
+    // Columns, like expires_at, so activation, approval and rejection are single statements.
+    sql: `
+      ALTER TABLE registrar_clients ADD COLUMN activated_at bigint, ADD COLUMN pending_approval boolean;
+    `,
+  },
 ];

@@ -31,4 +31,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      policy TEXT,
      label TEXT
    );`,
+  // The activation window and the approval queue: columns, so each change of state is one statement.
+  `ALTER TABLE registrar_clients ADD COLUMN activated_at INTEGER;
+   ALTER TABLE registrar_clients ADD COLUMN pending_approval INTEGER;`,
 ];

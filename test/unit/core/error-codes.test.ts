@@ -52,6 +52,7 @@ const RESOLUTION_CODES: Record<ClientResolutionErrorCode, true> = {
   document_not_allowed: true,
   document_unavailable: true,
   invalid_document: true,
+  pending_approval: true,
   temporarily_unavailable: true,
   server_error: true,
 };
