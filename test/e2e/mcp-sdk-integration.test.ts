@@ -28,6 +28,7 @@ import { type Listening, listenOnLoopback } from '../helpers/listen.js';
 import {
   authorizeThrough,
   CLIENT_METADATA,
+  callTool,
   MemoryProvider,
   REDIRECT_URI,
 } from '../helpers/mcp-sdk-client.js';
@@ -62,19 +63,6 @@ async function post(
 
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-
-/** The SDK's Client calls the tool through a transport that holds `provider`'s tokens. */
-async function callTool(resource: string, provider: MemoryProvider): Promise<string> {
-  const client = new Client({ name: 'registrar-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider }));
-  try {
-    const result = await client.callTool({ name: 'whoami' });
-    const [content] = result.content as { type: string; text: string }[];
-    return content?.text ?? '';
-  } finally {
-    await client.close();
-  }
-}
 
 /** A code for `clientId` from the authorization endpoint, with the verifier that redeems it. */
 async function codeFor(server: McpAuthServer, base: string, clientId: string) {

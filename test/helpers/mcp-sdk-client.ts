@@ -8,6 +8,8 @@ import {
   extractWWWAuthenticateParams,
   type OAuthClientProvider,
 } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type {
   OAuthClientInformationMixed,
   OAuthClientMetadata,
@@ -119,4 +121,17 @@ export async function authorizeThrough(
   assert.equal(tokens.token_type, 'Bearer');
   assert.equal(tokens.scope, expectedScope);
   return tokens;
+}
+
+/** The SDK's Client calls the tool through a transport that holds `provider`'s tokens. */
+export async function callTool(resource: string, provider: MemoryProvider): Promise<string> {
+  const client = new Client({ name: 'registrar-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider }));
+  try {
+    const result = await client.callTool({ name: 'whoami' });
+    const [content] = result.content as { type: string; text: string }[];
+    return content?.text ?? '';
+  } finally {
+    await client.close();
+  }
 }

@@ -92,7 +92,10 @@ describe('frameworks', () => {
         if (framework === undefined) continue;
         seen.add(framework);
         // The MCP SDK integration wraps the SDK's Express router, and names Express's types for it.
-        const allowed = [`adapters/${framework}.ts`, ...(framework === 'express' ? ['integrations/mcp-sdk.ts'] : [])];
+        const allowed = [
+          `adapters/${framework}.ts`,
+          ...(framework === 'express' ? ['integrations/mcp-sdk.ts'] : []),
+        ];
         assert.ok(allowed.includes(file), `${file} imports ${specifier}`);
         assert.ok(typeOnly, `${file} imports ${specifier} for types only, so nothing loads it at run time`);
       }
