@@ -215,6 +215,16 @@ console.log(JSON.stringify({ status: response.status, client_id: typeof body.cli
     assert.match(result.stderr, /Cannot find package 'better-sqlite3'/);
   });
 
+  it('names the MCP SDK when registrar/mcp-sdk is imported without it', () => {
+    const result = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', "await import('registrar/mcp-sdk')"],
+      { cwd: consumer, encoding: 'utf8' },
+    );
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /Cannot find package '@modelcontextprotocol\/sdk'/);
+  });
+
   const serveFails = (args: string[], peer: string) => {
     const result = spawnSync(
       process.execPath,
