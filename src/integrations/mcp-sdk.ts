@@ -111,6 +111,15 @@ function under(path: string, route: string): boolean {
   return lower === route || lower.startsWith(`${route}/`);
 }
 
+/**
+ * Whether `path` is exactly the SDK's endpoint `route`, which the SDK's handler answers every
+ * time: a request the guard lets into a context never falls through to another route.
+ */
+function isEndpoint(path: string, route: string): boolean {
+  const lower = path.toLowerCase();
+  return lower === route || lower === `${route}/`;
+}
+
 function pathOf(req: Request): string {
   return new URL(req.url, 'http://host').pathname;
 }
@@ -253,7 +262,8 @@ export function registrarMcpAuth<C>(options: RegistrarMcpAuthOptions<C>): Regist
   };
 
   const authorization: RequestHandler = (req, res, next) => {
-    if (!under(pathOf(req), '/authorize')) return next();
+    if ((req.method !== 'GET' && req.method !== 'POST') || !isEndpoint(pathOf(req), '/authorize'))
+      return next();
     // A POST body is read here, so the SDK's parser finds it read and its handler stays in this request.
     const ready = req.method === 'POST' ? readForm(req, limit) : Promise.resolve({});
     ready.then((form) => {
@@ -268,7 +278,7 @@ export function registrarMcpAuth<C>(options: RegistrarMcpAuthOptions<C>): Regist
 
   const authentication: RequestHandler = (req, res, next) => {
     const path = pathOf(req);
-    if (req.method !== 'POST' || !guardedRoutes.some((route) => under(path, route))) return next();
+    if (req.method !== 'POST' || !guardedRoutes.some((route) => isEndpoint(path, route))) return next();
     authenticate(req, path).then((outcome) => {
       if ('refusal' in outcome) refuse(res, outcome.refusal);
       else guarded.run({ kind: 'authenticated', client: outcome.client }, next);
@@ -288,7 +298,7 @@ export function registrarMcpAuth<C>(options: RegistrarMcpAuthOptions<C>): Regist
       });
       const grant = form.grant_type;
       const grants = client.metadata.grant_types ?? ['authorization_code'];
-      if (under(path, '/token') && typeof grant === 'string' && !grants.includes(grant)) {
+      if (isEndpoint(path, '/token') && typeof grant === 'string' && !grants.includes(grant)) {
         const description = 'The client is not registered for this grant type.';
         return { refusal: { status: 400, error: 'unauthorized_client', description, headers: {} } };
       }

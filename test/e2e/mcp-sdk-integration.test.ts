@@ -396,6 +396,24 @@ for (const kind of ['memory', 'sqlite'] as const) {
         assert.equal(ok.status, 200, 'the code was good at the right router');
       });
     }
+
+    it('a second SDK router below one of the guarded endpoints gets no client from their context', async () => {
+      const registered = await registerClient({ token_endpoint_auth_method: 'client_secret_post' });
+      const clientId = registered.client_id as string;
+      const auth = registrarMcpAuth({ registrar: server.registrar, provider: server.provider });
+      const issuerUrl = new URL(server.registrar.settings.issuer);
+      const base = await otherApp((app) => {
+        app.use(auth.router);
+        app.use('/authorize', mcpAuthRouter({ provider: auth.provider, issuerUrl }));
+        app.use('/token', mcpAuthRouter({ provider: auth.provider, issuerUrl }));
+      });
+      const issued = server.provider.issued.length;
+      for (const path of ['/authorize/token', '/token/token']) {
+        const grant = await codeFor(server, listening.url, clientId);
+        assertNoToken(await post(`${base}${path}`, { ...grant, client_id: clientId }));
+      }
+      assert.equal(server.provider.issued.length, issued, 'no token was issued');
+    });
   });
 }
 
