@@ -25,7 +25,6 @@
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { IncomingHttpHeaders } from 'node:http';
 import type { OAuthRegisteredClientsStore } from '@modelcontextprotocol/sdk/server/auth/clients.js';
 import type { OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import { type AuthRouterOptions, mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
@@ -292,10 +291,7 @@ export function registrarMcpAuth<C>(options: RegistrarMcpAuthOptions<C>): Regist
     const form = await readForm(req, limit);
     if (form === null) return { refusal: refusalOf(invalidClient()) };
     try {
-      const client = await registrar.authenticateClient({
-        headers: req.headers as IncomingHttpHeaders,
-        body: form,
-      });
+      const client = await registrar.authenticateClient({ headers: req.headers, body: form });
       const grant = form.grant_type;
       const grants = client.metadata.grant_types ?? ['authorization_code'];
       if (isEndpoint(path, '/token') && typeof grant === 'string' && !grants.includes(grant)) {
