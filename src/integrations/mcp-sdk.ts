@@ -33,7 +33,7 @@ import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'exp
 import { toExpressMiddleware } from '../adapters/express.js';
 import { ConfigurationError, invalidClient, RegistrationError } from '../core/errors.js';
 import type { ClientMetadata } from '../core/metadata/client-metadata.js';
-import { errorHeaders, payloadTooLarge } from '../http/error-response.js';
+import { errorHeaders } from '../http/error-response.js';
 import { mediaType } from '../http/responses.js';
 import type { Registrar } from '../registrar.js';
 
@@ -260,19 +260,11 @@ export function registrarMcpAuth<C>(options: RegistrarMcpAuthOptions<C>): Regist
     res.set({ 'cache-control': 'public, max-age=300', 'access-control-allow-origin': '*' }).json(metadata);
   };
 
-  const authorization: RequestHandler = (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'POST') || !isEndpoint(pathOf(req), '/authorize'))
+  const authorization: RequestHandler = (req, _res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'POST') || !isEndpoint(pathOf(req), '/authorize')) {
       return next();
-    // A POST body is read here, so the SDK's parser finds it read and its handler stays in this request.
-    const ready = req.method === 'POST' ? readForm(req, limit) : Promise.resolve({});
-    ready.then((form) => {
-      if (form === null) {
-        refuse(res, refusalOf(payloadTooLarge(limit)));
-        return;
-      }
-      if (req.method === 'POST') req.body = form;
-      guarded.run({ kind: 'authorization' }, next);
-    }, next);
+    }
+    guarded.run({ kind: 'authorization' }, next);
   };
 
   const authentication: RequestHandler = (req, res, next) => {

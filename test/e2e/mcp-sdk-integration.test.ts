@@ -64,11 +64,29 @@ async function post(
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
+/** A body sent in two parts, so the SDK's body parser reads it across more than one event. */
+function slowly(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  const half = Math.floor(bytes.byteLength / 2);
+  return new ReadableStream({
+    async start(controller) {
+      controller.enqueue(bytes.subarray(0, half));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      controller.enqueue(bytes.subarray(half));
+      controller.close();
+    },
+  });
+}
+
 /** A code for `clientId` from the authorization endpoint, with the verifier that redeems it. */
-async function codeFor(server: McpAuthServer, base: string, clientId: string) {
+async function codeFor(
+  server: McpAuthServer,
+  base: string,
+  clientId: string,
+  method: 'GET' | 'POST' = 'GET',
+) {
   const verifier = randomBytes(32).toString('base64url');
-  const url = new URL('/authorize', base);
-  for (const [name, value] of Object.entries({
+  const params = new URLSearchParams({
     client_id: clientId,
     redirect_uri: REDIRECT_URI,
     response_type: 'code',
@@ -76,10 +94,17 @@ async function codeFor(server: McpAuthServer, base: string, clientId: string) {
     code_challenge_method: 'S256',
     scope: SCOPE,
     resource: server.resource,
-  })) {
-    url.searchParams.set(name, value);
-  }
-  const response = await fetch(url, { redirect: 'manual' });
+  });
+  const response =
+    method === 'GET'
+      ? await fetch(`${base}/authorize?${params}`, { redirect: 'manual' })
+      : await fetch(`${base}/authorize`, {
+          method,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: slowly(params.toString()),
+          duplex: 'half',
+          redirect: 'manual',
+        } as RequestInit);
   assert.equal(response.status, 302, await response.clone().text());
   const code = new URL(response.headers.get('location') as string).searchParams.get('code');
   assert.ok(code, 'the demo login approved');
@@ -314,6 +339,30 @@ for (const kind of ['memory', 'sqlite'] as const) {
         { authorization: basic(clientId, secret) },
       );
       assert.equal(revoked.status, 200);
+    });
+
+    it('takes a POST authorization request, and a form parser the host mounted first', async () => {
+      const registered = await registerClient({ token_endpoint_auth_method: 'client_secret_basic' });
+      const clientId = registered.client_id as string;
+      const authorization = basic(clientId, registered.client_secret as string);
+      const grant = await codeFor(server, listening.url, clientId, 'POST');
+      const ok = await post(`${listening.url}/token`, grant, { authorization });
+      assert.equal(ok.status, 200, JSON.stringify(ok.json));
+
+      const auth = registrarMcpAuth({ registrar: server.registrar, provider: server.provider });
+      const base = await otherApp((app) => {
+        app.use(express.urlencoded({ extended: false }));
+        app.use(auth.router);
+      });
+      const parsed = await post(`${base}/token`, await codeFor(server, base, clientId, 'POST'), {
+        authorization,
+      });
+      assert.equal(parsed.status, 200, JSON.stringify(parsed.json));
+      const wrong = await post(`${base}/token`, await codeFor(server, base, clientId), {
+        authorization: basic(clientId, 'wrong'),
+      });
+      assert.equal(wrong.status, 401);
+      assertNoToken(wrong);
     });
 
     it('refuses a grant type the client did not register for', async () => {
