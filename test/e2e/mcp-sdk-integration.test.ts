@@ -382,8 +382,10 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
     it("answers nothing from the clients store outside the router's requests", async () => {
       const registered = await registerClient({ token_endpoint_auth_method: 'client_secret_basic' });
+      const clientId = registered.client_id as string;
+      assert.equal((await server.registrar.resolveClient(clientId)).clientId, clientId, 'the client exists');
       const auth = registrarMcpAuth({ registrar: server.registrar, provider: server.provider });
-      assert.equal(await auth.provider.clientsStore.getClient(registered.client_id as string), undefined);
+      assert.equal(await auth.provider.clientsStore.getClient(clientId), undefined);
       assert.equal(
         await auth.provider.clientsStore.getClient(`${docs.origin('client.test')}${DOCUMENT_PATH}`),
         undefined,
