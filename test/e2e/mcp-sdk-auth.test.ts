@@ -11,16 +11,6 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import {
-  auth,
-  extractWWWAuthenticateParams,
-  type OAuthClientProvider,
-} from '@modelcontextprotocol/sdk/client/auth.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
 import { RegistrationError } from '../../src/core/errors.js';
 import type { ClientAuthentication } from '../../src/core/host/authenticate-client.js';
 import {
@@ -34,13 +24,17 @@ import { createMemoryStore } from '../../src/store/memory.js';
 import type { HostRoutes } from '../helpers/adapters.js';
 import { startRegistrar, type TestServer } from '../helpers/http.js';
 import {
+  CLIENT_METADATA,
+  authorizeThrough as loginThrough,
+  MemoryProvider,
+} from '../helpers/mcp-sdk-client.js';
+import {
   type HttpsTestServer,
   loopbackFetchOptions,
   startHttpsServer,
   tableResolver,
 } from '../helpers/tls.js';
 
-const REDIRECT_URI = 'http://127.0.0.1:33418/callback';
 const SCOPE = 'mcp:tools';
 const DOCUMENT_PATH = '/mcp-client/metadata.json';
 
@@ -216,99 +210,9 @@ function json(status: number, body: unknown): Answer {
   };
 }
 
-/** An OAuthClientProvider that keeps everything in memory and follows the authorization redirect itself. */
-class MemoryProvider implements OAuthClientProvider {
-  information: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier: string | undefined;
-  sentState: string | undefined;
-  /** The authorization URL the SDK built, and where the authorization endpoint sent the browser. */
-  authorizationUrl: URL | undefined;
-  landedAt: URL | undefined;
-  readonly clientMetadata: OAuthClientMetadata;
-  readonly clientMetadataUrl?: string;
-
-  constructor(clientMetadata: OAuthClientMetadata, clientMetadataUrl?: string) {
-    this.clientMetadata = clientMetadata;
-    if (clientMetadataUrl !== undefined) this.clientMetadataUrl = clientMetadataUrl;
-  }
-
-  get redirectUrl(): string {
-    return REDIRECT_URI;
-  }
-
-  state(): string {
-    this.sentState = randomBytes(12).toString('base64url');
-    return this.sentState;
-  }
-
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.information;
-  }
-
-  saveClientInformation(information: OAuthClientInformationMixed): void {
-    this.information = information;
-  }
-
-  tokens(): OAuthTokens | undefined {
-    return this.saved;
-  }
-
-  saveTokens(tokens: OAuthTokens): void {
-    this.saved = tokens;
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizationUrl = authorizationUrl;
-    const response = await fetch(authorizationUrl, { redirect: 'manual' });
-    assert.equal(response.status, 302, await response.clone().text());
-    this.landedAt = new URL(response.headers.get('location') as string);
-  }
-
-  saveCodeVerifier(codeVerifier: string): void {
-    this.verifier = codeVerifier;
-  }
-
-  codeVerifier(): string {
-    assert.ok(this.verifier, 'the SDK saved a code verifier first');
-    return this.verifier;
-  }
-}
-
-const CLIENT_METADATA = {
-  client_name: 'MCP SDK test client',
-  redirect_uris: [REDIRECT_URI],
-  grant_types: ['authorization_code', 'refresh_token'],
-  response_types: ['code'],
-};
-
-/** The SDK's two auth() calls around the browser step: to the redirect, then with the code. */
+/** The shared login, then the MCP endpoint with the saved access token. */
 async function authorizeThrough(host: Host, provider: MemoryProvider): Promise<void> {
-  const challenged = await fetch(host.resource, { method: 'POST' });
-  assert.equal(challenged.status, 401);
-  const { resourceMetadataUrl, scope } = extractWWWAuthenticateParams(challenged);
-  assert.ok(resourceMetadataUrl, 'the challenge names the protected resource metadata');
-  assert.equal(resourceMetadataUrl.href, `${host.url}/.well-known/oauth-protected-resource/mcp`);
-  assert.equal(scope, SCOPE);
-
-  const serverUrl = host.resource;
-  assert.equal(await auth(provider, { serverUrl, resourceMetadataUrl }), 'REDIRECT');
-  const landed = provider.landedAt;
-  assert.ok(landed, 'the authorization endpoint redirected');
-  assert.equal(`${landed.origin}${landed.pathname}`, REDIRECT_URI);
-  assert.equal(landed.searchParams.get('state'), provider.sentState);
-  assert.equal(landed.searchParams.get('error'), null, landed.href);
-  const code = landed.searchParams.get('code');
-  assert.ok(code, 'a code came back');
-  assert.equal(
-    await auth(provider, { serverUrl, resourceMetadataUrl, authorizationCode: code }),
-    'AUTHORIZED',
-  );
-
-  const tokens = provider.saved;
-  assert.ok(tokens, 'the SDK saved tokens');
-  assert.equal(tokens.token_type, 'Bearer');
-  assert.equal(tokens.scope, SCOPE);
+  const tokens = await loginThrough(host.resource, provider, SCOPE);
   const served = await fetch(host.resource, {
     method: 'POST',
     headers: { authorization: `Bearer ${tokens.access_token}` },

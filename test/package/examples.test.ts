@@ -15,6 +15,7 @@ import * as openid from 'openid-client';
 import { createAppStore, createClientsTable } from '../../examples/custom-store.js';
 import { storeConformance } from '../../src/testkit/store-conformance.js';
 import { register } from '../helpers/http.js';
+import { authorizeThrough, CLIENT_METADATA, callTool, MemoryProvider } from '../helpers/mcp-sdk-client.js';
 import { followLogin } from '../helpers/oidc-login.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -110,6 +111,43 @@ it('examples/oidc-provider.ts logs a dynamically registered client in through it
     child.kill('SIGTERM');
     if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
   }
+});
+
+describe('examples/mcp-sdk.ts', () => {
+  it('serves an MCP tool that the SDK client reaches after registering and logging in', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', TSX, 'examples/mcp-sdk.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        const onData = (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+          if (output.includes('MCP endpoint:')) resolve();
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.once('exit', (code) =>
+          reject(new Error(`examples/mcp-sdk.ts exited with ${code}:\n${output}`)),
+        );
+      });
+      const resource = `http://127.0.0.1:${port}/mcp`;
+      assert.match(output, new RegExp(`MCP endpoint: ${resource}`));
+      const provider = new MemoryProvider({
+        ...CLIENT_METADATA,
+        token_endpoint_auth_method: 'client_secret_post',
+      });
+      await authorizeThrough(resource, provider, 'mcp:tools');
+      assert.equal(typeof provider.information?.client_secret, 'string', 'registered with a secret');
+      assert.equal(await callTool(resource, provider), `hello, ${provider.information?.client_id}`);
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    }
+  });
 });
 
 storeConformance('examples/custom-store.ts', () => {
