@@ -27,7 +27,13 @@ export {
   StoreUnavailableError,
   type StoreUnavailableErrorCode,
 } from './core/errors.js';
-export type { Logger, RegistrarCounts, RegistrarEvent, RegistrarEventType } from './core/events.js';
+export type {
+  EventTally,
+  Logger,
+  RegistrarCounts,
+  RegistrarEvent,
+  RegistrarEventType,
+} from './core/events.js';
 export type { ClientAuthentication, ClientAuthenticationMethod } from './core/host/authenticate-client.js';
 export type { ClientUse } from './core/host/client-lifecycle.js';
 export {

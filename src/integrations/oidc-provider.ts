@@ -91,6 +91,11 @@ function checkRegistrarConfig(config: RegistrarConfig<unknown>): void {
   }
   if (config.discoveryEnabled === true)
     refuse('discoveryEnabled must be off: the provider serves discovery.');
+  if (config.activationWindow !== undefined) {
+    refuse(
+      'activationWindow cannot be used: the provider checks client credentials itself, so no use would ever activate a client.',
+    );
+  }
 }
 
 function checkProviderConfig(configuration: OidcProviderRegistrarOptions<unknown>['provider']): void {

@@ -134,37 +134,32 @@ export class DatabaseUnreachableError extends Error {
 }
 
 /**
- * Opens the store and brings its schema up to date, or, under `--no-migrate`,
- * checks that someone else did. A database that cannot be reached at start-up
- * stops the start: an instance that cannot migrate or check should not join.
+ * Brings an opened store's schema up to date, or, under `--no-migrate`,
+ * checks that someone else did. Throws `DatabaseUnreachableError` while the
+ * database cannot be reached, `ConfigurationError` for pending migrations
+ * under `--no-migrate`; the store stays open either way.
  */
-export async function openMigratedStore(
+async function prepareSchema(
+  opened: OpenedStore,
   options: CommandOptions,
   logger: Logger,
-): Promise<OpenedStore & { readonly migration?: MigrationResult }> {
-  const opened = await openStore(options.store, {
-    poolSize: options.pgPoolSize,
-    schema: options.pgSchema,
-    logger,
-  });
+): Promise<MigrationResult | undefined> {
   const { migrations } = opened;
-  if (!migrations) return opened;
+  if (!migrations) return undefined;
   try {
     if (options.migrate) {
       const migration = await migrations.migrate();
       logger.info({ msg: 'migrations', applied: migration.applied, version: migration.version });
-      return { ...opened, migration };
-    } else {
-      const status = await migrations.migrationStatus();
-      if (status.pending.length > 0) {
-        throw new ConfigurationError(
-          `The database schema is at version ${status.version} and needs ${status.pending.join(', ')}; run "registrar migrate" first (or start without --no-migrate).`,
-        );
-      }
+      return migration;
     }
-    return opened;
+    const status = await migrations.migrationStatus();
+    if (status.pending.length > 0) {
+      throw new ConfigurationError(
+        `The database schema is at version ${status.version} and needs ${status.pending.join(', ')}; run "registrar migrate" first (or start without --no-migrate).`,
+      );
+    }
+    return undefined;
   } catch (error) {
-    await opened.store.close();
     if (error instanceof StoreUnavailableError) {
       const code = (error.cause as { code?: unknown } | undefined)?.code;
       throw new DatabaseUnreachableError(
@@ -172,6 +167,31 @@ export async function openMigratedStore(
         { cause: error },
       );
     }
+    throw error;
+  }
+}
+
+/** Opens the store named by `--store`; a missing driver or a bad store name throws here, before anything connects. */
+function openConfiguredStore(options: CommandOptions, logger: Logger): Promise<OpenedStore> {
+  return openStore(options.store, { poolSize: options.pgPoolSize, schema: options.pgSchema, logger });
+}
+
+/**
+ * Opens the store and brings its schema up to date, or, under `--no-migrate`,
+ * checks that someone else did (`registrar migrate` and the start of
+ * `serve`). A database that cannot be reached throws `DatabaseUnreachableError`,
+ * with the store closed.
+ */
+export async function openMigratedStore(
+  options: CommandOptions,
+  logger: Logger,
+): Promise<OpenedStore & { readonly migration?: MigrationResult }> {
+  const opened = await openConfiguredStore(options, logger);
+  try {
+    const migration = await prepareSchema(opened, options, logger);
+    return migration === undefined ? opened : { ...opened, migration };
+  } catch (error) {
+    await opened.store.close();
     throw error;
   }
 }
@@ -260,24 +280,27 @@ interface Started {
 }
 
 /**
- * Opens the store, retrying while the database cannot be reached (each
- * failure logged, waits growing to `DATABASE_RETRY_MAX_MS`); any other
- * failure, such as pending migrations under `--no-migrate`, ends the start.
+ * Prepares the opened store's schema, retrying while the database cannot be
+ * reached (each failure logged, waits growing to `DATABASE_RETRY_MAX_MS`);
+ * any other failure, such as pending migrations under `--no-migrate`, ends
+ * the start. Resolves `false` when the server was stopped meanwhile.
  */
-async function openStoreWhenReachable(
+async function prepareWhenReachable(
+  opened: OpenedStore,
   options: CommandOptions,
   logger: Logger,
   stopped: () => boolean,
-): Promise<OpenedStore | undefined> {
+): Promise<boolean> {
   let wait = 250;
   for (;;) {
     try {
-      return await openMigratedStore(options, logger);
+      await prepareSchema(opened, options, logger);
+      return true;
     } catch (error) {
       if (!(error instanceof DatabaseUnreachableError) || stopped()) throw error;
       logger.warn({ msg: 'waiting for the database', reason: error.message, retry_in_ms: wait });
       await new Promise((resolve) => setTimeout(resolve, wait));
-      if (stopped()) return undefined;
+      if (stopped()) return false;
       wait = Math.min(DATABASE_RETRY_MAX_MS, wait * 2);
     }
   }
@@ -292,6 +315,15 @@ async function openStoreWhenReachable(
  * the port released, when the start cannot complete.
  */
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
+  // What cannot work at all (a bad store name, a missing driver) fails here, before the port is bound.
+  const opened = await openConfiguredStore(options, logger);
+  let limits: Awaited<ReturnType<typeof rateLimitSettings>>;
+  try {
+    limits = await rateLimitSettings(options, logger);
+  } catch (error) {
+    await opened.store.close();
+    throw error;
+  }
   const server = createServer({
     headersTimeout: options.headersTimeoutSeconds * 1000,
     requestTimeout: options.requestTimeoutSeconds * 1000,
@@ -370,27 +402,31 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     );
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await limits.limiter?.close();
+    await opened.store.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   const issuer = options.issuer ?? url;
   logger.info({ msg: 'starting', url });
 
-  let opened: OpenedStore | undefined;
-  let limits: Awaited<ReturnType<typeof rateLimitSettings>> | undefined;
   let registrar: Registrar;
   let initialAccessToken: InitialAccessTokenOption | undefined;
   try {
-    opened = await openStoreWhenReachable(options, logger, () => stopped);
-    if (!opened) throw new Error('stopped before the store was open');
+    if (!(await prepareWhenReachable(opened, options, logger, () => stopped))) {
+      throw new Error('stopped before the store was ready');
+    }
     initialAccessToken = serveInitialAccessToken(options, opened.store);
-    limits = await rateLimitSettings(options, logger);
     const { rateLimit: _fileRateLimit, ...fileConfig } = options.config;
     const libraryConfig = fileConfig as Partial<RegistrarConfig<unknown>>;
     const missing = Object.entries(DISCOVERY_FLAGS)
@@ -419,17 +455,16 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   } catch (error) {
     server.close();
     server.closeAllConnections();
-    await limits?.limiter?.close();
-    await opened?.store.close();
+    await limits.limiter?.close();
+    await opened.store.close();
     throw error;
   }
   const { limiter, description: rateLimitDescription } = limits;
   if (limiter && !(await limiter.ready(REDIS_READY_TIMEOUT_MS))) {
     logger.warn({ msg: 'Redis does not answer yet; rate limits are per instance until it does' });
   }
-  const store = opened;
   started = {
-    opened: store,
+    opened,
     registrar,
     limiter,
     rateLimits: () => (limiter ? (limiter.connected ? 'redis' : 'redis-fallback') : 'memory'),
@@ -439,10 +474,10 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     msg: 'listening',
     url,
     issuer,
-    store: store.description,
+    store: opened.description,
     rate_limits: rateLimitDescription,
   });
-  if (store.kind === 'memory') {
+  if (opened.kind === 'memory') {
     logger.warn({ msg: 'the memory store keeps nothing across restarts; use it for development only' });
   }
   if (initialAccessToken === undefined) {
@@ -468,7 +503,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
         await limiter?.close();
-        await store.store.close();
+        await opened.store.close();
         logger.info({ msg: 'stopped' });
       })();
       return closing;

@@ -423,6 +423,10 @@ describe('oidc-provider integration', () => {
         'discoveryEnabled must be off',
         () => createOidcProviderRegistrar({ registrar: { ...registrar, discoveryEnabled: true }, provider }),
       ],
+      [
+        'activationWindow cannot be used',
+        () => createOidcProviderRegistrar({ registrar: { ...registrar, activationWindow: '1h' }, provider }),
+      ],
     ];
     for (const [message, build] of cases) {
       assert.throws(build, (error: unknown) => {
