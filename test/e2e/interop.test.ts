@@ -17,7 +17,19 @@ const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 describe('interop with third-party clients against registrar serve', () => {
   let serve: ServeProcess;
   before(async () => {
-    serve = await startServe(['--store', 'memory:', '--port', '0']);
+    // The authorization server's endpoints, without which serve publishes no discovery document.
+    serve = await startServe([
+      '--store',
+      'memory:',
+      '--port',
+      '0',
+      '--authorization-endpoint',
+      'https://as.example/authorize',
+      '--token-endpoint',
+      'https://as.example/token',
+      '--jwks-uri',
+      'https://as.example/jwks.json',
+    ]);
   });
   after(() => serve.stop());
 
