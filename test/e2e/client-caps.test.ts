@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
 import { hashCredential, webCrypto } from '../../src/core/credentials/credentials.js';
 import { ConfigurationError } from '../../src/core/errors.js';
 import type { RegistrarEvent } from '../../src/core/events.js';
@@ -18,6 +19,7 @@ import { createPostgresStore, type PostgresStore } from '../../src/store/postgre
 import { type OpenedStore, openStore, STORE_KINDS } from '../helpers/bundled-stores.js';
 import { runCommand, type ServeProcess, startServe } from '../helpers/cli.js';
 import { memoryLogger, register, startRegistrar, type TestServer } from '../helpers/http.js';
+import { keyPair, type TestKeyPair } from '../helpers/key-server.js';
 import { dropSchema, POSTGRES_URL, sql, uniqueName } from '../helpers/services.js';
 
 const PUBLIC = { redirect_uris: ['http://127.0.0.1/cb'], token_endpoint_auth_method: 'none' };
@@ -161,6 +163,44 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('caps per software-statement issuer', () => {
+  const ISSUER = 'https://statements.example';
+  let server: TestServer;
+  let key: TestKeyPair;
+  before(async () => {
+    key = await keyPair('ES256', 'caps');
+    server = await startRegistrar({
+      registration: createMemoryStore(),
+      registrationEnabled: true,
+      trustedProxies: ['127.0.0.1'],
+      softwareStatement: { issuers: { [ISSUER]: { jwks: { keys: [key.publicJwk] } } } },
+      maxClientsPerOwner: 1,
+    });
+  });
+  after(() => server.close());
+
+  it('counts every client of one issuer together, whatever its address', async () => {
+    const statement = () =>
+      new SignJWT({ software_id: 'app' })
+        .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+        .setIssuer(ISSUER)
+        .setIssuedAt()
+        .sign(key.privateKey);
+    const withStatement = async (address: string) =>
+      register(
+        server.url,
+        { ...PUBLIC, software_statement: await statement() },
+        { headers: { 'x-forwarded-for': address } },
+      );
+    assert.equal((await withStatement('198.51.100.1')).status, 201);
+    const second = await withStatement('198.51.100.2');
+    assert.equal(second.status, 429, 'the same issuer from another address');
+    assert.match(second.json.error_description as string, /maximum of 1 clients for one registrant/);
+    const plain = await register(server.url, PUBLIC, { headers: { 'x-forwarded-for': '198.51.100.1' } });
+    assert.equal(plain.status, 201, 'without a statement the address is the owner');
+  });
+});
 
 describe('caps configuration', () => {
   const base = { issuer: 'https://as.example', registrationEnabled: true, registration: createMemoryStore() };
