@@ -12,7 +12,10 @@ import { emitEvent } from '../events.js';
 import type { CappedWriteResult, ClientRegistration, StoreWriteResult } from '../store/registration-store.js';
 import { callStore, offContract } from '../store/store-calls.js';
 
-/** The kind of an owner (`iat`, `iss` or `addr`): what events and logs may name. */
+/**
+ * The kind of an owner (`iat`, `iss` or `addr`): what events and logs may name.
+ * @see docs/admission.md#caps
+ */
 export function ownerKind(owner: string): string {
   const colon = owner.indexOf(':');
   return colon > 0 ? owner.slice(0, colon) : 'unknown';
@@ -41,6 +44,7 @@ function capDescription(cap: 'maxClients' | 'maxClientsPerOwner', caps: Resolved
  * Stores `registration` through `registerClientWithinCaps`; emits `client.reclaimed` for a
  * client removed to make room, and answers 429 `too_many_requests` naming the cap when
  * none could be, with `Retry-After` the reclaim age (when today's clients become reclaimable).
+ * @see docs/admission.md#caps
  */
 export async function registerWithinCaps<C>(
   settings: Settings<C>,
