@@ -97,12 +97,15 @@ export {
 } from './core/ports/rate-limiter.js';
 export { MAX_CLIENT_ID_LENGTH, MAX_JTI_LENGTH } from './core/store/identifiers.js';
 export {
+  type CappedWriteResult,
+  type ClientCaps,
   type ClientPage,
   type ClientPageOptions,
   type ClientRegistration,
   hasInitialAccessTokens,
   type InitialAccessTokenRecord,
   type InitialAccessTokenStore,
+  type ReclaimedClient,
   type RegistrationStore,
   type StoreDeleteResult,
   type StoreFailure,

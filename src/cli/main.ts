@@ -72,6 +72,11 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --activation-window DURATION
                         serve: a new client not proven used within it
                         (for example 1h) expires; off by default
+  --max-clients N       serve: the most clients stored; a never-used one
+                        is reclaimed to make room, else 429 (no cap)
+  --max-clients-per-owner N
+                        serve: the most clients per initial access token,
+                        statement issuer or client address (no cap)
   --config FILE         JSON file of library configuration keys
   --initial-access-token TOKEN
                         serve: registration requires this token (or a stored one)

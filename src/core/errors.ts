@@ -162,10 +162,13 @@ export function accessDenied(description: string, cause?: unknown): Registration
   return new RegistrationError(403, 'access_denied', description, { cause });
 }
 
-/** 429 `too_many_requests` with `Retry-After` in seconds. */
-export function tooManyRequests(retryAfterSeconds: number): RegistrationError {
+/** 429 `too_many_requests` with `Retry-After` in seconds; a cap (docs/admission.md#caps) names itself in `description`. */
+export function tooManyRequests(
+  retryAfterSeconds: number,
+  description = 'Too many requests; retry later.',
+): RegistrationError {
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
-  return new RegistrationError(429, 'too_many_requests', 'Too many requests; retry later.', {
+  return new RegistrationError(429, 'too_many_requests', description, {
     retryAfterSeconds: seconds,
   });
 }

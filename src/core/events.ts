@@ -25,6 +25,7 @@ export type RegistrarEventType =
   | 'client.pending'
   | 'client.approved'
   | 'client.rejected'
+  | 'client.reclaimed'
   | 'registration.refused'
   | 'management.auth_failed';
 
@@ -44,6 +45,12 @@ export interface RegistrarEvent {
    * `redirect_uris` or `jwks`. Names only, never values.
    */
   readonly changed?: readonly string[];
+  /**
+   * For `client.reclaimed` (docs/admission.md#caps): which cap made room, and the kind of
+   * owner whose client was removed (`iat`, `iss` or `addr`), never the owner itself.
+   */
+  readonly cap?: 'maxClients' | 'maxClientsPerOwner';
+  readonly owner_kind?: string;
   /** For `registration.refused`: the error code answered, such as `invalid_redirect_uri` or `too_many_requests`. */
   readonly error?: RegistrationErrorCode;
 }

@@ -210,14 +210,18 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
     // Step 2: transport.
     requireHttps(request);
     // Step 3: rate limit, before anything costs more than a counter.
-    await rateLimits.admitRegistration(addressKey(request));
+    const address = addressKey(request);
+    await rateLimits.admitRegistration(address);
     // Step 4: the initial access token (RFC 7591 §3).
     const admission = checkInitialAccessToken ? await checkInitialAccessToken(bearerFrom(request)) : {};
     // Steps 5 to 7.
     const document = await readJsonObject(request);
     // Step 8: the software statement (RFC 7591 §2.3); steps 9 to 13 follow.
     const statement = await checkSoftwareStatement(document);
-    const body = await registerClient(settings, statement, admission);
+    const issuer = statement.claims?.iss;
+    // The owner the caps count under (docs/admission.md#caps): token, then issuer, then address.
+    const owner = admission.owner ?? (typeof issuer === 'string' ? `iss:${issuer}` : `addr:${address}`);
+    const body = await registerClient(settings, statement, { ...admission, owner });
     return json(request, 201, body);
   }
 

@@ -37,6 +37,8 @@ export const FLAGS = {
   'max-connections-per-address': { type: 'string', default: '128' },
   'trusted-proxies': { type: 'string' },
   'activation-window': { type: 'string' },
+  'max-clients': { type: 'string' },
+  'max-clients-per-owner': { type: 'string' },
   config: { type: 'string' },
   'initial-access-token': { type: 'string' },
   'require-initial-access-token': { type: 'boolean' },
@@ -94,6 +96,9 @@ export interface CommandOptions {
   readonly trustedProxies: readonly string[] | undefined;
   /** `serve --activation-window`: seconds a new client has for its first proven use; wins over the file's `activationWindow`. */
   readonly activationWindow: number | undefined;
+  /** `serve --max-clients`, `--max-clients-per-owner` (docs/admission.md#caps); win over the file's keys. */
+  readonly maxClients: number | undefined;
+  readonly maxClientsPerOwner: number | undefined;
   readonly json: boolean;
   readonly help: boolean;
   /** `serve`: a static initial access token registration then requires. */
@@ -223,6 +228,7 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
   }
   const trustedProxies = pick('trusted-proxies');
   const activationWindow = pick('activation-window');
+  const cap = (flag: FlagName) => (pick(flag) === undefined ? undefined : positiveInteger(pick(flag), flag));
   return {
     port,
     host,
@@ -249,6 +255,8 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     trustedProxies: typeof trustedProxies === 'string' ? trustedProxyList(trustedProxies) : undefined,
     activationWindow:
       typeof activationWindow === 'string' ? duration(activationWindow, '--activation-window') : undefined,
+    maxClients: cap('max-clients'),
+    maxClientsPerOwner: cap('max-clients-per-owner'),
     json: pick('json') === true,
     help: pick('help') === true,
     initialAccessToken: pick('initial-access-token') as string | undefined,

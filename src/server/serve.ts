@@ -440,6 +440,8 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
       ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
       ...(options.activationWindow === undefined ? {} : { activationWindow: options.activationWindow }),
+      ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
+      ...(options.maxClientsPerOwner === undefined ? {} : { maxClientsPerOwner: options.maxClientsPerOwner }),
       issuer,
       registrationEnabled: true,
       registration: opened.store,

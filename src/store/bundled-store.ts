@@ -83,6 +83,7 @@ export interface ClientColumns {
   activated_at: number | string | null;
   /** SQLite keeps 1 or null, PostgreSQL `true` or null. */
   pending_approval: number | boolean | null;
+  owner: string | null;
 }
 
 /** `registration` with the members its columns hold set from them (and removed where they are null). */
@@ -98,16 +99,20 @@ export function withClientColumns(registration: ClientRegistration, row: ClientC
   if (row.pending_approval === null || row.pending_approval === false || row.pending_approval === 0) {
     delete registration.pending_approval;
   } else registration.pending_approval = true;
+  if (row.owner === null) delete registration.owner;
+  else registration.owner = row.owner;
   return registration;
 }
 
 /**
- * What `updateClient` writes over `stored`: `next`, except that the approval
- * mark stays as stored, and an activation `next` did not know of (the client
+ * What `updateClient` writes over `stored`: `next`, except that the owner and the approval
+ * mark stay as stored, and an activation `next` did not know of (the client
  * was activated after the update read it) stays with its expiry and last use.
  */
 export function keptOnUpdate(stored: ClientRegistration, next: ClientRegistration): ClientRegistration {
   const kept: ClientRegistration = { ...next };
+  if (stored.owner === undefined) delete kept.owner;
+  else kept.owner = stored.owner;
   if (stored.pending_approval === true) kept.pending_approval = true;
   else delete kept.pending_approval;
   if (stored.activated_at !== undefined && next.activated_at === undefined) {

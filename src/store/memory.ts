@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ClientPage } from '../core/store/registration-store.js';
+import type { CappedWriteResult, ClientPage, ReclaimedClient } from '../core/store/registration-store.js';
 import type {
   BundledStoreWithTokens,
   ClientRegistration,
@@ -28,6 +28,10 @@ interface StoredClient {
   readonly json: string;
   readonly tokenHash: string | undefined;
   readonly expiresAt: number | undefined;
+  readonly owner: string | undefined;
+  readonly issuedAt: number;
+  /** Whether the client was ever used (activated or touched): never reclaimed then. */
+  readonly used: boolean;
 }
 
 function storedClient(registration: ClientRegistration): StoredClient {
@@ -35,7 +39,39 @@ function storedClient(registration: ClientRegistration): StoredClient {
     json: JSON.stringify(registration),
     tokenHash: registration.registration_access_token_hash,
     expiresAt: registration.expires_at,
+    owner: registration.owner,
+    issuedAt: registration.client_id_issued_at,
+    used: registration.activated_at !== undefined || registration.last_used_at !== undefined,
   };
+}
+
+/**
+ * The client `registerClientWithinCaps` may remove (docs/admission.md#caps), or `undefined`:
+ * the oldest never-used client issued before `before`, of `owner` when given, else of the
+ * owner holding the most clients (ties by owner name).
+ */
+function reclaimable(
+  clients: ReadonlyMap<string, StoredClient>,
+  counts: ReadonlyMap<string, number>,
+  before: number,
+  owner?: string,
+): { clientId: string; owner: string } | undefined {
+  let best: { clientId: string; owner: string; rank: number; issuedAt: number } | undefined;
+  for (const [clientId, stored] of clients) {
+    if (stored.owner === undefined || stored.used || !(stored.issuedAt < before)) continue;
+    if (owner !== undefined && stored.owner !== owner) continue;
+    const rank = counts.get(stored.owner) ?? 0;
+    const better =
+      best === undefined ||
+      rank > best.rank ||
+      (rank === best.rank &&
+        (stored.owner < best.owner ||
+          (stored.owner === best.owner &&
+            (stored.issuedAt < best.issuedAt ||
+              (stored.issuedAt === best.issuedAt && clientId < best.clientId)))));
+    if (better) best = { clientId, owner: stored.owner, rank, issuedAt: stored.issuedAt };
+  }
+  return best && { clientId: best.clientId, owner: best.owner };
 }
 
 const parseClient = (stored: StoredClient): ClientRegistration =>
@@ -57,6 +93,31 @@ export function createMemoryStore(): BundledStoreWithTokens {
       clients.set(attrs.client_id, storedClient(attrs));
       // The caller's own object is its client: the store keeps text no caller can reach.
       return { ok: true, client: attrs };
+    },
+    async registerClientWithinCaps(attrs, caps): Promise<CappedWriteResult<ClientRegistration>> {
+      // No await from the count to the insert: atomic within the process.
+      if (clients.has(attrs.client_id)) return { ok: false, reason: 'duplicate client_id' };
+      const counts = new Map<string, number>();
+      for (const { owner } of clients.values()) {
+        if (owner !== undefined) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+      }
+      let total = clients.size;
+      let reclaimed: ReclaimedClient | undefined;
+      const perOwner = caps.maxClientsPerOwner;
+      if (perOwner !== undefined && (counts.get(caps.owner) ?? 0) >= perOwner) {
+        const victim = reclaimable(clients, counts, caps.reclaimIssuedBefore, caps.owner);
+        if (!victim) return { ok: false, reason: 'cap_reached', cap: 'maxClientsPerOwner' };
+        reclaimed = { client_id: victim.clientId, owner: victim.owner, cap: 'maxClientsPerOwner' };
+        total--;
+      }
+      if (caps.maxClients !== undefined && total >= caps.maxClients) {
+        const victim = reclaimed ? undefined : reclaimable(clients, counts, caps.reclaimIssuedBefore);
+        if (!victim) return { ok: false, reason: 'cap_reached', cap: 'maxClients' };
+        reclaimed = { client_id: victim.clientId, owner: victim.owner, cap: 'maxClients' };
+      }
+      if (reclaimed) clients.delete(reclaimed.client_id);
+      clients.set(attrs.client_id, storedClient(attrs));
+      return reclaimed ? { ok: true, client: attrs, reclaimed } : { ok: true, client: attrs };
     },
     async loadClient(clientId) {
       const found = clients.get(clientId);

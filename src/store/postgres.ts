@@ -17,7 +17,12 @@ import pg from 'pg';
 import { consoleLogger } from '../core/config/resolve-config.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/events.js';
-import type { ClientPage } from '../core/store/registration-store.js';
+import type {
+  CappedWriteResult,
+  ClientCaps,
+  ClientPage,
+  ReclaimedClient,
+} from '../core/store/registration-store.js';
 import type { BundledStoreWithTokens, ClientRegistration, TokenColumns } from './bundled-store.js';
 import { checkTokenExpiry, tokenFromColumns, withClientColumns } from './bundled-store.js';
 import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
@@ -77,6 +82,7 @@ interface ClientRow {
   last_used_at: string | null;
   activated_at: string | null;
   pending_approval: boolean | null;
+  owner: string | null;
 }
 
 /** A schema name used unquoted in error messages and quoted in SQL; kept to plain identifiers. */
@@ -196,7 +202,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const tokens = `"${schema}".registrar_initial_access_tokens`;
   const tokenColumns = 'id, token_hash, created_at, expires_at, max_uses, uses, policy, label';
   const columns =
-    'client_id, registration, registration_access_token_hash, expires_at, last_used_at, activated_at, pending_approval';
+    'client_id, registration, registration_access_token_hash, expires_at, last_used_at, activated_at, pending_approval, owner';
   let closed = false;
 
   /** A connection failure as StoreUnavailableError; any other error as it is. */
@@ -255,14 +261,87 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     return rows[0] ? fromRow(rows[0]) : null;
   }
 
-  return {
-    async registerClient(attrs) {
-      const { rowCount } = await query(
-        `INSERT INTO ${clients} (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at, activated_at, pending_approval)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (client_id) DO NOTHING`,
-        [...params(attrs), attrs.pending_approval === true ? true : null],
+  const insertClient = `INSERT INTO ${clients} (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at, activated_at, pending_approval, owner)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (client_id) DO NOTHING`;
+  const insertParams = (attrs: ClientRegistration) => [
+    ...params(attrs),
+    attrs.pending_approval === true ? true : null,
+    attrs.owner ?? null,
+  ];
+  // A reclaimable client (docs/admission.md#caps): has an owner, never used, issued before $1.
+  const unused = 'c.activated_at IS NULL AND c.last_used_at IS NULL AND c.client_id_issued_at < $1';
+
+  /** The statements of `registerClientWithinCaps`, inside its transaction on `connection`. */
+  async function cappedInsert(
+    connection: pg.PoolClient,
+    attrs: ClientRegistration,
+    caps: ClientCaps,
+  ): Promise<CappedWriteResult<ClientRegistration>> {
+    // One lock per schema, held to the commit: the counts of every instance are serialised.
+    await query('SELECT pg_advisory_xact_lock(hashtext($1))', [`registrar:caps:${schema}`], connection);
+    const counts = await query<{ total: string; mine: string }>(
+      `SELECT count(*) AS total, count(*) FILTER (WHERE owner = $1) AS mine FROM ${clients}`,
+      [caps.owner],
+      connection,
+    );
+    let total = Number(counts.rows[0]?.total);
+    const mine = Number(counts.rows[0]?.mine);
+    let reclaimed: ReclaimedClient | undefined;
+    const perOwner = caps.maxClientsPerOwner;
+    if (perOwner !== undefined && mine >= perOwner) {
+      const { rows } = await query<{ client_id: string; owner: string }>(
+        `SELECT c.client_id, c.owner FROM ${clients} c WHERE c.owner = $2 AND ${unused}
+          ORDER BY c.client_id_issued_at, c.client_id LIMIT 1`,
+        [caps.reclaimIssuedBefore, caps.owner],
+        connection,
       );
+      if (!rows[0]) return { ok: false, reason: 'cap_reached', cap: 'maxClientsPerOwner' };
+      reclaimed = { ...rows[0], cap: 'maxClientsPerOwner' };
+      total--;
+    }
+    if (caps.maxClients !== undefined && total >= caps.maxClients) {
+      if (reclaimed) return { ok: false, reason: 'cap_reached', cap: 'maxClients' };
+      const { rows } = await query<{ client_id: string; owner: string }>(
+        `SELECT c.client_id, c.owner FROM ${clients} c
+           JOIN (SELECT owner, count(*) AS n FROM ${clients} WHERE owner IS NOT NULL GROUP BY owner) o
+             ON o.owner = c.owner
+          WHERE ${unused}
+          ORDER BY o.n DESC, c.owner, c.client_id_issued_at, c.client_id LIMIT 1`,
+        [caps.reclaimIssuedBefore],
+        connection,
+      );
+      if (!rows[0]) return { ok: false, reason: 'cap_reached', cap: 'maxClients' };
+      reclaimed = { ...rows[0], cap: 'maxClients' };
+    }
+    if (reclaimed) {
+      await query(`DELETE FROM ${clients} WHERE client_id = $1`, [reclaimed.client_id], connection);
+    }
+    const { rowCount } = await query(insertClient, insertParams(attrs), connection);
+    if (rowCount !== 1) return { ok: false, reason: 'duplicate client_id' };
+    return reclaimed ? { ok: true, client: attrs, reclaimed } : { ok: true, client: attrs };
+  }
+
+  return {
+    async registerClientWithinCaps(attrs, caps) {
+      const connection = await connect();
+      let failed = false;
+      try {
+        await query('BEGIN', [], connection);
+        const result = await cappedInsert(connection, attrs, caps);
+        // Nothing of a refused registration stays: a reclaim only commits with its insert.
+        await query(result.ok ? 'COMMIT' : 'ROLLBACK', [], connection);
+        return result;
+      } catch (error) {
+        failed = true;
+        await connection.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        connection.release(failed);
+      }
+    },
+    async registerClient(attrs) {
+      const { rowCount } = await query(insertClient, insertParams(attrs));
       if (rowCount !== 1) return { ok: false, reason: 'duplicate client_id' };
       // The row holds a serialised copy, so the caller's own object can be its client.
       return { ok: true, client: attrs };

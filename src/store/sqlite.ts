@@ -15,7 +15,12 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../core/errors.js';
-import type { ClientPage } from '../core/store/registration-store.js';
+import type {
+  CappedWriteResult,
+  ClientCaps,
+  ClientPage,
+  ReclaimedClient,
+} from '../core/store/registration-store.js';
 import type {
   BundledStoreWithTokens,
   ClientRegistration,
@@ -49,6 +54,7 @@ interface ClientRow {
   last_used_at: number | null;
   activated_at: number | null;
   pending_approval: number | null;
+  owner: string | null;
 }
 
 interface TokenRow {
@@ -171,11 +177,28 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
   const checkpointer = db.memory ? undefined : startCheckpointer(db, options.filename, busyTimeoutMs);
 
   const columns =
-    'registration, registration_access_token_hash, expires_at, last_used_at, activated_at, pending_approval';
+    'registration, registration_access_token_hash, expires_at, last_used_at, activated_at, pending_approval, owner';
   const insert = db.prepare(
-    `INSERT INTO registrar_clients (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at, activated_at, pending_approval)
-     VALUES (@client_id, @registration, @token_hash, @issued_at, @expires_at, @last_used_at, @activated_at, @pending_approval)
+    `INSERT INTO registrar_clients (client_id, registration, registration_access_token_hash, client_id_issued_at, expires_at, last_used_at, activated_at, pending_approval, owner)
+     VALUES (@client_id, @registration, @token_hash, @issued_at, @expires_at, @last_used_at, @activated_at, @pending_approval, @owner)
      ON CONFLICT (client_id) DO NOTHING`,
+  );
+  const countAll = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM registrar_clients');
+  const countOwner = db.prepare<[string], { n: number }>(
+    'SELECT count(*) AS n FROM registrar_clients WHERE owner = ?',
+  );
+  // A reclaimable client (docs/admission.md#caps): has an owner, never used, issued before the given second.
+  const unused = 'c.activated_at IS NULL AND c.last_used_at IS NULL AND c.client_id_issued_at < @before';
+  const ownersOldest = db.prepare<{ owner: string; before: number }, { client_id: string; owner: string }>(
+    `SELECT c.client_id, c.owner FROM registrar_clients c WHERE c.owner = @owner AND ${unused}
+      ORDER BY c.client_id_issued_at, c.client_id LIMIT 1`,
+  );
+  const biggestOwnersOldest = db.prepare<{ before: number }, { client_id: string; owner: string }>(
+    `SELECT c.client_id, c.owner FROM registrar_clients c
+       JOIN (SELECT owner, count(*) AS n FROM registrar_clients WHERE owner IS NOT NULL GROUP BY owner) o
+         ON o.owner = c.owner
+      WHERE ${unused}
+      ORDER BY o.n DESC, c.owner, c.client_id_issued_at, c.client_id LIMIT 1`,
   );
   const select = db.prepare<[string], ClientRow>(
     `SELECT ${columns} FROM registrar_clients WHERE client_id = ?`,
@@ -245,6 +268,7 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     last_used_at: attrs.last_used_at ?? null,
     activated_at: attrs.activated_at ?? null,
     pending_approval: attrs.pending_approval === true ? 1 : null,
+    owner: attrs.owner ?? null,
   });
 
   /** Runs a statement, turning "the database cannot be used now" into StoreUnavailableError. */
@@ -267,6 +291,29 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     }
     return removed;
   });
+  const capped = db.transaction(
+    (attrs: ClientRegistration, caps: ClientCaps): CappedWriteResult<ClientRegistration> => {
+      if (select.get(attrs.client_id)) return { ok: false, reason: 'duplicate client_id' };
+      let total = (countAll.get() as { n: number }).n;
+      let reclaimed: ReclaimedClient | undefined;
+      const before = caps.reclaimIssuedBefore;
+      const perOwner = caps.maxClientsPerOwner;
+      if (perOwner !== undefined && (countOwner.get(caps.owner) as { n: number }).n >= perOwner) {
+        const victim = ownersOldest.get({ owner: caps.owner, before });
+        if (!victim) return { ok: false, reason: 'cap_reached', cap: 'maxClientsPerOwner' };
+        reclaimed = { ...victim, cap: 'maxClientsPerOwner' };
+        total--;
+      }
+      if (caps.maxClients !== undefined && total >= caps.maxClients) {
+        const victim = reclaimed ? undefined : biggestOwnersOldest.get({ before });
+        if (!victim) return { ok: false, reason: 'cap_reached', cap: 'maxClients' };
+        reclaimed = { ...victim, cap: 'maxClients' };
+      }
+      if (reclaimed) remove.run(reclaimed.client_id);
+      insert.run(params(attrs));
+      return reclaimed ? { ok: true, client: attrs, reclaimed } : { ok: true, client: attrs };
+    },
+  );
   const renew = db.transaction((clientId: string, at: number) => {
     const row = select.get(clientId);
     if (!row) return;
@@ -279,6 +326,10 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       if (changes === 0) return { ok: false, reason: 'duplicate client_id' };
       // The row holds a serialised copy, so the caller's own object can be its client.
       return { ok: true, client: attrs };
+    },
+    async registerClientWithinCaps(attrs, caps): Promise<CappedWriteResult<ClientRegistration>> {
+      // IMMEDIATE: the write lock is taken before the counts, so another process cannot overshoot.
+      return guard(() => capped.immediate(attrs, caps));
     },
     async loadClient(clientId) {
       const row = guard(() => select.get(clientId));

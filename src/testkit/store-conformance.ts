@@ -17,6 +17,8 @@ import { hashCredential, webCrypto } from '../core/credentials/credentials.js';
 import type { ClientMetadata } from '../core/metadata/client-metadata.js';
 import {
   ALL_STORE_CALLBACKS,
+  type CappedWriteResult,
+  type ClientCaps,
   type ClientRegistration,
   hasInitialAccessTokens,
   type InitialAccessTokenRecord,
@@ -521,6 +523,99 @@ export function storeConformance<C>(
       const reloaded = await load(clientId);
       assert.ok(reloaded);
       assert.equal((await readBack(reloaded))?.document_fetched_at, 1_700_000_200);
+    });
+
+    // docs/admission.md#caps: an optional capability.
+    describe('caps (registerClientWithinCaps, optional capability)', () => {
+      const now = Math.floor(Date.now() / 1000);
+      const before = now - 600;
+      async function capped(
+        t: { skip(message: string): void },
+        attrs: ClientRegistration,
+        caps: Partial<ClientCaps>,
+      ): Promise<CappedWriteResult<C> | undefined> {
+        if (!store.registerClientWithinCaps) {
+          t.skip('the store has no registerClientWithinCaps (caps)');
+          return undefined;
+        }
+        const owner = attrs.owner as string;
+        return store.registerClientWithinCaps.call(store, attrs, {
+          owner,
+          reclaimIssuedBefore: before,
+          ...caps,
+        });
+      }
+      const owned = (owner: string, overrides: Partial<ClientRegistration> = {}) =>
+        sampleRegistration({ owner, client_id_issued_at: now, ...overrides });
+
+      it("reclaims the owner's oldest never-used client past the age, never a used or young one", async (t) => {
+        const owner = `iat:${random(8)}`;
+        const old = owned(owner, { client_id_issued_at: now - 1000 });
+        const activated = owned(owner, { client_id_issued_at: now - 2000, activated_at: now - 1900 });
+        const touched = owned(owner, { client_id_issued_at: now - 3000, last_used_at: now - 100 });
+        for (const attrs of [old, activated, touched]) {
+          const result = await capped(t, attrs, { maxClientsPerOwner: 3 });
+          if (!result) return;
+          assert.equal(result.ok, true);
+          assert.ok(result.ok && result.reclaimed === undefined, 'below the cap nothing is reclaimed');
+        }
+        const fresh = owned(owner);
+        const result = await capped(t, fresh, { maxClientsPerOwner: 3 });
+        assert.ok(result?.ok, 'the cap made room');
+        assert.deepEqual(result.reclaimed, { client_id: old.client_id, owner, cap: 'maxClientsPerOwner' });
+        assert.equal(await load(old.client_id), null, 'the reclaimed client is deleted');
+        const kept = await load(fresh.client_id);
+        assert.ok(kept);
+        assert.equal((await readBack(kept))?.owner, owner, 'the owner is stored');
+        const refused = owned(owner);
+        assert.deepEqual(await capped(t, refused, { maxClientsPerOwner: 3 }), {
+          ok: false,
+          reason: 'cap_reached',
+          cap: 'maxClientsPerOwner',
+        });
+        assert.equal(await load(refused.client_id), null, 'a refused client is not stored');
+        for (const attrs of [activated, touched, fresh]) assert.ok(await load(attrs.client_id));
+      });
+
+      it('for the total cap takes from the owner with the most clients, and refuses when none is old enough', async (t) => {
+        const big = `iss:${random(8)}`;
+        const small = `addr:${random(8)}`;
+        const bigOnes = [1, 2, 3, 4, 5, 6].map((k) => owned(big, { client_id_issued_at: now - 900 + k }));
+        const smallOne = owned(small, { client_id_issued_at: now - 5000 });
+        for (const attrs of [...bigOnes, smallOne]) {
+          const result = await capped(t, attrs, {});
+          if (!result) return;
+          assert.equal(result.ok, true);
+        }
+        const newcomer = owned(`iat:${random(8)}`);
+        // The store may hold other clients: a cap of 1 is reached whatever it holds.
+        const result = await capped(t, newcomer, { maxClients: 1 });
+        assert.ok(result?.ok);
+        assert.equal(result.reclaimed?.client_id, bigOnes[0]?.client_id, "the biggest owner's oldest");
+        assert.equal(result.reclaimed?.cap, 'maxClients');
+        assert.ok(await load(smallOne.client_id), 'an older client of a smaller owner stays');
+        const refused = owned(`iat:${random(8)}`);
+        assert.deepEqual(await capped(t, refused, { maxClients: 1, reclaimIssuedBefore: 0 }), {
+          ok: false,
+          reason: 'cap_reached',
+          cap: 'maxClients',
+        });
+        assert.equal(await load(refused.client_id), null);
+        assert.ok(await load(bigOnes[1]?.client_id as string), 'a refusal removes nothing');
+      });
+
+      it('keeps a per-owner cap exactly under concurrent registrations', async (t) => {
+        const owner = `addr:${random(8)}`;
+        const attempts = Array.from({ length: concurrency }, () => owned(owner));
+        if (!store.registerClientWithinCaps)
+          return t.skip('the store has no registerClientWithinCaps (caps)');
+        const results = await Promise.all(
+          attempts.map((attrs) => capped(t, attrs, { maxClientsPerOwner: 3 })),
+        );
+        assert.equal(results.filter((result) => result?.ok).length, 3);
+        const stored = await Promise.all(attempts.map((attrs) => load(attrs.client_id)));
+        assert.equal(stored.filter((client) => client !== null).length, 3);
+      });
     });
 
     it('serves a Registrar when its callbacks are given as flat configuration keys', async () => {

@@ -118,6 +118,18 @@ const WRONG: Record<string, [unknown, string][]> = {
     [-1, 'activationWindow'],
     [true, 'activationWindow'],
   ],
+  maxClients: [
+    ['100', 'maxClients'],
+    [0, 'maxClients'],
+  ],
+  maxClientsPerOwner: [
+    [2.5, 'maxClientsPerOwner'],
+    [-1, 'maxClientsPerOwner'],
+  ],
+  reclaimMinAge: [
+    ['later', 'reclaimMinAge'],
+    [false, 'reclaimMinAge'],
+  ],
   rotateRegistrationAccessToken: [[true, 'rotateRegistrationAccessToken']],
   maxBodyBytes: [['65536', 'maxBodyBytes']],
   onEvent: [['log', 'onEvent']],

@@ -141,6 +141,12 @@ describe('PostgreSQL migrations', () => {
       on('registrar_clients').some((def) => /\(expires_at\) WHERE \(expires_at IS NOT NULL\)/.test(def)),
       'the sweep finds expired clients by index',
     );
+    assert.ok(
+      on('registrar_clients').some((def) =>
+        /\(owner, client_id_issued_at\) WHERE \(owner IS NOT NULL\)/.test(def),
+      ),
+      'the caps count one owner and find its oldest client by index',
+    );
     assert.ok(on('registrar_once').some((def) => /UNIQUE INDEX .* \(key\)/.test(def)));
     assert.ok(on('registrar_once').some((def) => /\(expires_at\)/.test(def)));
     await assert.rejects(

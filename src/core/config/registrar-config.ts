@@ -154,6 +154,19 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
    * Default: off.
    */
   activationWindow?: number | string;
+  /**
+   * The most clients stored (docs/admission.md#caps); when reached, a never-used client
+   * older than `reclaimMinAge` is removed to make room, else registration answers 429.
+   * Needs the `registerClientWithinCaps` callback. Default: no cap.
+   */
+  maxClients?: number;
+  /** The most clients one owner (initial access token, statement issuer or address) holds. Default: no cap. */
+  maxClientsPerOwner?: number;
+  /**
+   * How old a never-used client must be before a cap may reclaim it: whole seconds or a
+   * duration such as `'10m'`. Default: the shorter of `activationWindow` and 10 minutes.
+   */
+  reclaimMinAge?: number | string;
   /** Default `'on-update'`. */
   rotateRegistrationAccessToken?: RotationPolicy;
   /** Default 65536. */

@@ -48,7 +48,7 @@ import {
   resolveRateLimits,
   resolveSoftwareStatement,
 } from './resolve-admission.js';
-import type { ResolvedStore, Settings } from './settings.js';
+import type { ResolvedCaps, ResolvedStore, Settings } from './settings.js';
 
 /** Default `grantTypesSupported` (docs/configuration.md). */
 export const DEFAULT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
@@ -251,6 +251,9 @@ export const CONFIG_CHECKS: Readonly<
   policies: functionArray,
   clientTtl: nonNegative,
   activationWindow: duration,
+  maxClients: positive,
+  maxClientsPerOwner: positive,
+  reclaimMinAge: duration,
   rotateRegistrationAccessToken: (value, name) => {
     if (!ROTATION_POLICIES.includes(value as RotationPolicy)) {
       throw new ConfigurationError(`${name} must be one of ${ROTATION_POLICIES.join(', ')}.`);
@@ -322,6 +325,39 @@ function resolveEncryption(config: RegistrarConfig<unknown>): {
   return { encryptionAlgValuesSupported: algs, encryptionEncValuesSupported: encs };
 }
 
+/** The longest default `reclaimMinAge`: 10 minutes. */
+const DEFAULT_RECLAIM_MIN_AGE = 600;
+
+function resolveCaps<C>(
+  config: RegistrarConfig<C>,
+  store: ResolvedStore<C>,
+  activationWindow: number,
+): ResolvedCaps | undefined {
+  const { maxClients, maxClientsPerOwner } = config;
+  if (maxClients === undefined && maxClientsPerOwner === undefined) {
+    if (config.reclaimMinAge !== undefined) {
+      throw new ConfigurationError('reclaimMinAge needs maxClients or maxClientsPerOwner.');
+    }
+    return undefined;
+  }
+  const name = maxClients === undefined ? 'maxClientsPerOwner' : 'maxClients';
+  if (!store.registerClientWithinCaps) {
+    // Counting and reclaiming must be one atomic step, which only the store can take.
+    throw new ConfigurationError(`${name} needs a registerClientWithinCaps callback to keep the cap.`);
+  }
+  const reclaimMinAge =
+    config.reclaimMinAge === undefined
+      ? activationWindow > 0
+        ? Math.min(activationWindow, DEFAULT_RECLAIM_MIN_AGE)
+        : DEFAULT_RECLAIM_MIN_AGE
+      : duration(config.reclaimMinAge, 'reclaimMinAge');
+  return {
+    ...(maxClients === undefined ? {} : { maxClients }),
+    ...(maxClientsPerOwner === undefined ? {} : { maxClientsPerOwner }),
+    reclaimMinAge,
+  };
+}
+
 /** Applies the defaults to everything but admission and checks it. */
 function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatform): Settings<C> {
   if (typeof config !== 'object' || config === null)
@@ -377,6 +413,7 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     // Without activateClient the first use could not end the window, so every client would expire.
     throw new ConfigurationError('activationWindow needs an activateClient callback to activate clients.');
   }
+  const caps = resolveCaps(config, store, activationWindow);
   const policies = config.policies ?? [];
   const cors =
     config.cors === false
@@ -424,6 +461,7 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     clientSecretTtl,
     clientTtl,
     activationWindow,
+    caps,
     policies,
     rotateRegistrationAccessToken,
     maxBodyBytes,

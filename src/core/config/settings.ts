@@ -16,6 +16,14 @@ import type { ClientIdMetadataDocumentsOptions, CorsOptions, RotationPolicy } fr
 /** The store callbacks after flat keys have been merged over the store's methods. */
 export type ResolvedStore<C> = RegistrationStore<C>;
 
+/** `maxClients`, `maxClientsPerOwner` and the age from which a never-used client may be reclaimed. */
+export interface ResolvedCaps {
+  readonly maxClients?: number;
+  readonly maxClientsPerOwner?: number;
+  /** Seconds. */
+  readonly reclaimMinAge: number;
+}
+
 /** What every use-case reads: the configuration with defaults applied and checked. */
 export interface Settings<C> {
   readonly issuer: string;
@@ -44,6 +52,8 @@ export interface Settings<C> {
   readonly clientTtl: number;
   /** Seconds a new client has for its first proven use; 0: no activation window. */
   readonly activationWindow: number;
+  /** The caps of docs/admission.md#caps; `undefined` when neither is set. */
+  readonly caps: ResolvedCaps | undefined;
   readonly policies: readonly RegistrationPolicy[];
   readonly rotateRegistrationAccessToken: RotationPolicy;
   readonly maxBodyBytes: number;

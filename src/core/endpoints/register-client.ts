@@ -16,6 +16,7 @@ import { issuesSecret, validateClientMetadata } from '../metadata/validate-metad
 import type { RegistrationAdmission, StatementOutcome } from '../ports/admission-options.js';
 import type { ClientRegistration } from '../store/registration-store.js';
 import { callStore, checkWriteResult } from '../store/store-calls.js';
+import { registerWithinCaps } from './capped-registration.js';
 import { clientResponse } from './client-response.js';
 
 /**
@@ -106,11 +107,13 @@ export async function registerClient<C>(
   }
   const register = store.registerClient;
   if (!register) throw new TypeError('registerClient is not configured');
+  // The owner is recorded only under the caps (docs/admission.md#caps), which read it.
+  const { caps } = settings;
+  if (caps && admission.owner !== undefined) registration.owner = admission.owner;
   await admission.claim?.();
-  const result = checkWriteResult(
-    'registerClient',
-    await callStore('registerClient', () => register(registration)),
-  );
+  const result = caps
+    ? await registerWithinCaps(settings, registration, caps)
+    : checkWriteResult('registerClient', await callStore('registerClient', () => register(registration)));
   if (!result.ok) {
     settings.logger.warn({
       msg: 'store refused registration',

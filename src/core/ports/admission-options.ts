@@ -94,4 +94,9 @@ export interface RegistrationAdmission {
    * for its metadata does not spend a stored token's use; throws to refuse.
    */
   readonly claim?: (() => Promise<void>) | undefined;
+  /**
+   * Who registers, for the caps (docs/admission.md#caps): `iat:` and the token's id or a
+   * short prefix of its hash, `iss:` and the statement issuer, or `addr:` and the address.
+   */
+  readonly owner?: string | undefined;
 }

@@ -56,6 +56,12 @@ export interface ClientRegistration {
    * fetched (docs/client-id-metadata-documents.md#pre-registered-documents).
    */
   document_fetched_at?: number;
+  /**
+   * Who registered the client, for the caps (docs/admission.md#caps): `iat:` and the
+   * initial access token's id (or a short prefix of its hash), `iss:` and the software
+   * statement's issuer, or `addr:` and the client address (IPv6 per /64). Never a secret.
+   */
+  owner?: string;
   /** The complete validated metadata, defaults filled in, language-tagged variants kept. */
   metadata: ClientMetadata;
 }
@@ -140,10 +146,56 @@ export interface RegistrationStore<C = ClientRegistration> extends Partial<Initi
   /** `true` the first time `key` is seen (until `expiresAt`, Unix seconds), `false` after. */
   consumeOnce?(key: string, expiresAt: number): Promise<boolean> | boolean;
   /**
+   * Optional capability (docs/admission.md#caps): `registerClient` under the caps, in one
+   * atomic step across instances. Counts the stored clients and `caps.owner`'s; when a cap
+   * is reached, removes one reclaimable client (see `ClientCaps`) to make room; then stores
+   * `attrs`. Answers the client and the id it reclaimed, or `reason: 'cap_reached'` naming
+   * the cap, having changed nothing.
+   */
+  registerClientWithinCaps?(
+    attrs: ClientRegistration,
+    caps: ClientCaps,
+  ): Promise<CappedWriteResult<C>> | CappedWriteResult<C>;
+  /**
    * Clients in `client_id` order, `limit` at a time, starting after `after`:
    * the administration listing (`registrar clients list`).
    */
   listClients?(options?: ClientPageOptions): Promise<ClientPage> | ClientPage;
+}
+
+/**
+ * The caps `registerClientWithinCaps` keeps (docs/admission.md#caps). A client is
+ * reclaimable when it has an `owner`, was never used (no `activated_at`, no
+ * `last_used_at`) and its `client_id_issued_at` is before `reclaimIssuedBefore`.
+ */
+export interface ClientCaps {
+  /** The most clients the store holds; absent: no total cap. */
+  readonly maxClients?: number;
+  /** The most clients one owner holds; absent: no per-owner cap. */
+  readonly maxClientsPerOwner?: number;
+  /** The owner of the new client (`attrs.owner`). */
+  readonly owner: string;
+  /** Unix seconds: only clients issued before it may be reclaimed. */
+  readonly reclaimIssuedBefore: number;
+}
+
+/**
+ * Result of `registerClientWithinCaps`. For the per-owner cap the reclaimed client is the
+ * owner's own oldest reclaimable one; for the total cap, the oldest reclaimable client of the
+ * owner holding the most clients (ties by owner name).
+ */
+export type CappedWriteResult<C> =
+  | (StoreSuccess<C> & { reclaimed?: ReclaimedClient })
+  | StoreFailure
+  | { ok: false; reason: 'cap_reached'; cap: 'maxClients' | 'maxClientsPerOwner' };
+
+/** The client `registerClientWithinCaps` removed to make room. */
+export interface ReclaimedClient {
+  readonly client_id: string;
+  /** Its `owner`. */
+  readonly owner: string;
+  /** The cap that was reached. */
+  readonly cap: 'maxClients' | 'maxClientsPerOwner';
 }
 
 /** Which page of clients `listClients` answers. */
@@ -239,13 +291,14 @@ export const INITIAL_ACCESS_TOKEN_CALLBACKS = [
 /**
  * Every callback name a store may implement, each also a flat configuration
  * key that overrides the store's method: the contract, the administration
- * listing and the initial-access-token capability.
+ * listing, the caps and the initial-access-token capability.
  */
 export const ALL_STORE_CALLBACKS: readonly (
   | (typeof STORE_CALLBACKS)[number]
   | 'listClients'
+  | 'registerClientWithinCaps'
   | (typeof INITIAL_ACCESS_TOKEN_CALLBACKS)[number]
-)[] = [...STORE_CALLBACKS, 'listClients', ...INITIAL_ACCESS_TOKEN_CALLBACKS];
+)[] = [...STORE_CALLBACKS, 'listClients', 'registerClientWithinCaps', ...INITIAL_ACCESS_TOKEN_CALLBACKS];
 
 /**
  * Whether a stored token can register one more client at `now` (Unix

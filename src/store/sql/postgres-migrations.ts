@@ -70,4 +70,13 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       ALTER TABLE registrar_clients ADD COLUMN activated_at bigint, ADD COLUMN pending_approval boolean;
     `,
   },
+  {
+    version: 4,
+    name: 'client caps',
+    // Who registered each client, indexed for counting one owner's clients and finding its oldest.
+    sql: `
+      ALTER TABLE registrar_clients ADD COLUMN owner text;
+      CREATE INDEX registrar_clients_owner ON registrar_clients (owner, client_id_issued_at) WHERE owner IS NOT NULL;
+    `,
+  },
 ];

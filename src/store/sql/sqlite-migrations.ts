@@ -34,4 +34,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // The activation window and the approval queue: columns, so each change of state is one statement.
   `ALTER TABLE registrar_clients ADD COLUMN activated_at INTEGER;
    ALTER TABLE registrar_clients ADD COLUMN pending_approval INTEGER;`,
+  // The caps: who registered each client, indexed for counting one owner's clients and finding its oldest.
+  `ALTER TABLE registrar_clients ADD COLUMN owner TEXT;
+   CREATE INDEX registrar_clients_owner ON registrar_clients (owner, client_id_issued_at) WHERE owner IS NOT NULL;`,
 ];
