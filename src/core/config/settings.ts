@@ -10,6 +10,7 @@ import type { EventTally, Logger, RegistrarEvent } from '../events.js';
 import type { RegistrationPolicy } from '../metadata/registration-policy.js';
 import type { MetadataRules } from '../metadata/validate-metadata.js';
 import type { OutboundFetch } from '../ports/outbound-fetch.js';
+import type { StatelessCodec } from '../ports/stateless-codec.js';
 import type { RegistrationStore } from '../store/registration-store.js';
 import type { ClientIdMetadataDocumentsOptions, CorsOptions, RotationPolicy } from './registrar-config.js';
 
@@ -44,6 +45,8 @@ export interface Settings<C> {
   readonly clientTtl: number;
   /** Seconds a new client has for its first proven use; 0: no activation window. */
   readonly activationWindow: number;
+  /** Seals and opens stateless ids (docs/stateless-registration.md); `undefined`: stateless registration is off. */
+  readonly statelessRegistration: StatelessCodec | undefined;
   readonly policies: readonly RegistrationPolicy[];
   readonly rotateRegistrationAccessToken: RotationPolicy;
   readonly maxBodyBytes: number;
