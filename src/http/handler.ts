@@ -21,20 +21,17 @@ import { clientResponse } from '../core/endpoints/client-response.js';
 import {
   type AuthenticatedClient,
   authenticateManagement,
+  authenticateStatelessManagement,
   deleteClient,
   managementMethods,
   readClient,
+  STATELESS_MANAGEMENT_METHODS,
   updateClient,
 } from '../core/endpoints/manage-client.js';
 import { registerClient } from '../core/endpoints/register-client.js';
 import { invalidRequest, missingToken, RegistrationError, serverError } from '../core/errors.js';
 import { describe, emitEvent } from '../core/events.js';
-import {
-  authenticateStatelessManagement,
-  isStatelessClient,
-  revokeStatelessClient,
-  STATELESS_MANAGEMENT_METHODS,
-} from '../core/host/stateless-clients.js';
+import { isStatelessClient, revokeStatelessClient } from '../core/host/stateless-clients.js';
 import type { InitialAccessTokenCheck, SoftwareStatementCheck } from '../core/ports/admission-options.js';
 import type { RateLimits } from '../core/ports/rate-limiter.js';
 import { clientAddress, forwardedProto, rateLimitKey } from './client-address.js';

@@ -70,9 +70,11 @@ describe('stateless registration', () => {
     server = await startRegistrar(
       {
         registrationEnabled: true,
-        revokeStatelessClient: store.revokeStatelessClient,
-        isStatelessClientRevoked: store.isStatelessClientRevoked,
-        consumeOnce: store.consumeOnce,
+        revokeStatelessClient: store.revokeStatelessClient as NonNullable<typeof store.revokeStatelessClient>,
+        isStatelessClientRevoked: store.isStatelessClientRevoked as NonNullable<
+          typeof store.isStatelessClientRevoked
+        >,
+        consumeOnce: store.consumeOnce as NonNullable<typeof store.consumeOnce>,
         statelessRegistration: { keys: [currentKey, oldKey], lifetime: '30d' },
         logger,
         onEvent: (event) => {
