@@ -108,8 +108,12 @@ describe('stateless registration', () => {
   it('carries only sealed hashes: neither plaintext credential is in the id', () => {
     assert.ok(!id().includes(client.client_secret as string));
     assert.ok(!id().includes(client.registration_access_token as string));
-    const header = JSON.parse(Buffer.from(id().slice(3).split('.')[0] as string, 'base64url').toString());
+    const parts = id().slice(3).split('.');
+    const header = JSON.parse(Buffer.from(parts[0] as string, 'base64url').toString());
     assert.deepEqual(header, { alg: 'dir', enc: 'A256GCM', kid: '2026-06' });
+    // The payload is ciphertext: not even the hashes or the metadata can be read from it.
+    const payload = Buffer.from(parts[3] as string, 'base64url').toString('latin1');
+    for (const readable of ['sha256:', 'Stateless', 'redirect_uris']) assert.ok(!payload.includes(readable));
   });
 
   it('authenticates with client_secret_basic and client_secret_post', async () => {
@@ -119,8 +123,14 @@ describe('stateless registration', () => {
     const wrong = await token(server.url, { grant_type: 'client_credentials' }, basic(id(), `${secret}x`));
     assert.equal(wrong.status, 401);
     // The client's registered method is Basic, so the same secret in the body is refused.
-    const viaPost = await token(server.url, { client_id: id(), client_secret: secret });
-    assert.equal(viaPost.status, 401);
+    assert.equal((await token(server.url, { client_id: id(), client_secret: secret })).status, 401);
+    const { json } = await register(server.url, {
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
+    const form = { client_id: json.client_id as string, client_secret: json.client_secret as string };
+    assert.equal((await token(server.url, form)).body.method, 'client_secret_post');
+    assert.equal((await token(server.url, { ...form, client_secret: 'wrong' })).status, 401);
   });
 
   it('resolves for the authorization endpoint and matches its redirect URIs', async () => {
