@@ -139,6 +139,9 @@ describe('stateless registration', () => {
     assert.equal(server.registrar.matchRedirectUri(resolved.metadata, 'http://127.0.0.1:5173/cb'), true);
     assert.equal(server.registrar.matchRedirectUri(resolved.metadata, 'https://evil.example/cb'), false);
     assert.deepEqual(await server.registrar.reportClientUse(id()), { activated: false });
+    // No stored clients here: any other id is unknown, not a missing callback.
+    await assert.rejects(server.registrar.resolveClient('plain-id'), { code: 'unknown_client' });
+    await assert.rejects(server.registrar.reportClientUse('plain-id'), { code: 'unknown_client' });
   });
 
   it('refuses a tampered id, an id under an unknown key and one sealed for another issuer alike', async () => {

@@ -93,6 +93,8 @@ async function storedRegistration<C>(
   clientId: string,
 ): Promise<ClientRegistration | undefined> {
   const { loadClient, clientRegistration } = settings.store;
+  // With stateless registration and no stored clients, any other id is simply unknown.
+  if ((!loadClient || !clientRegistration) && settings.statelessRegistration) return undefined;
   if (!loadClient || !clientRegistration) {
     throw new TypeError('This call needs the loadClient and clientRegistration callbacks.');
   }

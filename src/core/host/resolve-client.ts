@@ -173,10 +173,12 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
 
   async function registered(clientId: string): Promise<ResolvedClient<C>> {
     const { loadClient, clientRegistration } = settings.store;
+    const unknown = () => new ClientResolutionError('unknown_client', 'The client is not registered.');
+    // With stateless registration and no stored clients, any other id is simply unknown.
+    if ((!loadClient || !clientRegistration) && settings.statelessRegistration) throw unknown();
     if (!loadClient || !clientRegistration) {
       throw new TypeError('resolveClient needs the loadClient and clientRegistration callbacks.');
     }
-    const unknown = () => new ClientResolutionError('unknown_client', 'The client is not registered.');
     if (clientId === '' || !isAcceptableClientId(clientId)) throw unknown();
     const stored = await lookUp(clientId);
     // A pre-registered document is a client only while documents are on.
