@@ -12,6 +12,7 @@ export type {
   CorsOptions,
   RegistrarConfig,
   RotationPolicy,
+  StatelessRegistrationOptions,
 } from './core/config/registrar-config.js';
 export type { ResolvedStore, Settings } from './core/config/settings.js';
 export { type CryptoProvider, webCrypto } from './core/credentials/credentials.js';
@@ -95,6 +96,10 @@ export {
   type RateLimitRule,
   type RateLimitSpec,
 } from './core/ports/rate-limiter.js';
+export {
+  STATELESS_CLIENT_ID_PREFIX,
+  type StatelessRegistrationKey,
+} from './core/ports/stateless-codec.js';
 export { MAX_CLIENT_ID_LENGTH, MAX_JTI_LENGTH } from './core/store/identifiers.js';
 export {
   type CappedWriteResult,

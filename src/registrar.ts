@@ -20,6 +20,7 @@ import { type ClientUse, decideApproval, reportClientUse } from './core/host/cli
 import { discoveryDocument, registrationMetadata } from './core/host/discovery.js';
 import { matchRedirectUri } from './core/host/match-redirect-uri.js';
 import { createClientResolver, type ResolvedClient } from './core/host/resolve-client.js';
+import { isStatelessClient, revokeStatelessClient } from './core/host/stateless-clients.js';
 import {
   type SweepOptions,
   type SweepResult,
@@ -28,6 +29,7 @@ import {
 import type { ClientMetadata } from './core/metadata/client-metadata.js';
 import type { OutboundFetch, OutboundFetchOptions } from './core/ports/outbound-fetch.js';
 import type { ClientRegistration } from './core/store/registration-store.js';
+import { createStatelessCodec } from './crypto/stateless-client-id.js';
 import { createHandler } from './http/handler.js';
 import { readTokenRequest, type TokenRequest } from './http/token-request.js';
 import type { RegistrarHandler } from './http/types.js';
@@ -109,6 +111,15 @@ export interface Registrar<C = unknown> extends RegistrarHandler {
    * removed it, `false` when it was not pending. Needs the store's `rejectClient`.
    */
   rejectClient(clientId: string): Promise<boolean>;
+  /**
+   * Revokes a stateless client (docs/stateless-registration.md#revocation):
+   * puts its id on the store's deny list until the id expires and emits
+   * `client.deleted`. Resolves to `true` when this call revoked it, `false`
+   * for an id that does not open or is already revoked. Rejects with a
+   * `TypeError` for an id that is not stateless: delete a stored client
+   * through its store or RFC 7592.
+   */
+  revokeClient(clientId: string): Promise<boolean>;
 }
 
 /**
@@ -131,7 +142,7 @@ function loadedOnFirstUse(options: OutboundFetchOptions): OutboundFetch {
  * @see docs/configuration.md
  */
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
-  const resolved = resolveConfig(config, { createOutboundFetch: loadedOnFirstUse });
+  const resolved = resolveConfig(config, { createOutboundFetch: loadedOnFirstUse, createStatelessCodec });
   const { settings } = resolved;
   const checkInitialAccessToken = createInitialAccessTokenCheck(resolved.initialAccessToken, settings);
   const checkSoftwareStatement = createSoftwareStatementCheck(resolved.softwareStatement, settings);
@@ -161,5 +172,12 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
     reportClientUse: (clientId) => reportClientUse(settings, clientId),
     approveClient: (clientId) => decideApproval(settings, clientId, 'approved'),
     rejectClient: (clientId) => decideApproval(settings, clientId, 'rejected'),
+    async revokeClient(clientId) {
+      const general = settings as Settings<unknown>;
+      if (typeof clientId !== 'string' || !isStatelessClient(general, clientId)) {
+        throw new TypeError('revokeClient takes a stateless client_id (statelessRegistration must be on).');
+      }
+      return revokeStatelessClient(general, clientId);
+    },
   };
 }

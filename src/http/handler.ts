@@ -17,17 +17,21 @@ import {
   isJsonObject,
   jsonTextTooDeep,
 } from '../core/credentials/encoding.js';
+import { clientResponse } from '../core/endpoints/client-response.js';
 import {
   type AuthenticatedClient,
   authenticateManagement,
+  authenticateStatelessManagement,
   deleteClient,
   managementMethods,
   readClient,
+  STATELESS_MANAGEMENT_METHODS,
   updateClient,
 } from '../core/endpoints/manage-client.js';
 import { registerClient } from '../core/endpoints/register-client.js';
 import { invalidRequest, missingToken, RegistrationError, serverError } from '../core/errors.js';
 import { describe, emitEvent } from '../core/events.js';
+import { isStatelessClient, revokeStatelessClient } from '../core/host/stateless-clients.js';
 import type { InitialAccessTokenCheck, SoftwareStatementCheck } from '../core/ports/admission-options.js';
 import type { RateLimits } from '../core/ports/rate-limiter.js';
 import { clientAddress, forwardedProto, rateLimitKey } from './client-address.js';
@@ -57,6 +61,9 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
   // The methods each endpoint answers, as `Allow` lists them; OPTIONS only when CORS is on.
   const registrationAllow = settings.cors ? ['POST', 'OPTIONS'] : ['POST'];
   const managementAllowWithPreflight = settings.cors ? [...managementAllow, 'OPTIONS'] : managementAllow;
+  const statelessAllowWithPreflight = settings.cors
+    ? [...STATELESS_MANAGEMENT_METHODS, 'OPTIONS']
+    : STATELESS_MANAGEMENT_METHODS;
   const discoveryAllow = settings.cors ? ['GET', 'HEAD', 'OPTIONS'] : ['GET', 'HEAD'];
   const discoveryAt = settings.discoveryEnabled ? discoveryPaths(settings.issuer) : new Set<string>();
   const discoveryAnswer = discoveryResponder(settings as Settings<unknown>);
@@ -225,28 +232,68 @@ export function createHandler<C>(parts: HandlerParts<C>): RegistrarHandler {
     return json(request, 201, body);
   }
 
-  async function management(request: RegistrarRequest, encodedId: string): Promise<RegistrarResponse> {
-    if (request.method === 'OPTIONS') return preflight(request, managementAllowWithPreflight);
-    if (!managementAllow.includes(request.method)) throw methodNotAllowed(managementAllowWithPreflight);
-    requireHttps(request);
-    // The attempt takes a slot before its token is checked, so concurrent guesses from one
-    // address cannot outrun the limit; only a request that fails with invalid_token keeps it.
+  /**
+   * Runs `authenticate` under the management rate limit: the attempt takes a slot before its
+   * token is checked, so concurrent guesses from one address cannot outrun the limit; only a
+   * request that fails with invalid_token keeps it.
+   */
+  async function limitedAuthentication<T>(
+    request: RegistrarRequest,
+    authenticate: (token: string) => Promise<T>,
+  ): Promise<T> {
     const attempt = await rateLimits.admitManagement(addressKey(request));
-    let auth: AuthenticatedClient<C>;
+    let auth: T;
     try {
-      const token = bearerToken(request);
-      let clientId: string;
-      try {
-        clientId = decodeURIComponent(encodedId);
-      } catch {
-        clientId = encodedId;
-      }
-      auth = await authenticateManagement(settings, clientId, token);
+      auth = await authenticate(bearerToken(request));
     } catch (error) {
       if (!(error instanceof RegistrationError && error.code === 'invalid_token')) await attempt.release();
       throw error;
     }
     await attempt.release();
+    return auth;
+  }
+
+  /** RFC 7592 for a stateless id (docs/stateless-registration.md#management): GET reads, DELETE revokes. */
+  async function statelessManagement(
+    request: RegistrarRequest,
+    clientId: string,
+  ): Promise<RegistrarResponse> {
+    if (request.method === 'OPTIONS') return preflight(request, statelessAllowWithPreflight);
+    if (!STATELESS_MANAGEMENT_METHODS.includes(request.method)) {
+      throw methodNotAllowed(statelessAllowWithPreflight);
+    }
+    requireHttps(request);
+    let token = '';
+    const registration = await limitedAuthentication(request, (presented) => {
+      token = presented;
+      return authenticateStatelessManagement(settings as Settings<unknown>, clientId, presented);
+    });
+    if (request.method === 'GET') {
+      return json(
+        request,
+        200,
+        clientResponse(settings as Settings<unknown>, registration, { registrationAccessToken: token }),
+      );
+    }
+    await revokeStatelessClient(settings as Settings<unknown>, clientId);
+    return { status: 204, headers: baseHeaders(request), body: null };
+  }
+
+  async function management(request: RegistrarRequest, encodedId: string): Promise<RegistrarResponse> {
+    let clientId: string;
+    try {
+      clientId = decodeURIComponent(encodedId);
+    } catch {
+      clientId = encodedId;
+    }
+    if (isStatelessClient(settings as Settings<unknown>, clientId))
+      return statelessManagement(request, clientId);
+    if (request.method === 'OPTIONS') return preflight(request, managementAllowWithPreflight);
+    if (!managementAllow.includes(request.method)) throw methodNotAllowed(managementAllowWithPreflight);
+    requireHttps(request);
+    const auth: AuthenticatedClient<C> = await limitedAuthentication(request, (token) =>
+      authenticateManagement(settings, clientId, token),
+    );
     switch (request.method) {
       case 'GET':
         return json(request, 200, await readClient(settings, auth));

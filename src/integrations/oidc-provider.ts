@@ -96,6 +96,11 @@ function checkRegistrarConfig(config: RegistrarConfig<unknown>): void {
       'activationWindow cannot be used: the provider checks client credentials itself, so no use would ever activate a client.',
     );
   }
+  if (config.statelessRegistration !== undefined) {
+    refuse(
+      'statelessRegistration cannot be used: the provider finds clients in the store, where none is written.',
+    );
+  }
 }
 
 function checkProviderConfig(configuration: OidcProviderRegistrarOptions<unknown>['provider']): void {

@@ -39,6 +39,13 @@ export interface BundledStore
 }
 
 /**
+ * The prefix under which the SQL stores keep the deny list of stateless ids
+ * in their `consumeOnce` table (docs/stateless-registration.md#revocation);
+ * `consumeOnce` keys Registrar makes never start with it.
+ */
+export const DENY_PREFIX = 'stateless-revoked:';
+
+/**
  * A bundled store that also keeps initial access tokens (the memory and
  * SQLite stores do).
  */

@@ -84,6 +84,8 @@ const parseClient = (stored: StoredClient): ClientRegistration =>
 export function createMemoryStore(): BundledStoreWithTokens {
   const clients = new Map<string, StoredClient>();
   const once = new Map<string, number>();
+  // The deny list of stateless ids: key to the last second it matters.
+  const denied = new Map<string, number>();
   /** Initial access tokens by hash, in creation order. */
   const tokens = new Map<string, InitialAccessTokenRecord>();
 
@@ -200,6 +202,13 @@ export function createMemoryStore(): BundledStoreWithTokens {
       }
       once.set(key, expiresAt);
       return true;
+    },
+    async revokeStatelessClient(key, until) {
+      denied.set(key, Math.max(denied.get(key) ?? until, until));
+    },
+    async isStatelessClientRevoked(key) {
+      const until = denied.get(key);
+      return until !== undefined && until >= Math.floor(Date.now() / 1000);
     },
     async createInitialAccessToken(record) {
       checkTokenExpiry(record);

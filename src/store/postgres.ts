@@ -24,7 +24,7 @@ import type {
   ReclaimedClient,
 } from '../core/store/registration-store.js';
 import type { BundledStoreWithTokens, ClientRegistration, TokenColumns } from './bundled-store.js';
-import { checkTokenExpiry, tokenFromColumns, withClientColumns } from './bundled-store.js';
+import { checkTokenExpiry, DENY_PREFIX, tokenFromColumns, withClientColumns } from './bundled-store.js';
 import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
 
 /** Options for `createPostgresStore`. */
@@ -453,6 +453,20 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           [now],
         );
       }
+      return rowCount === 1;
+    },
+    async revokeStatelessClient(key, until) {
+      await query(
+        `INSERT INTO ${once} (key, expires_at) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET expires_at = GREATEST(${once}.expires_at, excluded.expires_at)`,
+        [DENY_PREFIX + key, until],
+      );
+    },
+    async isStatelessClientRevoked(key) {
+      const { rowCount } = await query(`SELECT 1 FROM ${once} WHERE key = $1 AND expires_at >= $2`, [
+        DENY_PREFIX + key,
+        Math.floor(Date.now() / 1000),
+      ]);
       return rowCount === 1;
     },
     async createInitialAccessToken(record) {

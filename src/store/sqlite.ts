@@ -27,7 +27,13 @@ import type {
   InitialAccessTokenRecord,
   TokenColumns,
 } from './bundled-store.js';
-import { checkTokenExpiry, renewedExpiry, tokenFromColumns, withClientColumns } from './bundled-store.js';
+import {
+  checkTokenExpiry,
+  DENY_PREFIX,
+  renewedExpiry,
+  tokenFromColumns,
+  withClientColumns,
+} from './bundled-store.js';
 import { SQLITE_MIGRATIONS } from './sql/sqlite-migrations.js';
 
 /** Options for `createSqliteStore`. */
@@ -235,6 +241,12 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
      ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE registrar_once.expires_at < @now`,
   );
   const pruneOnce = db.prepare('DELETE FROM registrar_once WHERE expires_at < ?');
+  // The deny list of stateless ids shares the key/expiry table, under its own prefix.
+  const deny = db.prepare(
+    `INSERT INTO registrar_once (key, expires_at) VALUES (@key, @until)
+     ON CONFLICT (key) DO UPDATE SET expires_at = MAX(registrar_once.expires_at, excluded.expires_at)`,
+  );
+  const denied = db.prepare('SELECT 1 FROM registrar_once WHERE key = ? AND expires_at >= ?');
   const insertToken = db.prepare(
     `INSERT INTO registrar_initial_access_tokens (id, token_hash, created_at, expires_at, max_uses, uses, policy, label)
      VALUES (@id, @token_hash, @created_at, @expires_at, @max_uses, @uses, @policy, @label)`,
@@ -377,6 +389,12 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       const { changes } = guard(() => claimOnce.run({ key, expires_at: expiresAt, now }));
       if (changes === 1 && Math.random() < 0.01) guard(() => pruneOnce.run(now));
       return changes === 1;
+    },
+    async revokeStatelessClient(key, until) {
+      guard(() => deny.run({ key: DENY_PREFIX + key, until }));
+    },
+    async isStatelessClientRevoked(key) {
+      return guard(() => denied.get(DENY_PREFIX + key, Math.floor(Date.now() / 1000))) !== undefined;
     },
     async createInitialAccessToken(record) {
       checkTokenExpiry(record);

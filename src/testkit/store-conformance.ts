@@ -291,6 +291,22 @@ export function storeConformance<C>(
       }
     });
 
+    it('keeps a stateless deny-list entry until its until, apart from consumeOnce keys', async (t) => {
+      const revoke = store.revokeStatelessClient;
+      const revoked = store.isStatelessClientRevoked;
+      if (!revoke || !revoked) return t.skip('the store has no deny list for stateless clients');
+      const now = Math.floor(Date.now() / 1000);
+      const key = `sha256:${randomBytes(32).toString('base64url')}`;
+      assert.equal(await revoked.call(store, key), false);
+      await revoke.call(store, key, now + 60);
+      await revoke.call(store, key, now + 30);
+      assert.equal(await revoked.call(store, key), true);
+      const lapsed = `sha256:${randomBytes(32).toString('base64url')}`;
+      await revoke.call(store, lapsed, now - 1);
+      assert.equal(await revoked.call(store, lapsed), false);
+      if (store.consumeOnce) assert.equal(await store.consumeOnce.call(store, key, now + 60), true);
+    });
+
     it('consumes a key once, and concurrently only once', async (t) => {
       if (!store.consumeOnce) return t.skip('the store has no consumeOnce');
       const consume = store.consumeOnce;

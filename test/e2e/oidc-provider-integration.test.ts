@@ -4,6 +4,7 @@
 // PKCE. A confidential client authenticates with private_key_jwt; without its key it gets
 // invalid_client. No client with a secret can exist on the mount, however it is wired.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as openid from 'openid-client';
@@ -426,6 +427,17 @@ describe('oidc-provider integration', () => {
       [
         'activationWindow cannot be used',
         () => createOidcProviderRegistrar({ registrar: { ...registrar, activationWindow: '1h' }, provider }),
+      ],
+      [
+        'statelessRegistration cannot be used',
+        () =>
+          createOidcProviderRegistrar({
+            registrar: {
+              ...registrar,
+              statelessRegistration: { keys: [{ kid: 'k', secret: randomBytes(32).toString('base64url') }] },
+            },
+            provider,
+          }),
       ],
     ];
     for (const [message, build] of cases) {

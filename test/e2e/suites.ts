@@ -42,6 +42,8 @@ export const SINGLE_MOUNT: Readonly<Record<string, string>> = {
     'needs PostgreSQL and Redis (its // services: line); the runner checks those services, and the parity run does not',
   'e2e/activation-approval.test.ts':
     'needs PostgreSQL (its // services: line); the runner checks that service, and the parity run does not',
+  'e2e/stateless-registration.test.ts':
+    'needs PostgreSQL (its // services: line); the runner checks that service, and the parity run does not',
   'e2e/document-trust.test.ts':
     'drives the library (resolveClient, the document import and refresh, the CLI); its one HTTP call is a management read the parity suites already cover',
 };

@@ -13,6 +13,7 @@ import type { ExtraMetadataValidator } from '../metadata/validate-metadata.js';
 import type { InitialAccessTokenOption, SoftwareStatementOptions } from '../ports/admission-options.js';
 import type { OutboundFetchOptions } from '../ports/outbound-fetch.js';
 import type { RateLimitConfig } from '../ports/rate-limiter.js';
+import type { StatelessRegistrationKey } from '../ports/stateless-codec.js';
 import type { RegistrationStore } from '../store/registration-store.js';
 
 /** When registration access tokens are replaced (RFC 7592 §3). */
@@ -58,6 +59,21 @@ export interface ClientIdMetadataDocumentsOptions {
    * and still stand in for a live fetch that fails. Default 86400.
    */
   storedCopyMaxAgeSeconds?: number;
+}
+
+/** Stateless registration (docs/stateless-registration.md, RFC 7591 Appendix A.5.2). */
+export interface StatelessRegistrationOptions {
+  /**
+   * The sealing keys, newest first: new ids are sealed with the first, and
+   * an id opens under any key whose `kid` its header names. At least one;
+   * `kid`s distinct; each `secret` 32 random bytes, base64url.
+   */
+  keys: readonly StatelessRegistrationKey[];
+  /**
+   * How long a stateless id lives from its registration: whole seconds, or a
+   * duration such as `'90d'`. Fixed, never renewed by use. Default `'90d'`.
+   */
+  lifetime?: number | string;
 }
 
 /** The configuration accepted by `createRegistrar` (docs/configuration.md). `C` is the host's client type. */
@@ -167,6 +183,13 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
    * duration such as `'10m'`. Default: the shorter of `activationWindow` and 10 minutes.
    */
   reclaimMinAge?: number | string;
+  /**
+   * Register clients statelessly (docs/stateless-registration.md): the
+   * `client_id` carries the registration, sealed with a server key, and
+   * nothing is stored. Needs the `revokeStatelessClient` and
+   * `isStatelessClientRevoked` callbacks (the deny list). Default: off.
+   */
+  statelessRegistration?: StatelessRegistrationOptions;
   /** Default `'on-update'`. */
   rotateRegistrationAccessToken?: RotationPolicy;
   /** Default 65536. */

@@ -19,6 +19,7 @@ import {
   type OutboundFetchOptions,
 } from '../ports/outbound-fetch.js';
 import { parseRateLimitRule } from '../ports/rate-limiter.js';
+import type { StatelessCodec, StatelessRegistrationKey } from '../ports/stateless-codec.js';
 import { ALL_STORE_CALLBACKS, type RegistrationStore } from '../store/registration-store.js';
 import {
   boolean,
@@ -39,6 +40,7 @@ import type {
   ClientIdMetadataDocumentsOptions,
   RegistrarConfig,
   RotationPolicy,
+  StatelessRegistrationOptions,
 } from './registrar-config.js';
 import {
   type ResolvedInitialAccessToken,
@@ -85,7 +87,25 @@ export const DEFAULT_CLIENT_ID_METADATA_DOCUMENTS: Readonly<Required<ClientIdMet
 export interface SettingsPlatform {
   /** Builds the outbound fetcher from the resolved `fetch` options. */
   readonly createOutboundFetch?: (options: OutboundFetchOptions) => OutboundFetch;
+  /** Builds the sealer of stateless ids from the checked keys, the lifetime and the issuer. */
+  readonly createStatelessCodec?: (options: ResolvedStatelessRegistration) => StatelessCodec;
 }
+
+/** `statelessRegistration` checked, with its default applied. */
+export interface ResolvedStatelessRegistration {
+  /** Newest first. */
+  readonly keys: readonly StatelessRegistrationKey[];
+  /** Seconds. */
+  readonly lifetime: number;
+  /** The issuer the ids are bound to. */
+  readonly issuer: string;
+}
+
+/** Default `statelessRegistration.lifetime`: 90 days. */
+export const DEFAULT_STATELESS_LIFETIME_SECONDS: number = 90 * 86400;
+
+// 32 bytes in unpadded base64url: 43 characters, the last carrying 2 zero bits.
+const KEY_SECRET = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 /** The fetcher of a core used without a platform: every outbound request fails closed. */
 const noOutboundFetch: OutboundFetch = () =>
@@ -254,6 +274,40 @@ export const CONFIG_CHECKS: Readonly<
   maxClients: positive,
   maxClientsPerOwner: positive,
   reclaimMinAge: duration,
+  statelessRegistration: (value, name) => {
+    members(value, name, {
+      keys: (keys, keysName) => {
+        if (!Array.isArray(keys) || keys.length === 0) {
+          throw new ConfigurationError(`${keysName} must be a non-empty array of { kid, secret }.`);
+        }
+        const kids = new Set<string>();
+        keys.forEach((key: unknown, index) => {
+          const keyName = `${keysName}[${index}]`;
+          members(key, keyName, { kid: string, secret: string });
+          const { kid, secret } = key as Partial<StatelessRegistrationKey>;
+          if (typeof kid !== 'string' || kid === '') {
+            throw new ConfigurationError(`${keyName}.kid must be a non-empty string.`);
+          }
+          if (kids.has(kid))
+            throw new ConfigurationError(`${keyName}.kid repeats the kid ${JSON.stringify(kid)}.`);
+          kids.add(kid);
+          if (typeof secret !== 'string' || !KEY_SECRET.test(secret)) {
+            throw new ConfigurationError(
+              `${keyName}.secret must be 32 bytes, base64url without padding (43 characters).`,
+            );
+          }
+        });
+      },
+      lifetime: (lifetime, lifetimeName) => {
+        if (duration(lifetime, lifetimeName) === 0) {
+          throw new ConfigurationError(`${lifetimeName} must be at least one second.`);
+        }
+      },
+    });
+    if ((value as Partial<StatelessRegistrationOptions>).keys === undefined) {
+      throw new ConfigurationError(`${name}.keys is required.`);
+    }
+  },
   rotateRegistrationAccessToken: (value, name) => {
     if (!ROTATION_POLICIES.includes(value as RotationPolicy)) {
       throw new ConfigurationError(`${name} must be one of ${ROTATION_POLICIES.join(', ')}.`);
@@ -358,6 +412,36 @@ function resolveCaps<C>(
   };
 }
 
+function resolveStatelessRegistration<C>(
+  config: RegistrarConfig<C>,
+  store: ResolvedStore<C>,
+  platform: SettingsPlatform,
+): StatelessCodec | undefined {
+  const options = config.statelessRegistration;
+  if (options === undefined) return undefined;
+  if (!store.revokeStatelessClient || !store.isStatelessClientRevoked) {
+    // An id no one could revoke would stay good for its whole lifetime.
+    throw new ConfigurationError(
+      'statelessRegistration needs the revokeStatelessClient and isStatelessClientRevoked callbacks (the deny list).',
+    );
+  }
+  if (config.activationWindow !== undefined) {
+    throw new ConfigurationError(
+      'statelessRegistration cannot be combined with activationWindow: nothing stored can record the first use.',
+    );
+  }
+  if (!platform.createStatelessCodec) {
+    throw new ConfigurationError(
+      'statelessRegistration needs createRegistrar, which supplies the JOSE sealing.',
+    );
+  }
+  const lifetime =
+    options.lifetime === undefined
+      ? DEFAULT_STATELESS_LIFETIME_SECONDS
+      : duration(options.lifetime, 'statelessRegistration.lifetime');
+  return platform.createStatelessCodec({ keys: options.keys, lifetime, issuer: config.issuer });
+}
+
 /** Applies the defaults to everything but admission and checks it. */
 function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatform): Settings<C> {
   if (typeof config !== 'object' || config === null)
@@ -377,14 +461,16 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     throw new ConfigurationError('issuer must not have a query or fragment (RFC 8414 §2).');
   }
   const store = resolveStore(config);
+  const statelessRegistration = resolveStatelessRegistration(config, store, platform);
   const registrationEnabled = config.registrationEnabled ?? false;
-  if (registrationEnabled && !store.registerClient) {
+  if (registrationEnabled && !store.registerClient && !statelessRegistration) {
     throw new ConfigurationError(
       'registrationEnabled is true but no registerClient callback was given (neither a flat key nor a store method).',
     );
   }
-  const managementEnabled = config.managementEnabled ?? store.loadClient !== undefined;
-  if (managementEnabled && !store.loadClient) {
+  const managementEnabled =
+    config.managementEnabled ?? (store.loadClient !== undefined || statelessRegistration !== undefined);
+  if (managementEnabled && !store.loadClient && !statelessRegistration) {
     throw new ConfigurationError('managementEnabled is true but no loadClient callback was given.');
   }
   const rotateRegistrationAccessToken = config.rotateRegistrationAccessToken ?? 'on-update';
@@ -462,6 +548,7 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     clientTtl,
     activationWindow,
     caps,
+    statelessRegistration,
     policies,
     rotateRegistrationAccessToken,
     maxBodyBytes,

@@ -10,6 +10,7 @@ import type { EventTally, Logger, RegistrarEvent } from '../events.js';
 import type { RegistrationPolicy } from '../metadata/registration-policy.js';
 import type { MetadataRules } from '../metadata/validate-metadata.js';
 import type { OutboundFetch } from '../ports/outbound-fetch.js';
+import type { StatelessCodec } from '../ports/stateless-codec.js';
 import type { RegistrationStore } from '../store/registration-store.js';
 import type { ClientIdMetadataDocumentsOptions, CorsOptions, RotationPolicy } from './registrar-config.js';
 
@@ -54,6 +55,8 @@ export interface Settings<C> {
   readonly activationWindow: number;
   /** The caps of docs/admission.md#caps; `undefined` when neither is set. */
   readonly caps: ResolvedCaps | undefined;
+  /** Seals and opens stateless ids (docs/stateless-registration.md); `undefined`: stateless registration is off. */
+  readonly statelessRegistration: StatelessCodec | undefined;
   readonly policies: readonly RegistrationPolicy[];
   readonly rotateRegistrationAccessToken: RotationPolicy;
   readonly maxBodyBytes: number;

@@ -9,6 +9,7 @@ import type { Settings } from '../config/settings.js';
 import { hashCredential, mintSecret, verifyCredential } from '../credentials/credentials.js';
 import { accessDenied, invalidClientMetadata, invalidRequest, invalidToken } from '../errors.js';
 import { emitEvent } from '../events.js';
+import { openStatelessClient } from '../host/stateless-clients.js';
 import { issuesSecret } from '../metadata/validate-metadata.js';
 import type { SoftwareStatementCheck } from '../ports/admission-options.js';
 import { isAcceptableClientId } from '../store/identifiers.js';
@@ -239,4 +240,47 @@ export async function deleteClient<C>(settings: Settings<C>, auth: Authenticated
     client_id: auth.clientId,
     time: Math.floor(settings.now() / 1000),
   });
+}
+
+/** The RFC 7592 methods a stateless id answers: read, and delete as revocation. */
+export const STATELESS_MANAGEMENT_METHODS: readonly string[] = ['GET', 'DELETE'];
+
+/**
+ * Verifies a registration access token against the hash a stateless id
+ * carries (docs/stateless-registration.md#management). Every failure is the
+ * same 401 `invalid_token` and `management.auth_failed`, as for a stored client.
+ */
+export async function authenticateStatelessManagement(
+  settings: Settings<unknown>,
+  clientId: string,
+  token: string,
+): Promise<ClientRegistration> {
+  const registration = await openStatelessClient(settings, clientId);
+  // Hash the presented token whatever opened, so timing tells nothing.
+  const matches = await verifyCredential(
+    settings.crypto,
+    token,
+    registration?.registration_access_token_hash,
+  );
+  const now = Math.floor(settings.now() / 1000);
+  const reason =
+    registration === null
+      ? 'unknown client'
+      : !matches
+        ? 'token mismatch'
+        : isClientExpired(registration, now)
+          ? 'client expired'
+          : undefined;
+  if (registration !== null && reason === undefined) return registration;
+  settings.logger.info({
+    msg: 'management authentication failed',
+    client_id: clientId.slice(0, 200),
+    reason,
+  });
+  await emitEvent(settings.onEvent, settings.logger, {
+    type: 'management.auth_failed',
+    client_id: clientId,
+    time: now,
+  });
+  throw invalidToken();
 }

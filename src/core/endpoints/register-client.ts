@@ -9,6 +9,7 @@ import type { Settings } from '../config/settings.js';
 import { hashCredential, mintClientId, mintSecret } from '../credentials/credentials.js';
 import { invalidClientMetadata, serverError } from '../errors.js';
 import { emitEvent } from '../events.js';
+import { sealStatelessClient } from '../host/stateless-clients.js';
 import { applyPolicies, type PolicyOutcome } from '../metadata/apply-policies.js';
 import { checkSectorIdentifier } from '../metadata/check-sector-identifier.js';
 import type { MetadataPolicy } from '../metadata/registration-policy.js';
@@ -57,6 +58,31 @@ export async function issueClientSecret<C>(
   return secret;
 }
 
+/** Persists a new registration through `registerClient`, after the admission claim. */
+async function storeRegistration<C>(
+  settings: Settings<C>,
+  registration: ClientRegistration,
+  admission: RegistrationAdmission,
+): Promise<void> {
+  const register = settings.store.registerClient;
+  if (!register) throw new TypeError('registerClient is not configured');
+  // The owner is recorded only under the caps (docs/admission.md#caps), which read it.
+  const { caps } = settings;
+  if (caps && admission.owner !== undefined) registration.owner = admission.owner;
+  await admission.claim?.();
+  const result = caps
+    ? await registerWithinCaps(settings, registration, caps)
+    : checkWriteResult('registerClient', await callStore('registerClient', () => register(registration)));
+  if (!result.ok) {
+    settings.logger.warn({
+      msg: 'store refused registration',
+      client_id: registration.client_id,
+      reason: result.reason,
+    });
+    throw invalidClientMetadata('The client registration was refused.');
+  }
+}
+
 /**
  * Registers one client and returns the 201 body. `statement` is the outcome
  * of the software-statement step: the request members (claims merged over
@@ -67,12 +93,18 @@ export async function registerClient<C>(
   statement: StatementOutcome,
   admission: RegistrationAdmission = {},
 ): Promise<Record<string, unknown>> {
-  const { crypto, store } = settings;
+  const { crypto, store, statelessRegistration: stateless } = settings;
   // Steps 9 and 10: metadata validation (docs/behaviour.md), then the token's policy and the host's.
   const { metadata, pending } = await settleMetadata(settings, statement, {
     operation: 'register',
     tokenPolicy: admission.tokenPolicy,
   });
+  if (pending && stateless) {
+    // No stored client could wait in the queue (docs/stateless-registration.md#limits).
+    throw serverError(
+      new Error('a policy held a client for approval, which stateless registration cannot do'),
+    );
+  }
   if (pending && !store.approveClient) {
     // A client no one could ever approve would hold credentials that never work.
     throw serverError(
@@ -88,7 +120,8 @@ export async function registerClient<C>(
     client_secret_expires_at: 0,
     metadata,
   };
-  if (settings.clientTtl > 0) registration.expires_at = issuedAt + settings.clientTtl;
+  if (stateless) registration.expires_at = issuedAt + stateless.lifetime;
+  else if (settings.clientTtl > 0) registration.expires_at = issuedAt + settings.clientTtl;
   if (settings.activationWindow > 0) {
     // Until its first proven use the window, not clientTtl, decides when the client expires.
     registration.activation_deadline = issuedAt + settings.activationWindow;
@@ -105,22 +138,12 @@ export async function registerClient<C>(
     registrationAccessToken = mintSecret(crypto);
     registration.registration_access_token_hash = await hashCredential(crypto, registrationAccessToken);
   }
-  const register = store.registerClient;
-  if (!register) throw new TypeError('registerClient is not configured');
-  // The owner is recorded only under the caps (docs/admission.md#caps), which read it.
-  const { caps } = settings;
-  if (caps && admission.owner !== undefined) registration.owner = admission.owner;
-  await admission.claim?.();
-  const result = caps
-    ? await registerWithinCaps(settings, registration, caps)
-    : checkWriteResult('registerClient', await callStore('registerClient', () => register(registration)));
-  if (!result.ok) {
-    settings.logger.warn({
-      msg: 'store refused registration',
-      client_id: registration.client_id,
-      reason: result.reason,
-    });
-    throw invalidClientMetadata('The client registration was refused.');
+  if (stateless) {
+    // The id is the durable record: nothing is stored (docs/stateless-registration.md).
+    registration.client_id = await sealStatelessClient(stateless, registration);
+    await admission.claim?.();
+  } else {
+    await storeRegistration(settings, registration, admission);
   }
 
   // Step 12: the event; a failing handler changes nothing.

@@ -20,6 +20,7 @@ import { callStore } from '../store/store-calls.js';
 import { isClientIdUrl } from './client-document.js';
 import { awaitsActivation, pendingApproval, recordProvenUse } from './client-lifecycle.js';
 import { ClientResolutionError } from './client-resolution-error.js';
+import { isStatelessClient, openStatelessClient } from './stateless-clients.js';
 
 /** The token endpoint authentication methods Registrar verifies. */
 export type ClientAuthenticationMethod =
@@ -48,6 +49,19 @@ export type ClientAuthentication<C> =
       /** The host's client, as `loadClient` returned it. */
       readonly client: C;
       /** The stored registration. */
+      readonly registration: ClientRegistration;
+      /** `registration.metadata`. */
+      readonly metadata: ClientMetadata;
+      /** The method the request used: always the client's registered `token_endpoint_auth_method`. */
+      readonly method: ClientAuthenticationMethod;
+      /** `true` for `none`: the client proved nothing, so the host must require PKCE (RFC 7636). */
+      readonly publicClient: boolean;
+    }
+  | {
+      /** A stateless client (docs/stateless-registration.md): its `client_id` carries the registration. */
+      readonly source: 'stateless';
+      readonly clientId: string;
+      /** The registration the id carries: what a host persists through `registerClient`, if it keeps one. */
       readonly registration: ClientRegistration;
       /** `registration.metadata`. */
       readonly metadata: ClientMetadata;
@@ -236,7 +250,7 @@ export async function authenticateClient<C>(
   const load = store.loadClient;
   const read = store.clientRegistration;
   const documents = settings.clientIdMetadataDocuments.enabled ? resolveDocument : undefined;
-  if ((!load || !read) && !documents) {
+  if ((!load || !read) && !documents && !settings.statelessRegistration) {
     throw new ConfigurationError('authenticateClient needs the loadClient and clientRegistration callbacks.');
   }
   const realm = settings.issuer;
@@ -299,11 +313,13 @@ export async function authenticateClient<C>(
       publicClient: presented.method === 'none',
     };
   }
-  if (!load || !read) return fail('no store for registered clients');
-
-  const client = await callStore('loadClient', () => load(clientId));
-  const registration =
-    client === null || client === undefined
+  // A stateless id is decided by itself and the deny list, never by a store lookup.
+  const stateless = isStatelessClient(settings as Settings<unknown>, clientId);
+  if (!stateless && (!load || !read)) return fail('no store for registered clients');
+  const client = stateless || !load ? null : await callStore('loadClient', () => load(clientId));
+  const registration = stateless
+    ? await openStatelessClient(settings as Settings<unknown>, clientId)
+    : client === null || client === undefined || !read
       ? null
       : await callStore('clientRegistration', () => read(client));
   const secretMethod =
@@ -312,9 +328,7 @@ export async function authenticateClient<C>(
   const secretMatches = secretMethod
     ? await verifyCredential(crypto, presented.secret, registration?.client_secret_hash)
     : false;
-  if (client === null || client === undefined || registration === null || registration === undefined) {
-    return fail('unknown client');
-  }
+  if (registration === null || registration === undefined) return fail('unknown client');
   const now = Math.floor(settings.now() / 1000);
   if (isClientExpired(registration, now)) return fail('client expired');
   if (registration.metadata.token_endpoint_auth_method !== method) {
@@ -329,6 +343,17 @@ export async function authenticateClient<C>(
   }
   // Checked only once the credentials held, so a wrong secret learns nothing of the queue.
   if (registration.pending_approval === true) return fail('client pending approval', pendingApproval());
+  const publicClient = method === 'none';
+  if (stateless)
+    return {
+      source: 'stateless',
+      clientId,
+      registration,
+      metadata: registration.metadata,
+      method,
+      publicClient,
+    };
+  if (client === null || client === undefined) return fail('unknown client');
   // A bare client_id proves nothing: a public client is activated only by the host's reportClientUse.
   if (method !== 'none' || !awaitsActivation(registration)) {
     await recordProvenUse(settings, registration, now);
@@ -340,6 +365,6 @@ export async function authenticateClient<C>(
     registration,
     metadata: registration.metadata,
     method,
-    publicClient: method === 'none',
+    publicClient,
   };
 }

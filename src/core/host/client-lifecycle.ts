@@ -14,6 +14,7 @@ import { isAcceptableClientId } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
 import { callStore } from '../store/store-calls.js';
 import { ClientResolutionError } from './client-resolution-error.js';
+import { isStatelessClient, openStatelessClient } from './stateless-clients.js';
 
 /** What `reportClientUse` did. */
 export interface ClientUse {
@@ -92,6 +93,8 @@ async function storedRegistration<C>(
   clientId: string,
 ): Promise<ClientRegistration | undefined> {
   const { loadClient, clientRegistration } = settings.store;
+  // With stateless registration and no stored clients, any other id is simply unknown.
+  if ((!loadClient || !clientRegistration) && settings.statelessRegistration) return undefined;
   if (!loadClient || !clientRegistration) {
     throw new TypeError('This call needs the loadClient and clientRegistration callbacks.');
   }
@@ -108,12 +111,20 @@ async function storedRegistration<C>(
  * registered or has expired, `pending_approval` for one waiting for approval.
  */
 export async function reportClientUse<C>(settings: Settings<C>, clientId: string): Promise<ClientUse> {
-  const registration = await storedRegistration(settings, clientId);
+  const general = settings as Settings<unknown>;
+  const stateless = typeof clientId === 'string' && isStatelessClient(general, clientId);
+  const registration = stateless
+    ? await openStatelessClient(general, clientId).catch((error: unknown) => {
+        throw resolutionFailure(error);
+      })
+    : await storedRegistration(settings, clientId);
   const now = Math.floor(settings.now() / 1000);
   if (!registration || registration.document_fetched_at !== undefined || isClientExpired(registration, now)) {
     throw new ClientResolutionError('unknown_client', 'The client is not registered or has expired.');
   }
   if (registration.pending_approval === true) throw pendingApproval();
+  // A stateless id records nothing: its lifetime is fixed (docs/stateless-registration.md#limits).
+  if (stateless) return { activated: false };
   try {
     return await recordProvenUse(settings, registration, now);
   } catch (error) {

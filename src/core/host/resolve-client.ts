@@ -14,6 +14,7 @@
 
 import type { Settings } from '../config/settings.js';
 import { hashCredential, mintSecret } from '../credentials/credentials.js';
+import { isClientExpired } from '../endpoints/manage-client.js';
 import { RegistrationError } from '../errors.js';
 import { describe, emitEvent } from '../events.js';
 import type { ClientMetadata } from '../metadata/client-metadata.js';
@@ -30,6 +31,7 @@ import {
 } from './client-document.js';
 import { pendingApproval } from './client-lifecycle.js';
 import { ClientResolutionError } from './client-resolution-error.js';
+import { isStatelessClient, openStatelessClient } from './stateless-clients.js';
 
 /** A client the authorization endpoint may proceed with. */
 export type ResolvedClient<C> =
@@ -40,6 +42,15 @@ export type ResolvedClient<C> =
       /** The host's client. */
       readonly client: C;
       /** The stored attributes. */
+      readonly registration: ClientRegistration;
+      /** `registration.metadata`. */
+      readonly metadata: ClientMetadata;
+    }
+  | {
+      /** A stateless client (docs/stateless-registration.md): the id carries the registration. */
+      readonly source: 'stateless';
+      readonly clientId: string;
+      /** The registration the id carries. */
       readonly registration: ClientRegistration;
       /** `registration.metadata`. */
       readonly metadata: ClientMetadata;
@@ -123,18 +134,25 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
   const inFlight = new Map<string, Promise<ResolvedClient<C>>>();
   const seconds = () => Math.floor(settings.now() / 1000);
 
+  /** A failed store call (`callStore`'s 503 or 500) as the `ClientResolutionError` to answer. */
+  function storeFailure(error: unknown): ClientResolutionError {
+    if (error instanceof RegistrationError && error.status === 503) {
+      return new ClientResolutionError(
+        'temporarily_unavailable',
+        'The client store is temporarily unavailable.',
+        {
+          cause: error,
+        },
+      );
+    }
+    return new ClientResolutionError('server_error', 'The client could not be resolved.', { cause: error });
+  }
+
   async function fromStore<T>(operation: string, run: () => T | Promise<T>): Promise<T> {
     try {
       return await callStore(operation, run);
     } catch (error) {
-      if (error instanceof RegistrationError && error.status === 503) {
-        throw new ClientResolutionError(
-          'temporarily_unavailable',
-          'The client store is temporarily unavailable.',
-          { cause: error },
-        );
-      }
-      throw new ClientResolutionError('server_error', 'The client could not be resolved.', { cause: error });
+      throw storeFailure(error);
     }
   }
 
@@ -155,10 +173,12 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
 
   async function registered(clientId: string): Promise<ResolvedClient<C>> {
     const { loadClient, clientRegistration } = settings.store;
+    const unknown = () => new ClientResolutionError('unknown_client', 'The client is not registered.');
+    // With stateless registration and no stored clients, any other id is simply unknown.
+    if ((!loadClient || !clientRegistration) && settings.statelessRegistration) throw unknown();
     if (!loadClient || !clientRegistration) {
       throw new TypeError('resolveClient needs the loadClient and clientRegistration callbacks.');
     }
-    const unknown = () => new ClientResolutionError('unknown_client', 'The client is not registered.');
     if (clientId === '' || !isAcceptableClientId(clientId)) throw unknown();
     const stored = await lookUp(clientId);
     // A pre-registered document is a client only while documents are on.
@@ -166,6 +186,17 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
     const { client, registration } = stored;
     if (registration.pending_approval === true) throw pendingApproval();
     return { source: 'registration', clientId, client, registration, metadata: registration.metadata };
+  }
+
+  /** A stateless id: opened under a configured key, not denied, not expired. */
+  async function statelessClient(clientId: string): Promise<ResolvedClient<C>> {
+    const registration = await openStatelessClient(general, clientId).catch((error: unknown) => {
+      throw storeFailure(error);
+    });
+    if (registration === null || isClientExpired(registration, seconds())) {
+      throw new ClientResolutionError('unknown_client', 'The client is not registered.');
+    }
+    return { source: 'stateless', clientId, registration, metadata: registration.metadata };
   }
 
   function remember(resolved: DocumentClient): void {
@@ -363,6 +394,7 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
     async resolve(clientId) {
       if (typeof clientId !== 'string') throw new TypeError('resolveClient takes a client_id string.');
       if (options.enabled && isClientIdUrl(clientId)) return fromDocument(clientId);
+      if (isStatelessClient(general, clientId)) return statelessClient(clientId);
       return registered(clientId);
     },
     importDocument,

@@ -161,6 +161,14 @@ export interface RegistrationStore<C = ClientRegistration> extends Partial<Initi
    * the administration listing (`registrar clients list`).
    */
   listClients?(options?: ClientPageOptions): Promise<ClientPage> | ClientPage;
+  /**
+   * Adds a stateless client to the deny list (docs/stateless-registration.md#revocation):
+   * `key` is `sha256:` and the base64url SHA-256 of its `client_id`; the entry
+   * need last only `until` (Unix seconds), when the id expires anyway. Idempotent.
+   */
+  revokeStatelessClient?(key: string, until: number): Promise<void> | void;
+  /** Whether `key` (as above) is on the deny list and its `until` has not passed. */
+  isStatelessClientRevoked?(key: string): Promise<boolean> | boolean;
 }
 
 /**
@@ -288,6 +296,9 @@ export const INITIAL_ACCESS_TOKEN_CALLBACKS = [
   'revokeInitialAccessToken',
 ] as const;
 
+/** The deny list of stateless registration (docs/stateless-registration.md#revocation). */
+export const STATELESS_CLIENT_CALLBACKS = ['revokeStatelessClient', 'isStatelessClientRevoked'] as const;
+
 /**
  * Every callback name a store may implement, each also a flat configuration
  * key that overrides the store's method: the contract, the administration
@@ -298,7 +309,14 @@ export const ALL_STORE_CALLBACKS: readonly (
   | 'listClients'
   | 'registerClientWithinCaps'
   | (typeof INITIAL_ACCESS_TOKEN_CALLBACKS)[number]
-)[] = [...STORE_CALLBACKS, 'listClients', 'registerClientWithinCaps', ...INITIAL_ACCESS_TOKEN_CALLBACKS];
+  | (typeof STATELESS_CLIENT_CALLBACKS)[number]
+)[] = [
+  ...STORE_CALLBACKS,
+  'listClients',
+  'registerClientWithinCaps',
+  ...INITIAL_ACCESS_TOKEN_CALLBACKS,
+  ...STATELESS_CLIENT_CALLBACKS,
+];
 
 /**
  * Whether a stored token can register one more client at `now` (Unix
