@@ -15,7 +15,7 @@ import { discoveryDocument } from '../../src/core/host/discovery.js';
 import { OutboundFetchError } from '../../src/core/ports/outbound-fetch.js';
 import { createRegistrar } from '../../src/registrar.js';
 import { createMemoryStore } from '../../src/store/memory.js';
-import { startServe } from '../helpers/cli.js';
+import { ENDPOINT_FLAGS, startServe } from '../helpers/cli.js';
 import { register, startRegistrar, type TestServer } from '../helpers/http.js';
 import { rejectionOf } from '../helpers/rejection.js';
 import {
@@ -646,12 +646,7 @@ describe('registrar serve with metadata documents enabled in its config file', (
       'memory:',
       '--config',
       config,
-      '--authorization-endpoint',
-      'https://as.example/authorize',
-      '--token-endpoint',
-      'https://as.example/token',
-      '--jwks-uri',
-      'https://as.example/jwks.json',
+      ...ENDPOINT_FLAGS,
     ]);
     try {
       for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {

@@ -10,26 +10,14 @@ import {
 } from '@modelcontextprotocol/sdk/client/auth.js';
 import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
-import { type ServeProcess, startServe } from '../helpers/cli.js';
+import { ENDPOINT_FLAGS, type ServeProcess, startServe } from '../helpers/cli.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:8765/callback';
 
 describe('interop with third-party clients against registrar serve', () => {
   let serve: ServeProcess;
   before(async () => {
-    // The authorization server's endpoints, without which serve publishes no discovery document.
-    serve = await startServe([
-      '--store',
-      'memory:',
-      '--port',
-      '0',
-      '--authorization-endpoint',
-      'https://as.example/authorize',
-      '--token-endpoint',
-      'https://as.example/token',
-      '--jwks-uri',
-      'https://as.example/jwks.json',
-    ]);
+    serve = await startServe(['--store', 'memory:', '--port', '0', ...ENDPOINT_FLAGS]);
   });
   after(() => serve.stop());
 

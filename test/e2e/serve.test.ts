@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { redactUrl } from '../../src/server/open-store.js';
-import { runCommand, startServe } from '../helpers/cli.js';
+import { ENDPOINT_FLAGS, runCommand, startServe } from '../helpers/cli.js';
 import { register } from '../helpers/http.js';
 
 const METADATA = { redirect_uris: ['https://client.example.org/cb'], client_name: 'Served' };
@@ -16,16 +16,6 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'registrar-serve-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The authorization server's endpoints, without which serve publishes no discovery document. */
-const ENDPOINT_FLAGS = [
-  '--authorization-endpoint',
-  'https://as.example/authorize',
-  '--token-endpoint',
-  'https://as.example/token',
-  '--jwks-uri',
-  'https://as.example/jwks.json',
-];
 
 describe('registrar serve', () => {
   it('serves /healthz and both discovery documents, with the endpoints its flags name', async () => {

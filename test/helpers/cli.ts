@@ -21,6 +21,16 @@ export interface ServeProcess {
   readonly exited: Promise<number | string>;
 }
 
+/** The authorization server's endpoints, without which `registrar serve` publishes no discovery document. */
+export const ENDPOINT_FLAGS: readonly string[] = [
+  '--authorization-endpoint',
+  'https://as.example/authorize',
+  '--token-endpoint',
+  'https://as.example/token',
+  '--jwks-uri',
+  'https://as.example/jwks.json',
+];
+
 /** Environment without inherited REGISTRAR_* variables, plus `extra`. */
 function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(

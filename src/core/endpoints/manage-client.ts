@@ -56,6 +56,25 @@ export function managementMethods(settings: Settings<unknown>): string[] {
   return methods;
 }
 
+/** Logs and reports a failed management authentication, then answers the one 401 `invalid_token` every failure gets. */
+async function managementAuthFailed<C>(
+  settings: Settings<C>,
+  clientId: string,
+  reason: string,
+): Promise<never> {
+  settings.logger.info({
+    msg: 'management authentication failed',
+    client_id: clientId.slice(0, 200),
+    reason,
+  });
+  await emitEvent(settings.onEvent, settings.logger, {
+    type: 'management.auth_failed',
+    client_id: clientId,
+    time: Math.floor(settings.now() / 1000),
+  });
+  throw invalidToken();
+}
+
 /**
  * Verifies `token` for `clientId`. Every failure is the same 401
  * `invalid_token`, so nothing tells a wrong token from an unknown client; a
@@ -67,19 +86,7 @@ export async function authenticateManagement<C>(
   token: string,
 ): Promise<AuthenticatedClient<C>> {
   const { store, crypto } = settings;
-  const failed = async (reason: string): Promise<never> => {
-    settings.logger.info({
-      msg: 'management authentication failed',
-      client_id: clientId.slice(0, 200),
-      reason,
-    });
-    await emitEvent(settings.onEvent, settings.logger, {
-      type: 'management.auth_failed',
-      client_id: clientId,
-      time: Math.floor(settings.now() / 1000),
-    });
-    throw invalidToken();
-  };
+  const failed = (reason: string): Promise<never> => managementAuthFailed(settings, clientId, reason);
   if (!isAcceptableClientId(clientId)) return failed('client_id too long or not text');
   const load = store.loadClient;
   const client = load ? await callStore('loadClient', () => load(clientId)) : null;
@@ -271,16 +278,8 @@ export async function authenticateStatelessManagement(
         : isClientExpired(registration, now)
           ? 'client expired'
           : undefined;
-  if (registration !== null && reason === undefined) return registration;
-  settings.logger.info({
-    msg: 'management authentication failed',
-    client_id: clientId.slice(0, 200),
-    reason,
-  });
-  await emitEvent(settings.onEvent, settings.logger, {
-    type: 'management.auth_failed',
-    client_id: clientId,
-    time: now,
-  });
-  throw invalidToken();
+  if (registration === null || reason !== undefined) {
+    return managementAuthFailed(settings, clientId, reason ?? 'unknown client');
+  }
+  return registration;
 }
