@@ -14,7 +14,7 @@ export type {
   RotationPolicy,
   StatelessRegistrationOptions,
 } from './core/config/registrar-config.js';
-export type { ResolvedStore, Settings } from './core/config/settings.js';
+export type { ResolvedCaps, ResolvedStore, Settings } from './core/config/settings.js';
 export { type CryptoProvider, webCrypto } from './core/credentials/credentials.js';
 export { MAX_JSON_DEPTH } from './core/credentials/encoding.js';
 export type { RegistrarErrorCode } from './core/error-codes.js';
@@ -96,6 +96,7 @@ export {
   type RateLimitRule,
   type RateLimitSpec,
 } from './core/ports/rate-limiter.js';
+export type { StatelessCodec } from './core/ports/stateless-codec.js';
 export {
   STATELESS_CLIENT_ID_PREFIX,
   type StatelessRegistrationKey,
