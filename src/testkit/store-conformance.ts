@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { RegistrarConfig } from '../core/config/registrar-config.js';
 import { hashCredential, webCrypto } from '../core/credentials/credentials.js';
 import type { ClientMetadata } from '../core/metadata/client-metadata.js';
 import {
@@ -100,6 +101,42 @@ export function storeConformance<C>(
       assert.equal(result.ok, true, 'registerClient must accept a fresh registration');
       assert.ok(result.ok);
       return { attrs, client: result.client };
+    }
+
+    /**
+     * A Registrar given the store's callbacks as flat configuration keys, with
+     * `extra` configuration, and the headers of a registration request: with a
+     * fresh one-use initial access token when the store keeps them.
+     */
+    async function flatKeyRegistrar(extra: Partial<RegistrarConfig<C>>) {
+      const flat: Record<string, unknown> = {};
+      for (const callback of ALL_STORE_CALLBACKS) {
+        const method = store[callback];
+        if (typeof method === 'function') flat[callback] = method.bind(store);
+      }
+      const tokens = hasInitialAccessTokens(store);
+      const issuer = 'https://as.conformance.example';
+      const registrar = createRegistrar<C>({
+        issuer,
+        registrationEnabled: true,
+        rateLimit: false,
+        ...extra,
+        ...(tokens ? { initialAccessToken: { stored: true } } : {}),
+        ...flat,
+      });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (tokens) {
+        const token = randomBytes(32).toString('base64url');
+        await required(store.createInitialAccessToken, 'createInitialAccessToken').call(store, {
+          id: randomBytes(12).toString('base64url'),
+          token_hash: await hashCredential(webCrypto, token),
+          created_at: Math.floor(Date.now() / 1000),
+          uses: 0,
+          max_uses: 1,
+        });
+        headers.authorization = `Bearer ${token}`;
+      }
+      return { registrar, issuer, headers };
     }
 
     async function load(clientId: string): Promise<C | null> {
@@ -635,32 +672,7 @@ export function storeConformance<C>(
     });
 
     it('serves a Registrar when its callbacks are given as flat configuration keys', async () => {
-      const flat: Record<string, unknown> = {};
-      for (const callback of ALL_STORE_CALLBACKS) {
-        const method = store[callback];
-        if (typeof method === 'function') flat[callback] = method.bind(store);
-      }
-      const tokens = hasInitialAccessTokens(store);
-      const issuer = 'https://as.conformance.example';
-      const registrar = createRegistrar<C>({
-        issuer,
-        registrationEnabled: true,
-        rateLimit: false,
-        ...(tokens ? { initialAccessToken: { stored: true } } : {}),
-        ...flat,
-      });
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (tokens) {
-        const token = randomBytes(32).toString('base64url');
-        await required(store.createInitialAccessToken, 'createInitialAccessToken').call(store, {
-          id: randomBytes(12).toString('base64url'),
-          token_hash: await hashCredential(webCrypto, token),
-          created_at: Math.floor(Date.now() / 1000),
-          uses: 0,
-          max_uses: 1,
-        });
-        headers.authorization = `Bearer ${token}`;
-      }
+      const { registrar, issuer, headers } = await flatKeyRegistrar({});
       const registered = await registrar.fetch(
         new Request(`${issuer}/oauth/register`, {
           method: 'POST',
@@ -694,35 +706,11 @@ export function storeConformance<C>(
       if (!store.activateClient || !store.approveClient || !store.rejectClient || !store.touchClient) {
         return t.skip('the store lacks activateClient, approveClient, rejectClient or touchClient');
       }
-      const flat: Record<string, unknown> = {};
-      for (const callback of ALL_STORE_CALLBACKS) {
-        const method = store[callback];
-        if (typeof method === 'function') flat[callback] = method.bind(store);
-      }
-      const tokens = hasInitialAccessTokens(store);
-      const issuer = 'https://as.conformance.example';
-      const registrar = createRegistrar<C>({
-        issuer,
-        registrationEnabled: true,
-        rateLimit: false,
+      const { registrar, issuer, headers } = await flatKeyRegistrar({
         activationWindow: '1h',
         clientTtl: 86400,
         policies: [() => ({ pending: true })],
-        ...(tokens ? { initialAccessToken: { stored: true } } : {}),
-        ...flat,
       });
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (tokens) {
-        const token = randomBytes(32).toString('base64url');
-        await required(store.createInitialAccessToken, 'createInitialAccessToken').call(store, {
-          id: randomBytes(12).toString('base64url'),
-          token_hash: await hashCredential(webCrypto, token),
-          created_at: Math.floor(Date.now() / 1000),
-          uses: 0,
-          max_uses: 1,
-        });
-        headers.authorization = `Bearer ${token}`;
-      }
       const registered = await registrar.fetch(
         new Request(`${issuer}/oauth/register`, {
           method: 'POST',
