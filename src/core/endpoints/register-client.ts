@@ -58,6 +58,21 @@ export async function issueClientSecret<C>(
   return secret;
 }
 
+/**
+ * Sets `registration_access_token_hash` on `registration` and returns the token to hand out,
+ * or, with management off, `undefined`: then the hash is of a token no one holds, so RFC 7592
+ * fails closed while an operator's update (docs/operations.md#operator-managed-clients) still
+ * has a value for the store's compare-and-swap.
+ */
+export async function issueRegistrationAccessToken<C>(
+  settings: Settings<C>,
+  registration: ClientRegistration,
+): Promise<string | undefined> {
+  const token = mintSecret(settings.crypto);
+  registration.registration_access_token_hash = await hashCredential(settings.crypto, token);
+  return settings.managementEnabled ? token : undefined;
+}
+
 /** Persists a new registration through `registerClient`, after the admission claim. */
 async function storeRegistration<C>(
   settings: Settings<C>,
@@ -133,11 +148,11 @@ export async function registerClient<C>(
   if (issuesSecret(metadata)) {
     clientSecret = await issueClientSecret(settings, registration, issuedAt);
   }
-  let registrationAccessToken: string | undefined;
-  if (settings.managementEnabled) {
-    registrationAccessToken = mintSecret(crypto);
-    registration.registration_access_token_hash = await hashCredential(crypto, registrationAccessToken);
-  }
+  // A stateless id is never updated in a store: without management it carries no hash at all.
+  const registrationAccessToken =
+    stateless && !settings.managementEnabled
+      ? undefined
+      : await issueRegistrationAccessToken(settings, registration);
   if (stateless) {
     // The id is the durable record: nothing is stored (docs/stateless-registration.md).
     registration.client_id = await sealStatelessClient(stateless, registration);
