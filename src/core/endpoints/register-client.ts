@@ -73,7 +73,26 @@ export async function issueRegistrationAccessToken<C>(
   return settings.managementEnabled ? token : undefined;
 }
 
-/** Persists a new registration through `registerClient`, after the admission claim. */
+/**
+ * Removes a client stored a moment ago whose admission claim then failed, so that no client
+ * outlives a refused request; a failure to remove it is logged (no one holds its
+ * credentials, and it expires as any unused client does).
+ */
+async function withdrawRegistration<C>(settings: Settings<C>, client: C, clientId: string): Promise<void> {
+  const unregister = settings.store.unregisterClient;
+  try {
+    if (unregister) await callStore('unregisterClient', () => unregister(client));
+  } catch (error) {
+    settings.logger.error({ msg: 'could not withdraw a refused registration', client_id: clientId, error });
+  }
+}
+
+/**
+ * Persists a new registration through `registerClient` (or `registerClientWithinCaps`
+ * under the caps), then spends the admission claim: a request the store or a cap refuses
+ * keeps its initial access token's use, and one whose claim fails (the token was used up
+ * meanwhile) has its client removed again before any credential is answered.
+ */
 async function storeRegistration<C>(
   settings: Settings<C>,
   registration: ClientRegistration,
@@ -84,7 +103,6 @@ async function storeRegistration<C>(
   // The owner is recorded only under the caps (docs/admission.md#caps), which read it.
   const { caps } = settings;
   if (caps && admission.owner !== undefined) registration.owner = admission.owner;
-  await admission.claim?.();
   const result = caps
     ? await registerWithinCaps(settings, registration, caps)
     : checkWriteResult('registerClient', await callStore('registerClient', () => register(registration)));
@@ -95,6 +113,13 @@ async function storeRegistration<C>(
       reason: result.reason,
     });
     throw invalidClientMetadata('The client registration was refused.');
+  }
+  if (!admission.claim) return;
+  try {
+    await admission.claim();
+  } catch (error) {
+    await withdrawRegistration(settings, result.client, registration.client_id);
+    throw error;
   }
 }
 
