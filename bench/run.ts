@@ -1,13 +1,15 @@
-// `npm run bench [throughput] [management] [rss]`: the benchmarks of BENCHMARKS.md (default: all).
+// `npm run bench [throughput] [management] [rss] [flood]`: the benchmarks of BENCHMARKS.md (default:
+// all but the flood, which runs for most of an hour and only when named).
 // Settings come from BENCH_* environment variables; see BENCHMARKS.md.
 import { cpus, loadavg, totalmem } from 'node:os';
+import { flood, floodTable } from './flood.js';
 import { buildRegistrar } from './lib/target.js';
 import { management, managementTable } from './management.js';
 import { rss, rssTable } from './rss.js';
 import { throughput, throughputTable } from './throughput.js';
 
 const parts = process.argv.slice(2);
-const wanted = (part: string) => parts.length === 0 || parts.includes(part);
+const wanted = (part: string) => (parts.length === 0 ? part !== 'flood' : parts.includes(part));
 const load = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -31,6 +33,11 @@ if (wanted('management')) {
 if (wanted('rss')) {
   console.log('## Server memory across many registrations (SQLite)\n');
   console.log(rssTable(await rss()));
+  console.log();
+}
+if (wanted('flood')) {
+  console.log('## A registration flood under an activation window and a cap\n');
+  console.log(floodTable(await flood()));
   console.log();
 }
 console.log(`Load average at the end: ${load()}`);

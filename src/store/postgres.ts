@@ -200,6 +200,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const once = `"${schema}".registrar_once`;
   const migrations = `"${schema}".registrar_migrations`;
   const tokens = `"${schema}".registrar_initial_access_tokens`;
+  const clientTotal = `"${schema}".registrar_client_total`;
+  const ownerCounts = `"${schema}".registrar_owner_counts`;
   const tokenColumns = 'id, token_hash, created_at, expires_at, max_uses, uses, policy, label';
   const columns =
     'client_id, registration, registration_access_token_hash, expires_at, last_used_at, activated_at, pending_approval, owner';
@@ -280,13 +282,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   ): Promise<CappedWriteResult<ClientRegistration>> {
     // One lock per schema, held to the commit: the counts of every instance are serialised.
     await query('SELECT pg_advisory_xact_lock(hashtext($1))', [`registrar:caps:${schema}`], connection);
-    const counts = await query<{ total: string; mine: string }>(
-      `SELECT count(*) AS total, count(*) FILTER (WHERE owner = $1) AS mine FROM ${clients}`,
+    // The counts the triggers of migration 5 keep, read under the lock every capped insert takes.
+    const counts = await query<{ total: string; mine: string | null }>(
+      `SELECT (SELECT sum(n) FROM ${clientTotal}) AS total, (SELECT n FROM ${ownerCounts} WHERE owner = $1) AS mine`,
       [caps.owner],
       connection,
     );
-    let total = Number(counts.rows[0]?.total);
-    const mine = Number(counts.rows[0]?.mine);
+    let total = Number(counts.rows[0]?.total ?? 0);
+    const mine = Number(counts.rows[0]?.mine ?? 0);
     let reclaimed: ReclaimedClient | undefined;
     const perOwner = caps.maxClientsPerOwner;
     if (perOwner !== undefined && mine >= perOwner) {
@@ -303,11 +306,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     if (caps.maxClients !== undefined && total >= caps.maxClients) {
       if (reclaimed) return { ok: false, reason: 'cap_reached', cap: 'maxClients' };
       const { rows } = await query<{ client_id: string; owner: string }>(
-        `SELECT c.client_id, c.owner FROM ${clients} c
-           JOIN (SELECT owner, count(*) AS n FROM ${clients} WHERE owner IS NOT NULL GROUP BY owner) o
-             ON o.owner = c.owner
-          WHERE ${unused}
-          ORDER BY o.n DESC, c.owner, c.client_id_issued_at, c.client_id LIMIT 1`,
+        // Owners from the biggest down (the counts' index), each probed for its oldest
+        // reclaimable client through registrar_clients_owner; the first that has one gives it up.
+        `SELECT c.client_id, o.owner FROM ${ownerCounts} o
+           CROSS JOIN LATERAL (
+             SELECT c.client_id FROM ${clients} c WHERE c.owner = o.owner AND ${unused}
+              ORDER BY c.client_id_issued_at, c.client_id LIMIT 1
+           ) c
+          ORDER BY o.n DESC, o.owner LIMIT 1`,
         [caps.reclaimIssuedBefore],
         connection,
       );

@@ -189,9 +189,9 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
      VALUES (@client_id, @registration, @token_hash, @issued_at, @expires_at, @last_used_at, @activated_at, @pending_approval, @owner)
      ON CONFLICT (client_id) DO NOTHING`,
   );
-  const countAll = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM registrar_clients');
-  const countOwner = db.prepare<[string], { n: number }>(
-    'SELECT count(*) AS n FROM registrar_clients WHERE owner = ?',
+  // The counts the triggers of migration 5 keep: '' is every client, any other key one owner's.
+  const countOf = db.prepare<[string], { n: number }>(
+    'SELECT n FROM registrar_client_counts WHERE owner = ?',
   );
   // A reclaimable client (docs/admission.md#caps): has an owner, never used, issued before the given second.
   const unused = 'c.activated_at IS NULL AND c.last_used_at IS NULL AND c.client_id_issued_at < @before';
@@ -199,12 +199,15 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     `SELECT c.client_id, c.owner FROM registrar_clients c WHERE c.owner = @owner AND ${unused}
       ORDER BY c.client_id_issued_at, c.client_id LIMIT 1`,
   );
+  // Owners from the biggest down (the counts' index), each probed for its oldest reclaimable
+  // client through registrar_clients_owner; the first owner that has one gives it up.
   const biggestOwnersOldest = db.prepare<{ before: number }, { client_id: string; owner: string }>(
-    `SELECT c.client_id, c.owner FROM registrar_clients c
-       JOIN (SELECT owner, count(*) AS n FROM registrar_clients WHERE owner IS NOT NULL GROUP BY owner) o
-         ON o.owner = c.owner
-      WHERE ${unused}
-      ORDER BY o.n DESC, c.owner, c.client_id_issued_at, c.client_id LIMIT 1`,
+    `SELECT o.owner AS owner,
+            (SELECT c.client_id FROM registrar_clients c WHERE c.owner = o.owner AND ${unused}
+              ORDER BY c.client_id_issued_at, c.client_id LIMIT 1) AS client_id
+       FROM registrar_client_counts o INDEXED BY registrar_client_counts_biggest
+      WHERE o.owner <> '' AND client_id IS NOT NULL
+      ORDER BY o.n DESC, o.owner LIMIT 1`,
   );
   const select = db.prepare<[string], ClientRow>(
     `SELECT ${columns} FROM registrar_clients WHERE client_id = ?`,
@@ -306,11 +309,11 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
   const capped = db.transaction(
     (attrs: ClientRegistration, caps: ClientCaps): CappedWriteResult<ClientRegistration> => {
       if (select.get(attrs.client_id)) return { ok: false, reason: 'duplicate client_id' };
-      let total = (countAll.get() as { n: number }).n;
+      let total = countOf.get('')?.n ?? 0;
       let reclaimed: ReclaimedClient | undefined;
       const before = caps.reclaimIssuedBefore;
       const perOwner = caps.maxClientsPerOwner;
-      if (perOwner !== undefined && (countOwner.get(caps.owner) as { n: number }).n >= perOwner) {
+      if (perOwner !== undefined && (countOf.get(caps.owner)?.n ?? 0) >= perOwner) {
         const victim = ownersOldest.get({ owner: caps.owner, before });
         if (!victim) return { ok: false, reason: 'cap_reached', cap: 'maxClientsPerOwner' };
         reclaimed = { ...victim, cap: 'maxClientsPerOwner' };

@@ -79,4 +79,49 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX registrar_clients_owner ON registrar_clients (owner, client_id_issued_at) WHERE owner IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'client counts',
+    // The caps read counts kept by triggers instead of counting the table on every registration.
+    // The total is spread over 16 rows, chosen by the client_id's hash, so that registrations
+    // outside the caps' lock do not queue on one row; the caps add them up.
+    sql: `
+      CREATE TABLE registrar_client_total (
+        shard smallint PRIMARY KEY,
+        n bigint NOT NULL
+      );
+      CREATE TABLE registrar_owner_counts (
+        owner text COLLATE "C" PRIMARY KEY,
+        n bigint NOT NULL
+      );
+      CREATE INDEX registrar_owner_counts_biggest ON registrar_owner_counts (n DESC, owner);
+      INSERT INTO registrar_client_total (shard, n) SELECT s, 0 FROM generate_series(0, 15) AS s;
+      UPDATE registrar_client_total SET n = (SELECT count(*) FROM registrar_clients) WHERE shard = 0;
+      INSERT INTO registrar_owner_counts (owner, n)
+        SELECT owner, count(*) FROM registrar_clients WHERE owner IS NOT NULL GROUP BY owner;
+      CREATE FUNCTION registrar_count_clients() RETURNS trigger LANGUAGE plpgsql
+        SET search_path FROM CURRENT AS $$
+      BEGIN
+        IF TG_OP IN ('DELETE', 'UPDATE') AND OLD.owner IS NOT NULL THEN
+          UPDATE registrar_owner_counts SET n = n - 1 WHERE owner = OLD.owner;
+          DELETE FROM registrar_owner_counts WHERE owner = OLD.owner AND n <= 0;
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.owner IS NOT NULL THEN
+          INSERT INTO registrar_owner_counts (owner, n) VALUES (NEW.owner, 1)
+            ON CONFLICT (owner) DO UPDATE SET n = registrar_owner_counts.n + 1;
+        END IF;
+        IF TG_OP = 'INSERT' THEN
+          UPDATE registrar_client_total SET n = n + 1 WHERE shard = hashtext(NEW.client_id) & 15;
+        ELSIF TG_OP = 'DELETE' THEN
+          UPDATE registrar_client_total SET n = n - 1 WHERE shard = hashtext(OLD.client_id) & 15;
+        END IF;
+        RETURN NULL;
+      END;
+      $$;
+      CREATE TRIGGER registrar_clients_count AFTER INSERT OR DELETE ON registrar_clients
+        FOR EACH ROW EXECUTE FUNCTION registrar_count_clients();
+      CREATE TRIGGER registrar_clients_count_owner AFTER UPDATE OF owner ON registrar_clients
+        FOR EACH ROW WHEN (OLD.owner IS DISTINCT FROM NEW.owner) EXECUTE FUNCTION registrar_count_clients();
+    `,
+  },
 ];

@@ -37,4 +37,31 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // The caps: who registered each client, indexed for counting one owner's clients and finding its oldest.
   `ALTER TABLE registrar_clients ADD COLUMN owner TEXT;
    CREATE INDEX registrar_clients_owner ON registrar_clients (owner, client_id_issued_at) WHERE owner IS NOT NULL;`,
+  // The caps read counts kept by triggers instead of counting the table on every registration:
+  // the row with owner '' holds the number of clients, every other row one owner's.
+  `CREATE TABLE registrar_client_counts (
+     owner TEXT PRIMARY KEY NOT NULL,
+     n INTEGER NOT NULL
+   );
+   CREATE INDEX registrar_client_counts_biggest ON registrar_client_counts (n DESC, owner) WHERE owner <> '';
+   INSERT INTO registrar_client_counts (owner, n) SELECT '', count(*) FROM registrar_clients;
+   INSERT INTO registrar_client_counts (owner, n)
+     SELECT owner, count(*) FROM registrar_clients WHERE owner IS NOT NULL GROUP BY owner;
+   CREATE TRIGGER registrar_clients_count_insert AFTER INSERT ON registrar_clients BEGIN
+     UPDATE registrar_client_counts SET n = n + 1 WHERE owner = '';
+     INSERT INTO registrar_client_counts (owner, n) SELECT NEW.owner, 1 WHERE NEW.owner IS NOT NULL
+       ON CONFLICT (owner) DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER registrar_clients_count_delete AFTER DELETE ON registrar_clients BEGIN
+     UPDATE registrar_client_counts SET n = n - 1 WHERE owner = '';
+     UPDATE registrar_client_counts SET n = n - 1 WHERE owner = OLD.owner;
+     DELETE FROM registrar_client_counts WHERE owner = OLD.owner AND n <= 0;
+   END;
+   CREATE TRIGGER registrar_clients_count_owner AFTER UPDATE OF owner ON registrar_clients
+     WHEN OLD.owner IS NOT NEW.owner BEGIN
+     UPDATE registrar_client_counts SET n = n - 1 WHERE owner = OLD.owner;
+     DELETE FROM registrar_client_counts WHERE owner = OLD.owner AND n <= 0;
+     INSERT INTO registrar_client_counts (owner, n) SELECT NEW.owner, 1 WHERE NEW.owner IS NOT NULL
+       ON CONFLICT (owner) DO UPDATE SET n = n + 1;
+   END;`,
 ];
