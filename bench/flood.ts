@@ -19,7 +19,10 @@ import { REGISTRAR_MAIN, startTarget, type Target } from './lib/target.js';
 
 const TOKEN_HOST = fileURLToPath(new URL('./targets/token-host.mjs', import.meta.url));
 const ADDRESSES = 10_000;
-const ACTIVATION_WINDOW = '60s';
+// The reclaim age is the shorter of the window and 10 minutes: it must be shorter than the time the
+// flood takes to fill the cap (cap / offered rate), or new clients, real ones included, are refused
+// until the flood's first clients come of age (BENCHMARKS.md says what a one-hour window does).
+const ACTIVATION_WINDOW = process.env.BENCH_FLOOD_WINDOW ?? '30s';
 const REAL_CLIENT = JSON.stringify({
   client_name: 'Real client',
   grant_types: ['client_credentials'],

@@ -45,6 +45,34 @@ function storedClient(registration: ClientRegistration): StoredClient {
   };
 }
 
+/** The stored clients, with each owner's count kept as clients come and go, for the caps. */
+class CountedClients extends Map<string, StoredClient> {
+  readonly owners = new Map<string, number>();
+
+  private count(owner: string | undefined, by: number): void {
+    if (owner === undefined) return;
+    const next = (this.owners.get(owner) ?? 0) + by;
+    if (next > 0) this.owners.set(owner, next);
+    else this.owners.delete(owner);
+  }
+
+  override set(clientId: string, stored: StoredClient): this {
+    this.count(super.get(clientId)?.owner, -1);
+    this.count(stored.owner, 1);
+    return super.set(clientId, stored);
+  }
+
+  override delete(clientId: string): boolean {
+    this.count(super.get(clientId)?.owner, -1);
+    return super.delete(clientId);
+  }
+
+  override clear(): void {
+    this.owners.clear();
+    super.clear();
+  }
+}
+
 /**
  * The client `registerClientWithinCaps` may remove (docs/admission.md#caps), or `undefined`:
  * the oldest never-used client issued before `before`, of `owner` when given, else of the
@@ -82,7 +110,7 @@ const parseClient = (stored: StoredClient): ClientRegistration =>
  * @see docs/store-contract.md
  */
 export function createMemoryStore(): BundledStoreWithTokens {
-  const clients = new Map<string, StoredClient>();
+  const clients = new CountedClients();
   const once = new Map<string, number>();
   // The deny list of stateless ids: key to the last second it matters.
   const denied = new Map<string, number>();
@@ -99,10 +127,7 @@ export function createMemoryStore(): BundledStoreWithTokens {
     async registerClientWithinCaps(attrs, caps): Promise<CappedWriteResult<ClientRegistration>> {
       // No await from the count to the insert: atomic within the process.
       if (clients.has(attrs.client_id)) return { ok: false, reason: 'duplicate client_id' };
-      const counts = new Map<string, number>();
-      for (const { owner } of clients.values()) {
-        if (owner !== undefined) counts.set(owner, (counts.get(owner) ?? 0) + 1);
-      }
+      const counts = clients.owners;
       let total = clients.size;
       let reclaimed: ReclaimedClient | undefined;
       const perOwner = caps.maxClientsPerOwner;
