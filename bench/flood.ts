@@ -349,7 +349,11 @@ async function floodOne(make: (label: string) => StoreUnderTest, dir: string): P
 export async function flood(): Promise<FloodRun[]> {
   const dir = mkdtempSync(join(tmpdir(), 'registrar-bench-flood-'));
   try {
-    const runs = [await floodOne((label) => sqliteStore(dir, label), dir)];
+    // BENCH_FLOOD_STORES=sqlite or =postgres runs one of the two.
+    const stores = (process.env.BENCH_FLOOD_STORES ?? 'sqlite,postgres').split(',');
+    const runs: FloodRun[] = [];
+    if (stores.includes('sqlite')) runs.push(await floodOne((label) => sqliteStore(dir, label), dir));
+    if (!stores.includes('postgres')) return runs;
     if (await postgresReachable()) runs.push(await floodOne(postgresStore, dir));
     else process.stderr.write(`PostgreSQL does not answer at ${BENCH_POSTGRES_URL}: its flood is left out\n`);
     return runs;

@@ -91,7 +91,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         n bigint NOT NULL
       );
       CREATE TABLE registrar_owner_counts (
-        owner text COLLATE "C" PRIMARY KEY,
+        owner text PRIMARY KEY,
         n bigint NOT NULL
       );
       CREATE INDEX registrar_owner_counts_biggest ON registrar_owner_counts (n DESC, owner);
