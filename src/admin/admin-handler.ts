@@ -53,7 +53,11 @@ export interface AdminRoute {
    * set, else `null`. Should it throw before writing, the answer is a 500
    * `server_error` and the cause is logged.
    */
-  handle(req: IncomingMessage, res: ServerResponse, admin: { readonly label: string } | null): void | Promise<void>;
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    admin: { readonly label: string } | null,
+  ): void | Promise<void>;
   /** An OpenAPI 3.1 path item object describing the route, merged into the served document. */
   readonly openapi?: Record<string, unknown>;
 }
@@ -130,9 +134,14 @@ const RESOLUTION_STATUS: Readonly<Record<string, number>> = {
   server_error: 500,
 };
 
-const UNAUTHORIZED = errorAnswer(401, 'invalid_token', 'A valid admin token is required as Authorization: Bearer.', {
-  'www-authenticate': 'Bearer',
-});
+const UNAUTHORIZED = errorAnswer(
+  401,
+  'invalid_token',
+  'A valid admin token is required as Authorization: Bearer.',
+  {
+    'www-authenticate': 'Bearer',
+  },
+);
 
 const NO_ENDPOINT = errorAnswer(404, 'not_found', 'No such endpoint.');
 
@@ -171,10 +180,15 @@ function routeMatches(route: AdminRoute, path: string): boolean {
 /** Reads a JSON object body: `application/json`, within the size limit, valid UTF-8 and JSON, not too deep. */
 async function readJsonObject(request: RegistrarRequest, limit: number): Promise<Record<string, unknown>> {
   if (mediaType(request.header('content-type')) !== 'application/json') {
-    throw new AdminError(415, 'unsupported_media_type', 'The request body must be application/json (Content-Type).');
+    throw new AdminError(
+      415,
+      'unsupported_media_type',
+      'The request body must be application/json (Content-Type).',
+    );
   }
   const bytes = await request.body(limit);
-  if (bytes === null) throw new AdminError(413, 'invalid_request', `The request body exceeds ${limit} bytes.`);
+  if (bytes === null)
+    throw new AdminError(413, 'invalid_request', `The request body exceeds ${limit} bytes.`);
   let parsed: unknown;
   try {
     const text = decodeUtf8(bytes);
@@ -216,7 +230,9 @@ function optionalInteger(body: Record<string, unknown>, name: string, max: numbe
 function onlyMembers(body: Record<string, unknown>, allowed: readonly string[]): void {
   for (const name of Object.keys(body)) {
     if (!allowed.includes(name)) {
-      throw badRequest(`Unknown member ${name.length <= 32 ? name : 'with a long name'}; expected ${allowed.join(', ')}.`);
+      throw badRequest(
+        `Unknown member ${name.length <= 32 ? name : 'with a long name'}; expected ${allowed.join(', ')}.`,
+      );
     }
   }
 }
@@ -272,8 +288,16 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   /** The create and update answer: the view, and the credentials the library minted this once. */
   function withMintedCredentials(view: unknown, answer: Record<string, unknown>): Record<string, unknown> {
     const minted: Record<string, unknown> = {};
-    for (const name of ['client_secret', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri']) {
-      if (answer[name] !== undefined && (name !== 'client_secret_expires_at' || answer.client_secret !== undefined)) {
+    for (const name of [
+      'client_secret',
+      'client_secret_expires_at',
+      'registration_access_token',
+      'registration_client_uri',
+    ]) {
+      if (
+        answer[name] !== undefined &&
+        (name !== 'client_secret_expires_at' || answer.client_secret !== undefined)
+      ) {
         minted[name] = answer[name];
       }
     }
@@ -289,7 +313,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     {
       method: 'GET',
       path: `${ADMIN_API_PREFIX}/clients`,
-      run: async ({ url }) => json(200, await listClientPage(store, parseClientQuery(url.searchParams), now())),
+      run: async ({ url }) =>
+        json(200, await listClientPage(store, parseClientQuery(url.searchParams), now())),
     },
     {
       method: 'POST',
@@ -299,7 +324,10 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         const answer = await registrar.createClient(body);
         const clientId = answer.client_id as string;
         await audit(call.admin, 'client.create', { client_id: clientId });
-        return json(201, withMintedCredentials(clientView(await storedRegistration(clientId), now()), answer));
+        return json(
+          201,
+          withMintedCredentials(clientView(await storedRegistration(clientId), now()), answer),
+        );
       },
     },
     {
@@ -315,7 +343,10 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         const body = await readJsonObject(call.request, limit);
         const answer = await registrar.updateClient(clientId, body);
         await audit(call.admin, 'client.update', { client_id: clientId });
-        return json(200, withMintedCredentials(clientView(await storedRegistration(clientId), now()), answer));
+        return json(
+          200,
+          withMintedCredentials(clientView(await storedRegistration(clientId), now()), answer),
+        );
       },
     },
     {
@@ -443,13 +474,16 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         const body = await readJsonObject(call.request, limit);
         onlyMembers(body, ['client_id']);
         const clientId = body.client_id;
-        if (typeof clientId !== 'string' || clientId === '') throw badRequest('client_id must be a non-empty string.');
+        if (typeof clientId !== 'string' || clientId === '')
+          throw badRequest('client_id must be a non-empty string.');
         const resolved = await registrar.resolveClient(clientId);
         return json(200, {
           client: {
             client_id: resolved.clientId,
             source: resolved.source,
-            ...(resolved.source === 'metadata_document' ? {} : { status: clientView(resolved.registration, now()).status }),
+            ...(resolved.source === 'metadata_document'
+              ? {}
+              : { status: clientView(resolved.registration, now()).status }),
             metadata: resolved.metadata,
           },
         });
@@ -493,7 +527,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   function failure(error: unknown): RegistrarResponse {
     if (error instanceof AdminError) return errorAnswer(error.status, error.code, error.description);
     if (error instanceof RegistrationError) {
-      if (error.status >= 500) logger.error({ msg: 'admin request failed', cause: describe(error.cause ?? error) });
+      if (error.status >= 500)
+        logger.error({ msg: 'admin request failed', cause: describe(error.cause ?? error) });
       return errorAnswer(error.status, error.code, error.description, errorHeaders(error));
     }
     if (error instanceof ClientResolutionError) {
@@ -543,7 +578,8 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
       await route.handle(req, res, admin === null ? null : { label: admin.label });
     } catch (error) {
       logger.error({ msg: 'admin route failed', path: route.path, cause: describe(error) });
-      if (!res.headersSent) writeNodeResponse(res, errorAnswer(500, 'server_error', 'The server encountered an internal error.'));
+      if (!res.headersSent)
+        writeNodeResponse(res, errorAnswer(500, 'server_error', 'The server encountered an internal error.'));
       else res.destroy();
     }
   }
@@ -552,7 +588,14 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = (req.url ?? '/').split('?', 1)[0] as string;
     if (method === 'OPTIONS') {
-      writeNodeResponse(res, errorAnswer(405, 'method_not_allowed', 'OPTIONS is not answered: the admin API sends no CORS headers.'));
+      writeNodeResponse(
+        res,
+        errorAnswer(
+          405,
+          'method_not_allowed',
+          'OPTIONS is not answered: the admin API sends no CORS headers.',
+        ),
+      );
       return;
     }
     const mounted = extraRoutes.filter((route) => routeMatches(route, path));
@@ -566,9 +609,14 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
     const answer =
       mounted.length > 0
         ? Promise.resolve(
-            errorAnswer(405, 'method_not_allowed', `This endpoint takes ${mounted.map((r) => r.method).join(', ')}.`, {
-              allow: mounted.map((r) => r.method).join(', '),
-            }),
+            errorAnswer(
+              405,
+              'method_not_allowed',
+              `This endpoint takes ${mounted.map((r) => r.method).join(', ')}.`,
+              {
+                allow: mounted.map((r) => r.method).join(', '),
+              },
+            ),
           )
         : path === ADMIN_API_PREFIX || path.startsWith(`${ADMIN_API_PREFIX}/`)
           ? answerApi(fromNodeRequest(req), path).catch(failure)

@@ -33,7 +33,10 @@ const LABEL = /^[A-Za-z0-9._@-]{1,64}$/;
  * Parses `label:HEX` or bare `HEX` entries, comma-separated; throws
  * `ConfigurationError` naming `source` for an entry that is neither.
  */
-export function parseAdminTokenHashes(text: string, source: string = ADMIN_TOKEN_HASH_VARIABLE): AdminToken[] {
+export function parseAdminTokenHashes(
+  text: string,
+  source: string = ADMIN_TOKEN_HASH_VARIABLE,
+): AdminToken[] {
   const tokens: AdminToken[] = [];
   for (const [index, raw] of text.split(',').entries()) {
     const entry = raw.trim();
@@ -74,7 +77,10 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  * The configured token an `Authorization` header presents, or `null`. Every
  * configured hash is compared, in constant time, whichever matches.
  */
-export function matchAdminToken(authorization: string | null, tokens: readonly AdminToken[]): AdminToken | null {
+export function matchAdminToken(
+  authorization: string | null,
+  tokens: readonly AdminToken[],
+): AdminToken | null {
   const presented = authorization === null ? null : BEARER.exec(authorization)?.[1];
   if (presented === undefined || presented === null) return null;
   const digest = createHash('sha256').update(presented, 'utf8').digest();

@@ -11,7 +11,13 @@
 import type { ClientRegistration } from '../core/store/registration-store.js';
 import type { BundledStore } from '../store/bundled-store.js';
 import { badRequest } from './admin-error.js';
-import { CLIENT_STATUSES, type ClientStatus, type ClientView, clientStatus, clientView } from './client-view.js';
+import {
+  CLIENT_STATUSES,
+  type ClientStatus,
+  type ClientView,
+  clientStatus,
+  clientView,
+} from './client-view.js';
 
 /** The most stored clients one listing request reads. */
 export const MAX_SCANNED_PER_PAGE = 1000;
@@ -105,7 +111,10 @@ export function parseClientQuery(search: URLSearchParams): ClientQuery {
   if (status !== undefined && !(CLIENT_STATUSES as readonly string[]).includes(status)) {
     throw badRequest(`status must be one of ${CLIENT_STATUSES.join(', ')}.`);
   }
-  const optional = <T>(name: (typeof QUERY_PARAMETERS)[number], parse: (value: string, name: string) => T) => {
+  const optional = <T>(
+    name: (typeof QUERY_PARAMETERS)[number],
+    parse: (value: string, name: string) => T,
+  ) => {
     const value = get(name);
     return value === undefined ? undefined : parse(value, name);
   };
@@ -148,7 +157,11 @@ export function matchesQuery(registration: ClientRegistration, query: ClientQuer
 }
 
 /** Reads one page of the listing: at most `query.limit` matches from at most `MAX_SCANNED_PER_PAGE` stored clients. */
-export async function listClientPage(store: BundledStore, query: ClientQuery, now: number): Promise<ClientListing> {
+export async function listClientPage(
+  store: BundledStore,
+  query: ClientQuery,
+  now: number,
+): Promise<ClientListing> {
   const found: ClientView[] = [];
   let after = query.after;
   let scanned = 0;

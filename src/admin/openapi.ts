@@ -81,7 +81,13 @@ export function adminOpenApiDocument(): Record<string, unknown> {
                 required: false,
                 schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT, default: DEFAULT_PAGE_LIMIT },
               },
-              { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'A `next_cursor`.' },
+              {
+                name: 'cursor',
+                in: 'query',
+                required: false,
+                schema: { type: 'string' },
+                description: 'A `next_cursor`.',
+              },
               {
                 name: 'name',
                 in: 'query',
@@ -100,19 +106,30 @@ export function adminOpenApiDocument(): Record<string, unknown> {
               { name: 'created_after', ...seconds('`client_id_issued_at` at or after (Unix seconds).') },
               { name: 'created_before', ...seconds('`client_id_issued_at` before (Unix seconds).') },
               { name: 'used_after', ...seconds('`last_used_at` at or after (Unix seconds).') },
-              { name: 'used_before', ...seconds('`last_used_at` before (Unix seconds); never-used clients do not match.') },
+              {
+                name: 'used_before',
+                ...seconds('`last_used_at` before (Unix seconds); never-used clients do not match.'),
+              },
             ],
           },
         ),
         post: operation(
           'Create a client',
           {
-            '201': answer('The client, with its secret and registration access token shown this once.', ref('CreatedClient')),
+            '201': answer(
+              'The client, with its secret and registration access token shown this once.',
+              ref('CreatedClient'),
+            ),
             '400': problem('The metadata is refused; the description names the member.'),
             '413': problem('The body is too large.'),
             '415': problem('The body is not application/json.'),
           },
-          { requestBody: jsonBody(ref('Metadata'), 'Client metadata (RFC 7591 §2), validated as a registration is.') },
+          {
+            requestBody: jsonBody(
+              ref('Metadata'),
+              'Client metadata (RFC 7591 §2), validated as a registration is.',
+            ),
+          },
         ),
       },
       '/admin/v1/clients/{client_id}': {
@@ -140,7 +157,10 @@ export function adminOpenApiDocument(): Record<string, unknown> {
       '/admin/v1/clients/{client_id}/secret': {
         parameters: [clientIdParameter],
         post: operation('Rotate the client secret', {
-          '200': answer('The new secret, shown this once; the old one no longer works.', ref('RotatedSecret')),
+          '200': answer(
+            'The new secret, shown this once; the old one no longer works.',
+            ref('RotatedSecret'),
+          ),
           '400': problem('The client has no secret.'),
           '404': problem('No such client.'),
         }),
@@ -204,7 +224,9 @@ export function adminOpenApiDocument(): Record<string, unknown> {
           'Resolve a client id for an authorization endpoint',
           {
             '200': answer('The client may proceed.', ref('ResolvedClient')),
-            '400': problem('The body is malformed, or the client cannot be used (`invalid_client_id`, `document_not_allowed`, `document_unavailable`, `invalid_document`).'),
+            '400': problem(
+              'The body is malformed, or the client cannot be used (`invalid_client_id`, `document_not_allowed`, `document_unavailable`, `invalid_document`).',
+            ),
             '404': problem('`unknown_client`.'),
             '409': problem('`pending_approval`.'),
             '413': problem('The body is too large.'),
@@ -229,7 +251,9 @@ export function adminOpenApiDocument(): Record<string, unknown> {
           {
             '200': answer('The client authenticated.', ref('AuthenticatedClient')),
             '400': problem('The body is malformed.'),
-            '401': problem('`invalid_client`: answer the token request with 401 and this `WWW-Authenticate`.'),
+            '401': problem(
+              '`invalid_client`: answer the token request with 401 and this `WWW-Authenticate`.',
+            ),
             '413': problem('The body is too large.'),
             '415': problem('The body is not application/json.'),
           },
@@ -239,11 +263,15 @@ export function adminOpenApiDocument(): Record<string, unknown> {
                 type: 'object',
                 additionalProperties: false,
                 properties: {
-                  authorization: { type: 'string', description: 'The Authorization header the token request carried.' },
+                  authorization: {
+                    type: 'string',
+                    description: 'The Authorization header the token request carried.',
+                  },
                   form: {
                     type: 'object',
                     additionalProperties: { type: 'string' },
-                    description: 'The token request form parameters (client_id, client_secret, client_assertion, ...).',
+                    description:
+                      'The token request form parameters (client_id, client_secret, client_assertion, ...).',
                   },
                 },
               },

@@ -52,7 +52,10 @@ export const EVENTS_PER_CLIENT = 50;
 export const EVENT_CLIENTS = 1000;
 
 /** A recent-events log bounded to `perClient` events for each of `clients` clients. */
-export function createRecentEvents(perClient: number = EVENTS_PER_CLIENT, clients: number = EVENT_CLIENTS): RecentEvents {
+export function createRecentEvents(
+  perClient: number = EVENTS_PER_CLIENT,
+  clients: number = EVENT_CLIENTS,
+): RecentEvents {
   const kept = new Map<string, KeptEvent[]>();
   return {
     record(event) {

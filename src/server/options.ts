@@ -9,10 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { ADMIN_TOKEN_HASH_VARIABLE } from '../admin/admin-tokens.js';
 import { duration } from '../core/config/config-checks.js';
 import { checkConfigTypes } from '../core/config/resolve-config.js';
 import { isJsonObject } from '../core/credentials/encoding.js';
-import { ADMIN_TOKEN_HASH_VARIABLE } from '../admin/admin-tokens.js';
 import { ConfigurationError } from '../core/errors.js';
 import { parseRateLimitRule, type RateLimitRule } from '../core/ports/rate-limiter.js';
 
@@ -197,7 +197,10 @@ function adminListener(
   if (port === undefined) return undefined;
   const number = typeof port === 'number' || typeof port === 'string' ? Number(port) : Number.NaN;
   if (!Number.isInteger(number) || number < 0 || number > 65535) {
-    const source = pick('admin-port') !== undefined ? '--admin-port (REGISTRAR_ADMIN_PORT)' : 'admin.port in the config file';
+    const source =
+      pick('admin-port') !== undefined
+        ? '--admin-port (REGISTRAR_ADMIN_PORT)'
+        : 'admin.port in the config file';
     throw new ConfigurationError(`${source} must be a port number.`);
   }
   const host = pick('admin-host') ?? file?.host ?? '127.0.0.1';

@@ -492,7 +492,10 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       admin = await listenAdmin(
         handler,
         options.admin,
-        { headersTimeout: options.headersTimeoutSeconds * 1000, requestTimeout: options.requestTimeoutSeconds * 1000 },
+        {
+          headersTimeout: options.headersTimeoutSeconds * 1000,
+          requestTimeout: options.requestTimeoutSeconds * 1000,
+        },
         logger,
       );
     } catch (error) {
