@@ -17,6 +17,7 @@ export type {
 export type { ResolvedCaps, ResolvedStore, Settings } from './core/config/settings.js';
 export { type CryptoProvider, webCrypto } from './core/credentials/credentials.js';
 export { MAX_JSON_DEPTH } from './core/credentials/encoding.js';
+export type { RotatedSecret } from './core/endpoints/operator-clients.js';
 export type { RegistrarErrorCode } from './core/error-codes.js';
 export {
   type AuthenticationChallenge,

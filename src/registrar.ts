@@ -14,6 +14,13 @@ import { createSoftwareStatementCheck } from './admission/software-statement.js'
 import type { RegistrarConfig } from './core/config/registrar-config.js';
 import { resolveConfig } from './core/config/resolve-config.js';
 import type { Settings } from './core/config/settings.js';
+import {
+  createOperatorClient,
+  deleteOperatorClient,
+  type RotatedSecret,
+  rotateOperatorClientSecret,
+  updateOperatorClient,
+} from './core/endpoints/operator-clients.js';
 import type { RegistrarCounts } from './core/events.js';
 import { authenticateClient, type ClientAuthentication } from './core/host/authenticate-client.js';
 import { type ClientUse, decideApproval, reportClientUse } from './core/host/client-lifecycle.js';
@@ -120,6 +127,32 @@ export interface Registrar<C = unknown> extends RegistrarHandler {
    * through its store or RFC 7592.
    */
   revokeClient(clientId: string): Promise<boolean>;
+  /**
+   * Registers a client with metadata an operator chose (docs/operations.md#operator-managed-clients):
+   * validated and policed as a registration is, without the admission steps, and
+   * never expiring for want of use. Resolves to the RFC 7591 §3.2.1 body, whose
+   * `client_secret` and `registration_access_token` are shown this once. Rejects with
+   * `RegistrationError` (`invalid_client_metadata`, `invalid_redirect_uri`, `invalid_request`).
+   */
+  createClient(metadata: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Replaces a stored client's metadata whole (docs/operations.md#operator-managed-clients), as
+   * an RFC 7592 update does but without its registration access token, which is kept.
+   * Rejects with `ClientResolutionError` (`unknown_client`) or `RegistrationError`.
+   */
+  updateClient(clientId: string, metadata: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Mints a new secret for a stored confidential client and emits
+   * `client.secret_rotated`; the old secret stops working at once.
+   * Rejects with `ClientResolutionError` (`unknown_client`), or `RegistrationError`
+   * (`invalid_request`) for a client without a secret.
+   */
+  rotateClientSecret(clientId: string): Promise<RotatedSecret>;
+  /**
+   * Deletes a stored client and emits `client.deleted`; resolves to `false` when
+   * there was none. For a stateless id, use `revokeClient`.
+   */
+  deleteClient(clientId: string): Promise<boolean>;
 }
 
 /**
@@ -179,5 +212,9 @@ export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
       }
       return revokeStatelessClient(general, clientId);
     },
+    createClient: (metadata) => createOperatorClient(settings, metadata),
+    updateClient: (clientId, metadata) => updateOperatorClient(settings, clientId, metadata),
+    rotateClientSecret: (clientId) => rotateOperatorClientSecret(settings, clientId),
+    deleteClient: (clientId) => deleteOperatorClient(settings, clientId),
   };
 }

@@ -26,6 +26,7 @@ export type RegistrarEventType =
   | 'client.approved'
   | 'client.rejected'
   | 'client.reclaimed'
+  | 'client.secret_rotated'
   | 'registration.refused'
   | 'management.auth_failed';
 

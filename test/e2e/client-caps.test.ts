@@ -161,6 +161,84 @@ for (const kind of STORE_KINDS) {
         await own.close();
       }
     });
+
+    it("a refusal at the cap keeps the initial access token's use; a used-up token stores nothing", async () => {
+      let now = T0 * 1000;
+      const own = await openStore(kind);
+      const tokensServer = await startRegistrar({
+        registration: own.store,
+        registrationEnabled: true,
+        initialAccessToken: { stored: true },
+        maxClients: 1,
+        now: () => now,
+      });
+      try {
+        const as = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+        const filler = await storedToken(own.store, 'filler');
+        assert.equal((await register(tokensServer.url, PUBLIC, as(filler.token))).status, 201);
+        const once = randomBytes(32).toString('base64url');
+        await own.store.createInitialAccessToken({
+          id: `once-${randomBytes(6).toString('hex')}`,
+          token_hash: await hashCredential(webCrypto, once),
+          created_at: T0,
+          uses: 0,
+          max_uses: 1,
+        });
+        const refused = await register(tokensServer.url, PUBLIC, as(once));
+        assert.equal(refused.status, 429, 'the cap is full and nothing is reclaimable yet');
+        now += 601_000;
+        const admitted = await register(tokensServer.url, PUBLIC, as(once));
+        assert.equal(admitted.status, 201, 'the refused attempt did not spend the only use');
+        const spent = await register(tokensServer.url, PUBLIC, as(once));
+        assert.equal(spent.status, 401);
+        assert.equal(spent.json.error, 'invalid_token');
+        const page = await own.store.listClients({ limit: 10 });
+        assert.deepEqual(
+          page.clients.map((client) => client.client_id),
+          [admitted.json.client_id],
+          'the reclaimed filler is gone and no refused request left a client behind',
+        );
+      } finally {
+        await tokensServer.close();
+        await own.close();
+      }
+    });
+
+    it('of concurrent registrations with a one-use token exactly one stores a client', async () => {
+      const own = await openStore(kind);
+      const tokensServer = await startRegistrar({
+        registration: own.store,
+        registrationEnabled: true,
+        initialAccessToken: { stored: true },
+        maxClients: 100,
+      });
+      try {
+        const once = randomBytes(32).toString('base64url');
+        await own.store.createInitialAccessToken({
+          id: `race-${randomBytes(6).toString('hex')}`,
+          token_hash: await hashCredential(webCrypto, once),
+          created_at: Math.floor(Date.now() / 1000),
+          uses: 0,
+          max_uses: 1,
+        });
+        const answers = await Promise.all(
+          Array.from({ length: 8 }, () =>
+            register(tokensServer.url, PUBLIC, { headers: { authorization: `Bearer ${once}` } }),
+          ),
+        );
+        const statuses = answers.map((answer) => answer.status).sort();
+        assert.deepEqual(statuses, [201, 401, 401, 401, 401, 401, 401, 401]);
+        const page = await own.store.listClients({ limit: 10 });
+        const winner = answers.find((answer) => answer.status === 201);
+        assert.deepEqual(
+          page.clients.map((client) => client.client_id),
+          [winner?.json.client_id],
+        );
+      } finally {
+        await tokensServer.close();
+        await own.close();
+      }
+    });
   });
 }
 

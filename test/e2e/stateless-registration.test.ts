@@ -5,7 +5,10 @@
 // RFC 7592 is GET and DELETE only, and the deny list revokes on every bundled store.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { ConfigurationError, RegistrationError } from '../../src/core/errors.js';
@@ -13,7 +16,9 @@ import type { RegistrarEvent } from '../../src/core/events.js';
 import type { Registrar } from '../../src/registrar.js';
 import { createRegistrar } from '../../src/registrar.js';
 import { createMemoryStore } from '../../src/store/memory.js';
+import { createSqliteStore } from '../../src/store/sqlite.js';
 import { openStore, STORE_KINDS } from '../helpers/bundled-stores.js';
+import { startServe, unlimitedConfig } from '../helpers/cli.js';
 import { memoryLogger, recordingStore, register, startRegistrar, type TestServer } from '../helpers/http.js';
 import { keyPair } from '../helpers/key-server.js';
 
@@ -299,6 +304,94 @@ describe('stateless revocation through the deny list', () => {
       }
     });
   }
+});
+
+describe('stateless registration under registrar serve --config', () => {
+  it('seals ids with the config file keys, stores nothing, and keeps reads and revocation across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'registrar-stateless-serve-'));
+    const file = join(dir, 'registrar.db');
+    const key = newKey('k1');
+    // The issuer is fixed, as in production (an id opens only under the issuer that sealed it),
+    // behind a proxy on loopback that terminates TLS.
+    const args = [
+      '--port',
+      '0',
+      '--issuer',
+      'https://as.example',
+      '--trusted-proxies',
+      '127.0.0.1',
+      '--store',
+      `sqlite:${file}`,
+      '--config',
+      unlimitedConfig(dir, { statelessRegistration: { keys: [key], lifetime: '1d' } }),
+    ];
+    const lines: string[] = [];
+    let serve = await startServe(args);
+    try {
+      const proto = { 'x-forwarded-proto': 'https' };
+      const { status, json } = await register(
+        serve.url,
+        { redirect_uris: ['https://app.example/cb'] },
+        { headers: proto },
+      );
+      assert.equal(status, 201, JSON.stringify(json));
+      const clientId = json.client_id as string;
+      assert.match(clientId, /^sr\./);
+      const token = json.registration_access_token as string;
+      const uri = json.registration_client_uri as string;
+      const store = createSqliteStore({ filename: file });
+      try {
+        assert.equal((await store.listClients()).clients.length, 0, 'nothing stored');
+      } finally {
+        await store.close();
+      }
+      lines.push(...serve.lines);
+      await serve.stop();
+
+      // The id is the durable record: a new process with the same keys reads it.
+      serve = await startServe(args);
+      const path = new URL(uri).pathname;
+      const read = await fetch(`${serve.url}${path}`, {
+        headers: { ...proto, authorization: `Bearer ${token}` },
+      });
+      assert.equal(read.status, 200);
+      assert.equal(((await read.json()) as { client_id: string }).client_id, clientId);
+      const put = await fetch(`${serve.url}${path}`, {
+        method: 'PUT',
+        headers: { ...proto, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: clientId, redirect_uris: ['https://app.example/cb'] }),
+      });
+      assert.equal(put.status, 405);
+      // serve answers CORS preflights, so OPTIONS is allowed beside the two RFC 7592 methods.
+      assert.equal(put.headers.get('allow'), 'GET, DELETE, OPTIONS');
+      await put.arrayBuffer();
+      const removed = await fetch(`${serve.url}${path}`, {
+        method: 'DELETE',
+        headers: { ...proto, authorization: `Bearer ${token}` },
+      });
+      assert.equal(removed.status, 204);
+      lines.push(...serve.lines);
+      await serve.stop();
+
+      // The revocation is on the store's deny list, which outlives the process.
+      serve = await startServe(args);
+      const after = await fetch(`${serve.url}${path}`, {
+        headers: { ...proto, authorization: `Bearer ${token}` },
+      });
+      assert.equal(after.status, 401);
+      await after.arrayBuffer();
+      lines.push(...serve.lines);
+      const log = lines.join('\n');
+      for (const secret of [key.secret, token, json.client_secret].filter(
+        (value) => typeof value === 'string',
+      )) {
+        assert.ok(!log.includes(secret as string), 'no key or credential in the log');
+      }
+    } finally {
+      await serve.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('statelessRegistration configuration', () => {

@@ -46,6 +46,8 @@ export const SINGLE_MOUNT: Readonly<Record<string, string>> = {
     'needs PostgreSQL (its // services: line); the runner checks that service, and the parity run does not',
   'e2e/client-caps.test.ts':
     'needs PostgreSQL (its // services: line) for its stores and its two instances; the runner checks that service, and the parity run does not',
+  'e2e/operator-clients.test.ts':
+    'needs PostgreSQL (its // services: line); the runner checks that service, and the parity run does not',
   'e2e/document-trust.test.ts':
     'drives the library (resolveClient, the document import and refresh, the CLI); its one HTTP call is a management read the parity suites already cover',
 };

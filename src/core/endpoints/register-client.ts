@@ -58,7 +58,41 @@ export async function issueClientSecret<C>(
   return secret;
 }
 
-/** Persists a new registration through `registerClient`, after the admission claim. */
+/**
+ * Sets `registration_access_token_hash` on `registration` and returns the token to hand out,
+ * or, with management off, `undefined`: then the hash is of a token no one holds, so RFC 7592
+ * fails closed while an operator's update (docs/operations.md#operator-managed-clients) still
+ * has a value for the store's compare-and-swap.
+ */
+export async function issueRegistrationAccessToken<C>(
+  settings: Settings<C>,
+  registration: ClientRegistration,
+): Promise<string | undefined> {
+  const token = mintSecret(settings.crypto);
+  registration.registration_access_token_hash = await hashCredential(settings.crypto, token);
+  return settings.managementEnabled ? token : undefined;
+}
+
+/**
+ * Removes a client stored a moment ago whose admission claim then failed, so that no client
+ * outlives a refused request; a failure to remove it is logged (no one holds its
+ * credentials, and it expires as any unused client does).
+ */
+async function withdrawRegistration<C>(settings: Settings<C>, client: C, clientId: string): Promise<void> {
+  const unregister = settings.store.unregisterClient;
+  try {
+    if (unregister) await callStore('unregisterClient', () => unregister(client));
+  } catch (error) {
+    settings.logger.error({ msg: 'could not withdraw a refused registration', client_id: clientId, error });
+  }
+}
+
+/**
+ * Persists a new registration through `registerClient` (or `registerClientWithinCaps`
+ * under the caps), then spends the admission claim: a request the store or a cap refuses
+ * keeps its initial access token's use, and one whose claim fails (the token was used up
+ * meanwhile) has its client removed again before any credential is answered.
+ */
 async function storeRegistration<C>(
   settings: Settings<C>,
   registration: ClientRegistration,
@@ -69,7 +103,6 @@ async function storeRegistration<C>(
   // The owner is recorded only under the caps (docs/admission.md#caps), which read it.
   const { caps } = settings;
   if (caps && admission.owner !== undefined) registration.owner = admission.owner;
-  await admission.claim?.();
   const result = caps
     ? await registerWithinCaps(settings, registration, caps)
     : checkWriteResult('registerClient', await callStore('registerClient', () => register(registration)));
@@ -80,6 +113,13 @@ async function storeRegistration<C>(
       reason: result.reason,
     });
     throw invalidClientMetadata('The client registration was refused.');
+  }
+  if (!admission.claim) return;
+  try {
+    await admission.claim();
+  } catch (error) {
+    await withdrawRegistration(settings, result.client, registration.client_id);
+    throw error;
   }
 }
 
@@ -133,11 +173,11 @@ export async function registerClient<C>(
   if (issuesSecret(metadata)) {
     clientSecret = await issueClientSecret(settings, registration, issuedAt);
   }
-  let registrationAccessToken: string | undefined;
-  if (settings.managementEnabled) {
-    registrationAccessToken = mintSecret(crypto);
-    registration.registration_access_token_hash = await hashCredential(crypto, registrationAccessToken);
-  }
+  // A stateless id is never updated in a store: without management it carries no hash at all.
+  const registrationAccessToken =
+    stateless && !settings.managementEnabled
+      ? undefined
+      : await issueRegistrationAccessToken(settings, registration);
   if (stateless) {
     // The id is the durable record: nothing is stored (docs/stateless-registration.md).
     registration.client_id = await sealStatelessClient(stateless, registration);

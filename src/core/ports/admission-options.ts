@@ -90,8 +90,10 @@ export interface RegistrationAdmission {
   /** The data policy of the initial access token; stored with the client. */
   readonly tokenPolicy?: MetadataPolicy | undefined;
   /**
-   * Called once, just before the client is persisted, so a request refused
-   * for its metadata does not spend a stored token's use; throws to refuse.
+   * Called once, just after the client is stored and before any credential is
+   * answered, so a request refused for its metadata, by the store or at a cap
+   * does not spend a stored token's use; throws to refuse, and the client just
+   * stored is removed again.
    */
   readonly claim?: (() => Promise<void>) | undefined;
   /**

@@ -22,7 +22,10 @@ export interface ClientRegistration {
   client_secret_hash?: string;
   /** Unix seconds at which the secret expires; 0 means never. */
   client_secret_expires_at: number;
-  /** `sha256:` + base64url SHA-256 of the registration access token; absent when management is off. */
+  /**
+   * `sha256:` + base64url SHA-256 of the registration access token. With management off it is the
+   * hash of a token no one holds, which updates compare; absent on clients stored without one.
+   */
   registration_access_token_hash?: string;
   /** Unix seconds after which an unused client expires (docs/client-authentication.md#client-lifecycle); absent when clients do not expire. */
   expires_at?: number;
