@@ -10,7 +10,9 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeNodeResponse } from '../adapters/node.js';
 import type { RegistrarResponse } from '../http/types.js';
+import type { AdminRoute } from './admin-handler.js';
 
 /**
  * The console's Content-Security-Policy: its own scripts, styles, images
@@ -100,4 +102,24 @@ export function createConsoleResponder(): ConsoleResponder {
       body: head ? null : found.body,
     };
   };
+}
+
+/**
+ * The console as a route of the admin handler (`createAdminHandler`'s
+ * `routes`): `GET` and `HEAD` of `/console` and every path under it, without
+ * the admin token, since the files hold no data.
+ */
+export function consoleRoutes(): readonly AdminRoute[] {
+  const respond = createConsoleResponder();
+  return [
+    {
+      method: 'GET',
+      path: '/console*',
+      auth: false,
+      handle(req, res) {
+        const pathname = (req.url ?? '/').split('?', 1)[0] as string;
+        writeNodeResponse(res, respond(pathname, req.method === 'HEAD'));
+      },
+    },
+  ];
 }

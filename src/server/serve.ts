@@ -17,6 +17,7 @@ import {
 } from '../adapters/node.js';
 import { createAdminHandler } from '../admin/admin-handler.js';
 import { requireAdminTokens } from '../admin/admin-tokens.js';
+import { consoleRoutes } from '../admin/console-routes.js';
 import { createRecentEvents } from '../admin/recent-events.js';
 import type { RedisRateLimiter } from '../admission/redis-rate-limiter.js';
 import type { RegistrarConfig } from '../core/config/registrar-config.js';
@@ -487,6 +488,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       tokens: adminTokens,
       logger,
       events: recentEvents,
+      routes: consoleRoutes(),
     });
     try {
       admin = await listenAdmin(
