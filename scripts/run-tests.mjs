@@ -6,7 +6,8 @@
 // A suite whose first line is `// services: postgres, redis` needs those real
 // services on 127.0.0.1. When one does not answer, the suite is skipped with one
 // line saying how to run it, except under CI=true, where it runs (and fails): CI
-// never skips silently. `postgres-server` means the suite stops and starts this
+// never skips silently. `chromium` is the browser the console suite drives (a file
+// to find, not a port to probe). `postgres-server` means the suite stops and starts this
 // machine's PostgreSQL: such suites run only when REGISTRAR_OUTAGE_TESTS=1 (one line
 // says so otherwise, CI=true or not), alone, after all the others.
 import { spawnSync } from 'node:child_process';
@@ -49,12 +50,19 @@ function onPath(command) {
   return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, command)));
 }
 
+// The browser the console suite drives (Debian's chromium package; REGISTRAR_TEST_CHROMIUM names another).
+const CHROMIUM = process.env.REGISTRAR_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
 const SERVICES = {
   postgres: { label: 'PostgreSQL on 127.0.0.1:5432', probe: () => answers(5432) },
   redis: { label: 'Redis on 127.0.0.1:6379', probe: () => answers(6379) },
   'postgres-server': {
     label: 'a local PostgreSQL cluster this user can stop and start (pg_ctlcluster)',
     probe: async () => onPath('pg_ctlcluster') && existsSync('/etc/postgresql') && (await answers(5432)),
+  },
+  chromium: {
+    label: `the chromium browser at ${CHROMIUM} (apt-get install chromium)`,
+    probe: async () => existsSync(CHROMIUM),
   },
 };
 
@@ -90,12 +98,12 @@ let runnable = files;
 if (missing.size > 0) {
   const labels = [...missing].map((name) => SERVICES[name].label).join(', ');
   if (ci) {
-    console.error(`CI: not reachable: ${labels}; the suites that need it run anyway and fail.`);
+    console.error(`CI: not available: ${labels}; the suites that need it run anyway and fail.`);
   } else {
     const skipped = files.filter((file) => needs.get(file).some((name) => missing.has(name)));
     runnable = files.filter((file) => !skipped.includes(file));
     console.log(
-      `Skipping ${skipped.length} suite(s) (${skipped.join(', ')}): not reachable: ${labels}. Start them as .ci/run does, then run npm test again.`,
+      `Skipping ${skipped.length} suite(s) (${skipped.join(', ')}): not available: ${labels}. Start or install them as .ci/run does, then run npm test again.`,
     );
   }
 }

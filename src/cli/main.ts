@@ -16,6 +16,7 @@ import { openStore } from '../server/open-store.js';
 import { type CommandOptions, resolveCommandOptions } from '../server/options.js';
 import { jsonLogger, serve } from '../server/serve.js';
 import type { BundledStore } from '../store/bundled-store.js';
+import { adminTokenCommand } from './admin-token.js';
 import { clientsCommand, type DocumentAdministration } from './clients.js';
 import { migrateCommand } from './migrate.js';
 import { streamOutput } from './output.js';
@@ -41,6 +42,8 @@ Commands:
   tokens list           list initial access tokens (never the tokens or their hashes)
   tokens revoke ID      delete an initial access token
   sweep                 remove expired clients
+  admin-token create    create an admin API token; prints it once, and the
+                        REGISTRAR_ADMIN_TOKEN_HASH entry [--label TEXT]
   export                write every client and stored initial access token as
                         JSON lines to stdout (hashes as they are, never a secret)
   import FILE           import an export; a record already present is skipped
@@ -77,6 +80,9 @@ Options (each also an environment variable REGISTRAR_<NAME>):
   --max-clients-per-owner N
                         serve: the most clients per initial access token,
                         statement issuer or client address (no cap)
+  --admin-port PORT     serve: the admin API's listener (off unless set);
+                        needs REGISTRAR_ADMIN_TOKEN_HASH (docs/admin-api.md)
+  --admin-host HOST     serve: the admin listener's address (127.0.0.1)
   --config FILE         JSON file of library configuration keys
   --initial-access-token TOKEN
                         serve: registration requires this token (or a stored one)
@@ -206,6 +212,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'migrate':
       return migrateCommand(options, { out, err });
+    case 'admin-token':
+      return adminTokenCommand(options.positionals, options, { out, err });
     default:
       err(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;

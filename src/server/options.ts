@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { ADMIN_TOKEN_HASH_VARIABLE } from '../admin/admin-tokens.js';
 import { duration } from '../core/config/config-checks.js';
 import { checkConfigTypes } from '../core/config/resolve-config.js';
 import { isJsonObject } from '../core/credentials/encoding.js';
@@ -39,6 +40,8 @@ export const FLAGS = {
   'activation-window': { type: 'string' },
   'max-clients': { type: 'string' },
   'max-clients-per-owner': { type: 'string' },
+  'admin-port': { type: 'string' },
+  'admin-host': { type: 'string' },
   config: { type: 'string' },
   'initial-access-token': { type: 'string' },
   'require-initial-access-token': { type: 'boolean' },
@@ -113,6 +116,12 @@ export interface CommandOptions {
   readonly label: string | undefined;
   /** `tokens create`: a JSON policy `{ "defaults": {...}, "force": {...} }`. */
   readonly policy: string | undefined;
+  /**
+   * `serve --admin-port`, `--admin-host` (or the config file's `admin: { port, host }`): the
+   * admin listener (docs/admin-api.md), off without a port; `tokenHashes` is `REGISTRAR_ADMIN_TOKEN_HASH`
+   * as given, which `serve` parses.
+   */
+  readonly admin: { readonly port: number; readonly host: string; readonly tokenHashes: string } | undefined;
   /** Library configuration keys from the `--config` file (data only, no functions). */
   readonly config: Record<string, unknown>;
   /** Positional arguments after the command. */
@@ -141,12 +150,13 @@ function readConfigFile(path: string): Record<string, unknown> {
     if (FILE_FORBIDDEN_KEYS.has(key)) throw new ConfigurationError(`The config file cannot set ${key}.`);
   }
   // `rateLimit.redis` and `rateLimit.redisKeyPrefix` are the server's own: they pick the backend.
-  const { rateLimit } = parsed;
+  // `admin` is the server's own too: the admin listener.
+  const { rateLimit, admin: _admin, ...library } = parsed;
   if (isJsonObject(rateLimit)) {
     const { redis: _redis, redisKeyPrefix: _prefix, ...rules } = rateLimit;
-    checkConfigTypes({ ...parsed, rateLimit: rules });
+    checkConfigTypes({ ...library, rateLimit: rules });
   } else {
-    checkConfigTypes(parsed);
+    checkConfigTypes({ ...library, ...(rateLimit === undefined ? {} : { rateLimit }) });
   }
   return parsed as Record<string, unknown>;
 }
@@ -171,6 +181,33 @@ function trustedProxyList(value: string): string[] {
     }
   }
   return addresses;
+}
+
+/** The admin listener's settings from `--admin-port`, `--admin-host`, their variables and the file's `admin`. */
+function adminListener(
+  pick: (name: FlagName) => string | boolean | undefined,
+  config: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): CommandOptions['admin'] {
+  const file = config.admin;
+  if (file !== undefined && !isJsonObject(file)) {
+    throw new ConfigurationError('admin in the config file must be an object { port, host }.');
+  }
+  const port = pick('admin-port') ?? file?.port;
+  if (port === undefined) return undefined;
+  const number = typeof port === 'number' || typeof port === 'string' ? Number(port) : Number.NaN;
+  if (!Number.isInteger(number) || number < 0 || number > 65535) {
+    const source =
+      pick('admin-port') !== undefined
+        ? '--admin-port (REGISTRAR_ADMIN_PORT)'
+        : 'admin.port in the config file';
+    throw new ConfigurationError(`${source} must be a port number.`);
+  }
+  const host = pick('admin-host') ?? file?.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '') {
+    throw new ConfigurationError('admin.host in the config file must be a host name or address.');
+  }
+  return { port: number, host, tokenHashes: env[ADMIN_TOKEN_HASH_VARIABLE] ?? '' };
 }
 
 /** Parses a command's arguments against the environment and the config file. */
@@ -265,6 +302,7 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     uses: pick('uses') as string | undefined,
     label: pick('label') as string | undefined,
     policy: pick('policy') as string | undefined,
+    admin: adminListener(pick, config, env),
     config,
     positionals,
   };

@@ -15,6 +15,10 @@ import {
   peerAddress,
   writeNodeResponse,
 } from '../adapters/node.js';
+import { createAdminHandler } from '../admin/admin-handler.js';
+import { requireAdminTokens } from '../admin/admin-tokens.js';
+import { consoleRoutes } from '../admin/console-routes.js';
+import { createRecentEvents } from '../admin/recent-events.js';
 import type { RedisRateLimiter } from '../admission/redis-rate-limiter.js';
 import type { RegistrarConfig } from '../core/config/registrar-config.js';
 import { isJsonObject } from '../core/credentials/encoding.js';
@@ -28,6 +32,7 @@ import { JSON_HEADERS, NOT_FOUND } from '../http/responses.js';
 import type { RegistrarResponse } from '../http/types.js';
 import { createRegistrar, type Registrar } from '../registrar.js';
 import type { MigrationResult } from '../store/postgres.js';
+import { type AdminListener, listenAdmin } from './admin-listener.js';
 import { importWithPeer, type OpenedStore, openStore, redactUrl } from './open-store.js';
 import type { CommandOptions } from './options.js';
 
@@ -315,6 +320,7 @@ async function prepareWhenReachable(
  * the port released, when the start cannot complete.
  */
 export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
+  const adminTokens = options.admin === undefined ? undefined : requireAdminTokens(options.admin.tokenHashes);
   // What cannot work at all (a bad store name, a missing driver) fails here, before the port is bound.
   const opened = await openConfiguredStore(options, logger);
   let limits: Awaited<ReturnType<typeof rateLimitSettings>>;
@@ -421,13 +427,15 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
   logger.info({ msg: 'starting', url });
 
   let registrar: Registrar;
+  // Each client's recent events, for the admin API.
+  const recentEvents = createRecentEvents();
   let initialAccessToken: InitialAccessTokenOption | undefined;
   try {
     if (!(await prepareWhenReachable(opened, options, logger, () => stopped))) {
       throw new Error('stopped before the store was ready');
     }
     initialAccessToken = serveInitialAccessToken(options, opened.store);
-    const { rateLimit: _fileRateLimit, ...fileConfig } = options.config;
+    const { rateLimit: _fileRateLimit, admin: _admin, ...fileConfig } = options.config;
     const libraryConfig = fileConfig as Partial<RegistrarConfig<unknown>>;
     const missing = Object.entries(DISCOVERY_FLAGS)
       .filter(([key]) => !(key in options.endpoints))
@@ -447,6 +455,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
       registration: opened.store,
       rateLimit: limits.rateLimit,
       logger,
+      onEvent: recentEvents.record,
       crypto: nodeCrypto,
     });
     if (missing.length > 0) {
@@ -471,6 +480,35 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     limiter,
     rateLimits: () => (limiter ? (limiter.connected ? 'redis' : 'redis-fallback') : 'memory'),
   };
+  let admin: AdminListener | undefined;
+  if (options.admin !== undefined && adminTokens !== undefined) {
+    const handler = createAdminHandler({
+      registrar,
+      store: opened.store,
+      tokens: adminTokens,
+      logger,
+      events: recentEvents,
+      routes: consoleRoutes(),
+    });
+    try {
+      admin = await listenAdmin(
+        handler,
+        options.admin,
+        {
+          headersTimeout: options.headersTimeoutSeconds * 1000,
+          requestTimeout: options.requestTimeoutSeconds * 1000,
+        },
+        logger,
+      );
+    } catch (error) {
+      server.close();
+      server.closeAllConnections();
+      await limiter?.close();
+      await opened.store.close();
+      throw error;
+    }
+    logger.info({ msg: 'admin listening', url: admin.url, tokens: adminTokens.map((token) => token.label) });
+  }
 
   logger.info({
     msg: 'listening',
@@ -504,6 +542,7 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
           // In-flight requests get a grace period, then their sockets are closed.
           setTimeout(() => server.closeAllConnections(), 10_000).unref();
         });
+        await admin?.close();
         await limiter?.close();
         await opened.store.close();
         logger.info({ msg: 'stopped' });
