@@ -284,7 +284,9 @@ describe('admin API routes (memory store)', () => {
     });
     for (const response of [preflight, withOrigin]) {
       const names: string[] = [];
-      response.headers.forEach((_value, name) => names.push(name));
+      response.headers.forEach((_value, name) => {
+        names.push(name);
+      });
       assert.deepEqual(
         names.filter((name) => name.startsWith('access-control-')),
         [],
