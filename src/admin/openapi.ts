@@ -304,6 +304,18 @@ export function adminOpenApiDocument(): Record<string, unknown> {
         },
         Metadata: { type: 'object', description: 'Client metadata (RFC 7591 §2).' },
         ClientView: {
+          description: 'A client as read or listed: never a secret or a hash.',
+          allOf: [ref('ClientBase')],
+          not: {
+            anyOf: [
+              { required: ['client_secret'] },
+              { required: ['client_secret_hash'] },
+              { required: ['registration_access_token'] },
+              { required: ['registration_access_token_hash'] },
+            ],
+          },
+        },
+        ClientBase: {
           type: 'object',
           required: ['client_id', 'status', 'client_id_issued_at', 'token_endpoint_auth_method', 'metadata'],
           properties: {
@@ -320,16 +332,9 @@ export function adminOpenApiDocument(): Record<string, unknown> {
             token_endpoint_auth_method: { type: 'string' },
             metadata: ref('Metadata'),
           },
-          not: {
-            anyOf: [
-              { required: ['client_secret'] },
-              { required: ['client_secret_hash'] },
-              { required: ['registration_access_token_hash'] },
-            ],
-          },
         },
         CreatedClient: {
-          allOf: [ref('ClientView')],
+          allOf: [ref('ClientBase')],
           type: 'object',
           properties: {
             client_secret: { type: 'string' },
