@@ -17,6 +17,7 @@ import { type CommandOptions, resolveCommandOptions } from '../server/options.js
 import { jsonLogger, serve } from '../server/serve.js';
 import type { BundledStore } from '../store/bundled-store.js';
 import { adminTokenCommand } from './admin-token.js';
+import { checkCommand } from './check.js';
 import { clientsCommand, type DocumentAdministration } from './clients.js';
 import { migrateCommand } from './migrate.js';
 import { streamOutput } from './output.js';
@@ -47,6 +48,8 @@ Commands:
   export                write every client and stored initial access token as
                         JSON lines to stdout (hashes as they are, never a secret)
   import FILE           import an export; a record already present is skipped
+  check ISSUER          check an authorization server's discovery, RFC 7591
+                        and RFC 7592 (registrar check --help for its options)
 
 Options (each also an environment variable REGISTRAR_<NAME>):
   --port PORT           listen port (4000)
@@ -145,6 +148,7 @@ async function main(argv: string[]): Promise<number> {
     await out(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'check') return checkCommand(rest, { out, err });
   const options = resolveCommandOptions(rest, process.env);
   if (options.help) {
     await out(USAGE);
