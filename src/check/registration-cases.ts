@@ -310,7 +310,7 @@ export async function runRegistration(context: CheckContext): Promise<void> {
     const response = await register(context, '{"redirect_uris": [');
     if (response.status >= 200 && response.status < 300) return fail(`accepted: ${describe(response)}`);
     if (response.status >= 500) return fail(`server error: ${describe(response)}`);
-    if (response.status !== 400) return fail(`${describe(response)}; RFC 7591 §3.2.2 answers 400`);
+    if (response.status !== 400) return fail(`${describe(response)}; RFC 7591 section 3.2.2 answers 400`);
     return typeof bodyObject(response)?.error === 'string'
       ? pass(describe(response))
       : warn(`${describe(response)}: the error is not the JSON object of RFC 7591 §3.2.2`);
