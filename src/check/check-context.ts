@@ -24,10 +24,15 @@ export interface Verdict {
   readonly seen: string;
 }
 
+/** A case that found what the RFC asks for; `seen` says what. */
 export const pass = (seen: string): Verdict => ({ status: 'pass', seen });
+/** A case that found a breach; `seen` says what was answered. */
 export const fail = (seen: string): Verdict => ({ status: 'fail', seen });
+/** A case that found a SHOULD not met. */
 export const warn = (seen: string): Verdict => ({ status: 'warning', seen });
+/** A case the server's choices make moot, such as management where none is offered. */
 export const notApplicable = (seen: string): Verdict => ({ status: 'not-applicable', seen });
+/** A case the run's bounds, or a 429, kept from running. */
 export const notRun = (seen: string): Verdict => ({ status: 'not-run', seen });
 
 /** A client the run registered. */

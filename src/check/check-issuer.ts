@@ -108,6 +108,7 @@ function emptyCounts(): Record<CheckOutcome, number> {
  * The exit code of `registrar check` for a report: 0 when every required
  * case passed or does not apply, 1 when a required case failed, 3 when none
  * failed but some required case could not run (the run was cut short).
+ * @see docs/check.md#the-report
  */
 export function checkExitCode(report: CheckReport): number {
   if (!report.passed) return 1;

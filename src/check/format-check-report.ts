@@ -22,6 +22,7 @@ function pad(text: string, width: number): string {
  * The report as a readable table: one row per case (result, level, id, RFC
  * section, what was seen), then the counts, the clients left behind and the
  * verdict.
+ * @see docs/check.md#the-report
  */
 export function formatCheckTable(report: CheckReport): string {
   const rows = report.results.map((result) => [
@@ -116,6 +117,7 @@ function testcase(result: CheckResult): string {
  * is a `<failure>`, a case that does not apply or did not run is
  * `<skipped>`, and a warning is a passing case whose `<system-out>` says so
  * (a SHOULD does not fail a CI run).
+ * @see docs/check.md#the-report
  */
 export function formatCheckJunit(report: CheckReport): string {
   const failures = report.results.filter((result) => result.outcome === 'fail').length;
