@@ -58,6 +58,7 @@ export type {
   LeftoverClient,
 } from './check-report.js';
 export { CHECK_PROFILES } from './check-report.js';
+export type { CaseDefinition } from './check-context.js';
 export { formatCheckJunit, formatCheckTable } from './format-check-report.js';
 
 /** Every case the checker knows, in the order a run with profile `all` reports them. */
