@@ -47,6 +47,7 @@ import { DISCOVERY_CASES, runDiscovery } from './discovery-cases.js';
 import { MANAGEMENT_CASES, runManagement } from './management-cases.js';
 import { REGISTRATION_CASES, runRegistration } from './registration-cases.js';
 
+export type { CaseDefinition } from './check-context.js';
 export type {
   CheckLevel,
   CheckOptions,
@@ -58,7 +59,6 @@ export type {
   LeftoverClient,
 } from './check-report.js';
 export { CHECK_PROFILES } from './check-report.js';
-export type { CaseDefinition } from './check-context.js';
 export { formatCheckJunit, formatCheckTable } from './format-check-report.js';
 
 /** Every case the checker knows, in the order a run with profile `all` reports them. */
