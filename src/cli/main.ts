@@ -12,9 +12,10 @@ import type { Logger } from '../core/events.js';
 import { nodeCrypto } from '../crypto/node-crypto.js';
 import { createRegistrar } from '../registrar.js';
 import { createLineWriter } from '../server/line-writer.js';
+import { createServerLogger } from '../server/logger.js';
 import { openStore } from '../server/open-store.js';
 import { type CommandOptions, resolveCommandOptions } from '../server/options.js';
-import { jsonLogger, serve } from '../server/serve.js';
+import { serve } from '../server/serve.js';
 import type { BundledStore } from '../store/bundled-store.js';
 import { adminTokenCommand } from './admin-token.js';
 import { checkCommand } from './check.js';
@@ -91,6 +92,7 @@ Options (each also an environment variable REGISTRAR_<NAME>):
                         serve: registration requires this token (or a stored one)
   --require-initial-access-token
                         serve: registration requires a stored token
+  --log-level LEVEL     trace, debug, info, warn, error, fatal or silent (info)
   --json                machine-readable output (clients list, tokens, sweep)
   --help                this text
 `;
@@ -114,7 +116,7 @@ function documentAdministration(options: CommandOptions, store: BundledStore): D
     ...(libraryConfig as Partial<RegistrarConfig<unknown>>),
     issuer: options.issuer ?? 'http://localhost',
     registration: store,
-    logger: jsonLogger({ out: err, err }),
+    logger: createServerLogger({ out: err, err }, options.logLevel),
     crypto: nodeCrypto,
   });
 }
@@ -158,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       // One line per request: batched per turn of the event loop, not one write each.
       const log = createLineWriter(process.stdout, (flush) => process.on('exit', flush));
-      const logger = jsonLogger({ out: log, err });
+      const logger = createServerLogger({ out: log, err }, options.logLevel);
       keepServingWithoutOutput(logger);
       // A signal while the server is still starting (waiting for the database) ends it at once:
       // it has answered nothing but 503s, so there is nothing to drain.

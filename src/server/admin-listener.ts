@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AdminHandler } from '../admin/admin-handler.js';
 import type { Logger } from '../core/events.js';
+import { requestIdOf, withRequestId } from './logger.js';
 
 /** A bound admin listener. */
 export interface AdminListener {
@@ -29,17 +30,21 @@ export async function listenAdmin(
   const server = createServer({ ...timeouts, keepAliveTimeout: 5000 });
   server.on('request', (req, res) => {
     const begun = process.hrtime.bigint();
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
     res.once('finish', () => {
-      logger.info({
-        msg: 'admin request',
-        method: req.method,
-        // The path only: a query string could carry anything a caller chose to send.
-        path: (req.url ?? '/').split('?', 1)[0],
-        status: res.statusCode,
-        duration_ms: Number(process.hrtime.bigint() - begun) / 1e6,
-      });
+      withRequestId(requestId, () =>
+        logger.info({
+          msg: 'admin request',
+          method: req.method,
+          // The path only: a query string could carry anything a caller chose to send.
+          path: (req.url ?? '/').split('?', 1)[0],
+          status: res.statusCode,
+          duration_ms: Number(process.hrtime.bigint() - begun) / 1e6,
+        }),
+      );
     });
-    handler.listener(req, res);
+    withRequestId(requestId, () => handler.listener(req, res));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -15,6 +15,7 @@ import { checkConfigTypes } from '../core/config/resolve-config.js';
 import { isJsonObject } from '../core/credentials/encoding.js';
 import { ConfigurationError } from '../core/errors.js';
 import { parseRateLimitRule, type RateLimitRule } from '../core/ports/rate-limiter.js';
+import { LOG_LEVELS } from './logger.js';
 
 /** The flags every command understands, with their defaults. */
 export const FLAGS = {
@@ -49,6 +50,7 @@ export const FLAGS = {
   uses: { type: 'string' },
   label: { type: 'string' },
   policy: { type: 'string' },
+  'log-level': { type: 'string', default: 'info' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
@@ -102,6 +104,8 @@ export interface CommandOptions {
   /** `serve --max-clients`, `--max-clients-per-owner` (docs/admission.md#caps); win over the file's keys. */
   readonly maxClients: number | undefined;
   readonly maxClientsPerOwner: number | undefined;
+  /** `--log-level`: one of LOG_LEVELS (docs/operations.md#logs). */
+  readonly logLevel: string;
   readonly json: boolean;
   readonly help: boolean;
   /** `serve`: a static initial access token registration then requires. */
@@ -126,6 +130,14 @@ export interface CommandOptions {
   readonly config: Record<string, unknown>;
   /** Positional arguments after the command. */
   readonly positionals: string[];
+}
+
+/** `--log-level`, checked against the levels the logger knows. */
+function logLevel(value: string): string {
+  if (!LOG_LEVELS.includes(value)) {
+    throw new ConfigurationError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${value}".`);
+  }
+  return value;
 }
 
 /** `--rate-limit` becomes `REGISTRAR_RATE_LIMIT`. */
@@ -294,6 +306,7 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
       typeof activationWindow === 'string' ? duration(activationWindow, '--activation-window') : undefined,
     maxClients: cap('max-clients'),
     maxClientsPerOwner: cap('max-clients-per-owner'),
+    logLevel: logLevel(String(pick('log-level'))),
     json: pick('json') === true,
     help: pick('help') === true,
     initialAccessToken: pick('initial-access-token') as string | undefined,

@@ -33,6 +33,7 @@ import type { RegistrarResponse } from '../http/types.js';
 import { createRegistrar, type Registrar } from '../registrar.js';
 import type { MigrationResult } from '../store/postgres.js';
 import { type AdminListener, listenAdmin } from './admin-listener.js';
+import { requestIdOf, type ServerLogger, withRequestId } from './logger.js';
 import { importWithPeer, type OpenedStore, openStore, redactUrl } from './open-store.js';
 import type { CommandOptions } from './options.js';
 
@@ -43,21 +44,6 @@ export interface RunningServer {
   readonly url: string;
   /** Stops accepting, waits for in-flight requests, closes the store. */
   close(): Promise<void>;
-}
-
-/** A logger writing one JSON line per record to stdout (info) or stderr (warnings, errors). */
-export function jsonLogger(write: { out: (line: string) => void; err: (line: string) => void }): Logger {
-  // The record's own JSON after the two leading members, without copying the record into a new object.
-  const line = (level: string, record: Record<string, unknown>) => {
-    const members = JSON.stringify(record);
-    const head = `{"time":"${new Date().toISOString()}","level":"${level}"`;
-    return members.length > 2 ? `${head},${members.slice(1)}` : `${head}}`;
-  };
-  return {
-    info: (record) => write.out(line('info', record)),
-    warn: (record) => write.err(line('warn', record)),
-    error: (record) => write.err(line('error', record)),
-  };
 }
 
 /**
@@ -319,7 +305,10 @@ async function prepareWhenReachable(
  * throughout, `/readyz` 503). Resolves once the server is ready; rejects, with
  * the port released, when the start cannot complete.
  */
-export async function serve(options: CommandOptions, logger: Logger): Promise<RunningServer> {
+export async function serve(
+  options: CommandOptions,
+  logger: Logger & Partial<Pick<ServerLogger, 'debug'>>,
+): Promise<RunningServer> {
   const adminTokens = options.admin === undefined ? undefined : requireAdminTokens(options.admin.tokenHashes);
   // What cannot work at all (a bad store name, a missing driver) fails here, before the port is bound.
   const opened = await openConfiguredStore(options, logger);
@@ -385,24 +374,35 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     return { status: response.status, aborted: false };
   }
 
+  // Health checks come every few seconds from a load balancer: their lines are debug, not info.
+  const healthLog = (record: Record<string, unknown>) =>
+    logger.debug === undefined ? logger.info(record) : logger.debug(record);
+  const requestLog = (record: Record<string, unknown>) => logger.info(record);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const begun = process.hrtime.bigint();
     // The path only, for routing and for the log: a query string could carry anything a client chose to send.
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
-    respond(req, res, pathname).then(
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    withRequestId(requestId, () => respond(req, res, pathname)).then(
       ({ status, aborted }) => {
-        logger.info({
-          msg: 'request',
-          method: req.method,
-          path: pathname,
-          status,
-          ...(aborted ? { aborted } : {}),
-          duration_ms: Number(process.hrtime.bigint() - begun) / 1e6,
-          remote: peerAddress(req.socket),
-        });
+        const log = pathname === '/healthz' || pathname === '/readyz' ? healthLog : requestLog;
+        withRequestId(requestId, () =>
+          log({
+            msg: 'request',
+            method: req.method,
+            path: pathname,
+            status,
+            ...(aborted ? { aborted } : {}),
+            duration_ms: Number(process.hrtime.bigint() - begun) / 1e6,
+            remote: peerAddress(req.socket),
+          }),
+        );
       },
       (error: unknown) => {
-        logger.error({ msg: 'response failed', cause: error instanceof Error ? error.name : 'unknown' });
+        withRequestId(requestId, () =>
+          logger.error({ msg: 'response failed', cause: error instanceof Error ? error.name : 'unknown' }),
+        );
         res.destroy();
       },
     );

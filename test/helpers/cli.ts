@@ -21,6 +21,9 @@ export interface ServeProcess {
   readonly exited: Promise<number | string>;
 }
 
+/** The warning `registrar serve` writes once listening with open registration, which a warn level keeps. */
+export const OPEN_REGISTRATION = 'open registration: anyone who can reach this server can register a client';
+
 /** The authorization server's endpoints, without which `registrar serve` publishes no discovery document. */
 export const ENDPOINT_FLAGS: readonly string[] = [
   '--authorization-endpoint',
@@ -45,7 +48,11 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
  */
 export async function startServe(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string; until?: 'listening' | 'starting' } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    until?: 'listening' | 'starting' | typeof OPEN_REGISTRATION;
+  } = {},
 ): Promise<ServeProcess> {
   const until = options.until ?? 'listening';
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', ...args], {
@@ -61,10 +68,16 @@ export async function startServe(
         if (line === '') continue;
         lines.push(line);
         try {
-          const record = JSON.parse(line) as { msg?: string; url?: string };
-          if (record.msg === until && record.url) {
-            url = record.url;
-            resolve(record.url);
+          const record = JSON.parse(line) as { msg?: string; url?: string; registration_endpoint?: string };
+          // The open-registration warning names the endpoint: the URL of a server whose level is warn.
+          const bound =
+            record.url ??
+            (record.registration_endpoint === undefined
+              ? undefined
+              : new URL(record.registration_endpoint).origin);
+          if (record.msg === until && bound !== undefined) {
+            url = bound;
+            resolve(bound);
           }
         } catch {
           // Not every line is JSON (a crash prints a stack trace); keep it for the failure message.
