@@ -40,6 +40,7 @@ const SECRET_MEMBERS = [
   'token',
 ] as const;
 
+/** What a masked member's value is written as. */
 export const REDACTED = '[redacted]';
 
 const requestContext = new AsyncLocalStorage<{ readonly requestId: string }>();

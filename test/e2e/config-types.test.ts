@@ -113,6 +113,12 @@ const WRONG: Record<string, [unknown, string][]> = {
     [['reject'], 'policies'],
   ],
   clientTtl: [['86400', 'clientTtl']],
+  renewalInterval: [
+    ['often', 'renewalInterval'],
+    [-5, 'renewalInterval'],
+    [1.5, 'renewalInterval'],
+    [false, 'renewalInterval'],
+  ],
   activationWindow: [
     ['soon', 'activationWindow'],
     [-1, 'activationWindow'],

@@ -1,4 +1,5 @@
-// Client lifecycle (docs/client-authentication.md#client-lifecycle): clientTtl, last_used_at renewed only on proven use,
+// Client lifecycle (docs/client-authentication.md#client-lifecycle): clientTtl, last_used_at renewed only on proven use
+// and written at most once per renewalInterval (never more than half of clientTtl),
 // expired clients dead for management and authentication, the sweep with its
 // client.expired events, `registrar sweep`, and its terminal progress line.
 import assert from 'node:assert/strict';
@@ -23,6 +24,75 @@ const MACHINE = { grant_types: ['client_credentials'] };
 function basic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
+
+describe('renewalInterval', () => {
+  /** A registrar on a memory store whose touchClient calls are counted, with a clock the test moves. */
+  async function counted(config: { clientTtl?: number; renewalInterval?: number | string }) {
+    const memory = createMemoryStore();
+    const touches: number[] = [];
+    const touch = memory.touchClient.bind(memory);
+    memory.touchClient = (clientId: string, at: number) => {
+      touches.push(at);
+      return touch(clientId, at);
+    };
+    let clock = Date.now();
+    const server = await startRegistrar({
+      registrationEnabled: true,
+      registration: memory,
+      now: () => clock,
+      ...config,
+    });
+    const { json: client } = await register(server.url, MACHINE);
+    const use = async (seconds: number) => {
+      clock += seconds * 1000;
+      await server.registrar.authenticateClient({
+        headers: { authorization: basic(client.client_id as string, client.client_secret as string) },
+        body: 'grant_type=client_credentials',
+      });
+    };
+    const stored = () => memory.loadClient(client.client_id as string);
+    return { server, touches, use, stored, now: () => Math.floor(clock / 1000) };
+  }
+
+  it('writes a use at most once a minute by default', async () => {
+    const { server, touches, use, stored, now } = await counted({});
+    try {
+      await use(0);
+      const first = now();
+      await use(30);
+      await use(29);
+      assert.deepEqual(touches, [first], 'the uses within 60 s of the stored one write nothing');
+      assert.equal((await stored())?.last_used_at, first);
+      await use(2);
+      assert.deepEqual(touches, [first, now()]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never waits more than half of clientTtl, so a client in use cannot expire', async () => {
+    const { server, touches, use, stored, now } = await counted({ clientTtl: 40, renewalInterval: '5m' });
+    try {
+      await use(0);
+      for (let step = 0; step < 12; step++) await use(10);
+      assert.equal(touches.length, 7, 'one write every 20 s over 120 s, and the first');
+      const client = await stored();
+      assert.ok((client?.expires_at as number) > now(), 'still alive after three lifetimes of use');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('writes every use with renewalInterval 0', async () => {
+    const { server, touches, use } = await counted({ renewalInterval: 0 });
+    try {
+      for (let step = 0; step < 4; step++) await use(1);
+      assert.equal(touches.length, 4);
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 describe('clientTtl', () => {
   let server: TestServer;

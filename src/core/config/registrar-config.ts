@@ -163,6 +163,16 @@ export interface RegistrarConfig<C = unknown> extends RegistrationStore<C> {
    */
   clientTtl?: number;
   /**
+   * The least time between two writes of a client's use
+   * (docs/client-authentication.md#client-lifecycle): a proven use within
+   * this many seconds of the stored `last_used_at` writes nothing. Whole
+   * seconds or a duration such as `'5m'`; `0` writes every use. Never more
+   * than half of `clientTtl`, so a client in use cannot expire. A client's
+   * first use under an activation window is always written at once.
+   * Default: 60.
+   */
+  renewalInterval?: number | string;
+  /**
    * How long a new client has to be proven used before it expires
    * (docs/client-authentication.md#the-activation-window): whole seconds, or a
    * duration such as `'1h'` or `'7d'`. Its first proven use moves it to the

@@ -271,6 +271,7 @@ export const CONFIG_CHECKS: Readonly<
   policies: functionArray,
   clientTtl: nonNegative,
   activationWindow: duration,
+  renewalInterval: duration,
   maxClients: positive,
   maxClientsPerOwner: positive,
   reclaimMinAge: duration,
@@ -378,6 +379,9 @@ function resolveEncryption(config: RegistrarConfig<unknown>): {
   }
   return { encryptionAlgValuesSupported: algs, encryptionEncValuesSupported: encs };
 }
+
+/** The default `renewalInterval`: a client's use is written at most once a minute. */
+const DEFAULT_RENEWAL_INTERVAL = 60;
 
 /** The longest default `reclaimMinAge`: 10 minutes. */
 const DEFAULT_RECLAIM_MIN_AGE = 600;
@@ -493,6 +497,13 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     // Without touchClient a use could never renew a client, so every client would die at its TTL.
     throw new ConfigurationError('clientTtl needs a touchClient callback to renew clients on use.');
   }
+  // Never more than half the idle lifetime, so a client in use is renewed before it can expire.
+  const renewalInterval = Math.min(
+    config.renewalInterval === undefined
+      ? DEFAULT_RENEWAL_INTERVAL
+      : duration(config.renewalInterval, 'renewalInterval'),
+    clientTtl > 0 ? Math.floor(clientTtl / 2) : Number.POSITIVE_INFINITY,
+  );
   const activationWindow =
     config.activationWindow === undefined ? 0 : duration(config.activationWindow, 'activationWindow');
   if (activationWindow > 0 && !store.activateClient) {
@@ -546,6 +557,7 @@ function resolveSettings<C>(config: RegistrarConfig<C>, platform: SettingsPlatfo
     cors,
     clientSecretTtl,
     clientTtl,
+    renewalInterval,
     activationWindow,
     caps,
     statelessRegistration,

@@ -51,6 +51,11 @@ export interface Settings<C> {
   readonly clientSecretTtl: number;
   /** Seconds of idleness before a client expires; 0: clients do not expire. */
   readonly clientTtl: number;
+  /**
+   * Seconds within which a stored `last_used_at` is recent enough that a
+   * proven use writes nothing (`renewalInterval`, at most half of `clientTtl`); 0: every use is written.
+   */
+  readonly renewalInterval: number;
   /** Seconds a new client has for its first proven use; 0: no activation window. */
   readonly activationWindow: number;
   /** The caps of docs/admission.md#caps; `undefined` when neither is set. */

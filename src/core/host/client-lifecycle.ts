@@ -59,7 +59,10 @@ export async function recordProvenUse<C>(
     }
   }
   const touch = store.touchClient;
-  if (touch) await callStore('touchClient', () => touch(clientId, now));
+  // A use soon after the stored one changes nothing that matters: the write waits for the interval.
+  const lastUsed = registration.last_used_at;
+  const recent = lastUsed !== undefined && now >= lastUsed && now - lastUsed < settings.renewalInterval;
+  if (touch && !recent) await callStore('touchClient', () => touch(clientId, now));
   return { activated: false };
 }
 
