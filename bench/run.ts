@@ -1,4 +1,4 @@
-// `npm run bench [throughput] [management] [rss] [flood]`: the benchmarks of BENCHMARKS.md (default:
+// `npm run bench [throughput] [token] [management] [rss] [flood]`: the benchmarks of BENCHMARKS.md (default:
 // all but the flood, which runs for most of an hour and only when named).
 // Settings come from BENCH_* environment variables; see BENCHMARKS.md.
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -7,6 +7,7 @@ import { buildRegistrar } from './lib/target.js';
 import { management, managementTable } from './management.js';
 import { rss, rssTable } from './rss.js';
 import { throughput, throughputTable } from './throughput.js';
+import { token, tokenTable } from './token.js';
 
 const parts = process.argv.slice(2);
 const wanted = (part: string) => (parts.length === 0 ? part !== 'flood' : parts.includes(part));
@@ -23,6 +24,11 @@ console.log(
 if (wanted('throughput')) {
   console.log('## Registration throughput\n');
   console.log(throughputTable(await throughput()));
+  console.log();
+}
+if (wanted('token')) {
+  console.log("## The token endpoint's client authentication\n");
+  console.log(tokenTable(await token()));
   console.log();
 }
 if (wanted('management')) {

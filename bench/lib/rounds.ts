@@ -17,6 +17,8 @@ export interface Measured {
   readonly p50: number;
   readonly p99: number;
   readonly cpuMicrosPerRequest: number;
+  /** The database server's CPU per request, for a target whose `databaseCpuMicros` is set. */
+  readonly databaseCpuMicrosPerRequest?: number;
   /** Answers other than the expected status, with their statuses. */
   readonly unexpected: string;
   readonly errors: number;
@@ -36,16 +38,18 @@ export async function measureInterleaved(
   const warmupSeconds = numberFromEnv('BENCH_WARMUP_SECONDS', 2);
   const seconds = numberFromEnv('BENCH_SECONDS', 5);
   const connections = numberFromEnv('BENCH_CONNECTIONS', 10);
-  const windows = new Map<string, { load: LoadResult; cpu: number }[]>();
+  const windows = new Map<string, { load: LoadResult; cpu: number; database: number }[]>();
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < targets.length; i++) {
       const server = targets[(i + round) % targets.length] as Target;
       const spec = specFor(server);
       await runLoad(server.url, spec, { seconds: warmupSeconds, connections, expectedStatus });
       const cpuBefore = server.cpuMicros();
+      const databaseBefore = server.databaseCpuMicros?.() ?? 0;
       const load = await runLoad(server.url, spec, { seconds, connections, expectedStatus });
       const cpu = server.cpuMicros() - cpuBefore;
-      windows.set(server.name, [...(windows.get(server.name) ?? []), { load, cpu }]);
+      const database = (server.databaseCpuMicros?.() ?? 0) - databaseBefore;
+      windows.set(server.name, [...(windows.get(server.name) ?? []), { load, cpu, database }]);
       process.stderr.write(
         `round ${round + 1}/${rounds} ${server.name}: ${format(load.responses / load.seconds)} req/s\n`,
       );
@@ -61,6 +65,9 @@ export async function measureInterleaved(
         p50: percentile(latencies, 0.5),
         p99: percentile(latencies, 0.99),
         cpuMicrosPerRequest: list.reduce((sum, w) => sum + w.cpu, 0) / responses,
+        ...(server.databaseCpuMicros === undefined
+          ? {}
+          : { databaseCpuMicrosPerRequest: list.reduce((sum, w) => sum + w.database, 0) / responses }),
         unexpected: unexpectedAnswers(
           list.map((w) => w.load),
           expectedStatus,

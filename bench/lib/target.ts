@@ -1,7 +1,7 @@
 // A server under test, in a child process of its own so its CPU time and memory are its own.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +39,32 @@ export function buildRegistrar(): void {
 // Kernel clock ticks per second for /proc/<pid>/stat (sysconf(_SC_CLK_TCK), 100 on Linux).
 const CLOCK_TICKS = 100;
 
+/** User plus system CPU time of the process `pid` so far, in microseconds (from /proc/<pid>/stat). */
+function processCpuMicros(pid: number | string): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Field 2 (comm) may contain spaces; the fields after the closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+}
+
+/**
+ * The CPU time of every process of this machine's PostgreSQL server so far (those named
+ * `postgres`): the database's share of a target's work, which the target's own figure leaves out.
+ * A backend that exits between two readings takes its time with it; the pool's connections stay.
+ */
+export function postgresCpuMicros(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += processCpuMicros(pid);
+    } catch {
+      // The process exited while being read.
+    }
+  }
+  return total;
+}
+
 /** A running target. */
 export interface Target {
   readonly name: string;
@@ -48,6 +74,8 @@ export interface Target {
   cpuMicros(): number;
   /** Resident set size now, in bytes (from /proc/<pid>/status). */
   rssBytes(): number;
+  /** For a target on PostgreSQL: the CPU time of the database server's processes so far. */
+  databaseCpuMicros?(): number;
   stop(): Promise<void>;
 }
 
@@ -92,13 +120,7 @@ export async function startTarget(
     name,
     url,
     pid,
-    cpuMicros() {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // Field 2 (comm) may contain spaces; the fields after the closing parenthesis are fixed.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      return (ticks * 1e6) / CLOCK_TICKS;
-    },
+    cpuMicros: () => processCpuMicros(pid),
     rssBytes() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);

@@ -54,13 +54,18 @@ export async function hashCredential(crypto: CryptoProvider, value: string): Pro
  * Hashes `presented` and compares it with `storedHash` in constant time.
  * An unreadable stored hash (wrong prefix, not a string) never matches.
  */
-export async function verifyCredential(
+export function verifyCredential(
   crypto: CryptoProvider,
   presented: string,
   storedHash: unknown,
-): Promise<boolean> {
+): boolean | Promise<boolean> {
   // Hash first, whatever is stored, so an unreadable hash costs the same time as a wrong token.
-  const presentedHash = await hashCredential(crypto, presented);
-  if (typeof storedHash !== 'string' || !storedHash.startsWith(HASH_PREFIX)) return false;
-  return constantTimeEqual(presentedHash, storedHash);
+  const digest = crypto.sha256(presented);
+  const compare = (bytes: Uint8Array) => {
+    const presentedHash = HASH_PREFIX + base64url(bytes);
+    if (typeof storedHash !== 'string' || !storedHash.startsWith(HASH_PREFIX)) return false;
+    return constantTimeEqual(presentedHash, storedHash);
+  };
+  // A synchronous provider (nodeCrypto) answers on the request's own turn, without a promise.
+  return digest instanceof Uint8Array ? compare(digest) : digest.then(compare);
 }

@@ -118,12 +118,17 @@ const BASIC = /^Basic +([A-Za-z0-9+/]+=*) *$/i;
 
 /** RFC 6749 §2.3.1 / Appendix B: Basic credentials are form-encoded before base64. */
 function formDecode(value: string): string | null {
+  // Nothing to decode in most credentials: no escape, no plus.
+  if (!value.includes('%') && !value.includes('+')) return value;
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
   } catch {
     return null;
   }
 }
+
+/** Only the 7-bit characters, which decode from bytes to text as they are. */
+const ASCII = /^[\x00-\x7f]*$/;
 
 function decodeBasic(token: string): { clientId: string; secret: string } | null {
   let binary: string;
@@ -132,11 +137,16 @@ function decodeBasic(token: string): { clientId: string; secret: string } | null
   } catch {
     return null;
   }
-  let text: string;
-  try {
-    text = decodeUtf8(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
-  } catch {
-    return null;
+  // Minted ids and secrets are ASCII (base64url), whose bytes are their text; anything else is UTF-8.
+  let text = binary;
+  if (!ASCII.test(binary)) {
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    try {
+      text = decodeUtf8(bytes);
+    } catch {
+      return null;
+    }
   }
   const colon = text.indexOf(':');
   if (colon === -1) return null;
