@@ -89,7 +89,7 @@ interface CommandIo {
   exit(code: number): void;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /**
  * A registrar over the opened store, configured from the `--config` file as
@@ -364,8 +364,8 @@ export function createProgram(io: CommandIo): Command {
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[arguments...]')
-    .action(async (_args: string[], command: Command) => {
-      io.exit(await checkCommand(command.args, output));
+    .action(async (...received: unknown[]) => {
+      io.exit(await checkCommand((received.at(-1) as Command).args, output));
     });
   return program;
 }
