@@ -25,8 +25,43 @@ export interface FlagSpec {
   readonly description: string;
 }
 
+/** The name of a flag, without its dashes. */
+export type FlagName =
+  | 'port'
+  | 'host'
+  | 'issuer'
+  | 'authorization-endpoint'
+  | 'token-endpoint'
+  | 'jwks-uri'
+  | 'store'
+  | 'pg-pool-size'
+  | 'pg-schema'
+  | 'no-migrate'
+  | 'rate-limit'
+  | 'management-rate-limit'
+  | 'redis'
+  | 'headers-timeout'
+  | 'request-timeout'
+  | 'idle-timeout'
+  | 'max-connections'
+  | 'max-connections-per-address'
+  | 'trusted-proxies'
+  | 'activation-window'
+  | 'max-clients'
+  | 'max-clients-per-owner'
+  | 'admin-port'
+  | 'admin-host'
+  | 'config'
+  | 'initial-access-token'
+  | 'require-initial-access-token'
+  | 'expires-in'
+  | 'uses'
+  | 'label'
+  | 'policy'
+  | 'json';
+
 /** The flags the commands understand, with their defaults; each is also a `REGISTRAR_<NAME>` variable. */
-export const FLAGS = {
+export const FLAGS: Readonly<Record<FlagName, FlagSpec>> = {
   port: { type: 'string', default: '4000', value: 'PORT', description: 'listen port' },
   host: { type: 'string', default: '127.0.0.1', value: 'HOST', description: 'listen address' },
   issuer: { type: 'string', value: 'URL', description: 'issuer identifier, http://HOST:PORT unless set' },
@@ -161,10 +196,7 @@ export const FLAGS = {
     description: 'metadata policy {"defaults": {...}, "force": {...}} for clients registered with it',
   },
   json: { type: 'boolean', description: 'machine-readable output' },
-} as const satisfies Record<string, FlagSpec>;
-
-/** The name of a flag of `FLAGS`, without its dashes. */
-export type FlagName = keyof typeof FLAGS;
+};
 
 /** The resolved options of a command. */
 export interface CommandOptions {
