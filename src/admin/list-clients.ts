@@ -156,13 +156,24 @@ export function matchesQuery(registration: ClientRegistration, query: ClientQuer
   return true;
 }
 
-/** Reads one page of the listing: at most `query.limit` matches from at most `MAX_SCANNED_PER_PAGE` stored clients. */
-export async function listClientPage(
+/** One page of stored registrations that pass a query's filters. */
+export interface RegistrationPage {
+  readonly registrations: ClientRegistration[];
+  /** As `ClientListing.next_cursor`. */
+  readonly next_cursor: string | null;
+}
+
+/**
+ * Reads one page of the stored registrations that match `query`: at most
+ * `query.limit` matches from at most `MAX_SCANNED_PER_PAGE` stored clients.
+ * `listClientPage` answers it as views; `registrar clients list` prints it.
+ */
+export async function scanClientPage(
   store: BundledStore,
   query: ClientQuery,
   now: number,
-): Promise<ClientListing> {
-  const found: ClientView[] = [];
+): Promise<RegistrationPage> {
+  const found: ClientRegistration[] = [];
   let after = query.after;
   let scanned = 0;
   for (;;) {
@@ -171,14 +182,27 @@ export async function listClientPage(
     for (const [index, registration] of page.clients.entries()) {
       scanned++;
       if (!matchesQuery(registration, query, now)) continue;
-      found.push(clientView(registration, now));
+      found.push(registration);
       if (found.length === query.limit) {
         const last = index === page.clients.length - 1 && page.next === undefined;
-        return { clients: found, next_cursor: last ? null : encodeCursor(registration.client_id) };
+        return { registrations: found, next_cursor: last ? null : encodeCursor(registration.client_id) };
       }
     }
-    if (page.next === undefined) return { clients: found, next_cursor: null };
+    if (page.next === undefined) return { registrations: found, next_cursor: null };
     after = page.next;
-    if (scanned >= MAX_SCANNED_PER_PAGE) return { clients: found, next_cursor: encodeCursor(after) };
+    if (scanned >= MAX_SCANNED_PER_PAGE) return { registrations: found, next_cursor: encodeCursor(after) };
   }
+}
+
+/** Reads one page of the listing: at most `query.limit` matches from at most `MAX_SCANNED_PER_PAGE` stored clients. */
+export async function listClientPage(
+  store: BundledStore,
+  query: ClientQuery,
+  now: number,
+): Promise<ClientListing> {
+  const page = await scanClientPage(store, query, now);
+  return {
+    clients: page.registrations.map((registration) => clientView(registration, now)),
+    next_cursor: page.next_cursor,
+  };
 }

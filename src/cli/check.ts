@@ -41,6 +41,7 @@ Options:
   --time-limit S             seconds per run at most (${CHECK_DEFAULTS.timeLimitMs / 1000})
   --request-timeout S        seconds one request may take (${CHECK_DEFAULTS.requestTimeoutMs / 1000})
   --run-id ID                names the run's clients "registrar-check ID" (random)
+  -h, --help                 this text
 `;
 
 class UsageError extends Error {}
@@ -107,7 +108,7 @@ function parse(args: readonly string[]) {
       'time-limit': { type: 'string' },
       'request-timeout': { type: 'string' },
       'run-id': { type: 'string' },
-      help: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   const [issuer, ...extra] = positionals;

@@ -15,7 +15,10 @@ import type { Output } from './output.js';
 export async function migrateCommand(options: CommandOptions, output: Output): Promise<number> {
   const warn = (record: Record<string, unknown>) => output.err(JSON.stringify({ level: 'warn', ...record }));
   const quiet: Logger = { info: () => undefined, warn, error: warn };
-  const opened = await openMigratedStore({ ...options, migrate: true }, quiet);
+  // One line per migration, as it starts: a migration over a large table can take a while.
+  const opened = await openMigratedStore({ ...options, migrate: true }, quiet, ({ version, name }) =>
+    output.err(`applying migration ${version} (${name})`),
+  );
   try {
     const { migration, description } = opened;
     if (options.json) {

@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { ADMIN_TOKEN_HASH_VARIABLE } from '../admin/admin-tokens.js';
 import { duration } from '../core/config/config-checks.js';
 import { checkConfigTypes } from '../core/config/resolve-config.js';
@@ -17,45 +17,194 @@ import { ConfigurationError } from '../core/errors.js';
 import { parseRateLimitRule, type RateLimitRule } from '../core/ports/rate-limiter.js';
 import { LOG_LEVELS } from './logger.js';
 
-/** The flags every command understands, with their defaults. */
-export const FLAGS = {
-  port: { type: 'string', default: '4000' },
-  host: { type: 'string', default: '127.0.0.1' },
-  issuer: { type: 'string' },
-  'authorization-endpoint': { type: 'string' },
-  'token-endpoint': { type: 'string' },
-  'jwks-uri': { type: 'string' },
-  store: { type: 'string', default: 'sqlite:./registrar.db' },
-  'pg-pool-size': { type: 'string', default: '10' },
-  'pg-schema': { type: 'string', default: 'public' },
-  'no-migrate': { type: 'boolean' },
-  'rate-limit': { type: 'string' },
-  'management-rate-limit': { type: 'string' },
-  redis: { type: 'string' },
-  'headers-timeout': { type: 'string', default: '10' },
-  'request-timeout': { type: 'string', default: '30' },
-  'idle-timeout': { type: 'string', default: '10' },
-  'max-connections': { type: 'string', default: '1000' },
-  'max-connections-per-address': { type: 'string', default: '128' },
-  'trusted-proxies': { type: 'string' },
-  'activation-window': { type: 'string' },
-  'max-clients': { type: 'string' },
-  'max-clients-per-owner': { type: 'string' },
-  'admin-port': { type: 'string' },
-  'admin-host': { type: 'string' },
-  config: { type: 'string' },
-  'initial-access-token': { type: 'string' },
-  'require-initial-access-token': { type: 'boolean' },
-  'expires-in': { type: 'string' },
-  uses: { type: 'string' },
-  label: { type: 'string' },
-  policy: { type: 'string' },
-  'log-level': { type: 'string', default: 'info' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean' },
-} as const;
+/** One flag: its type, default, the placeholder and the text its command's `--help` shows. */
+export interface FlagSpec {
+  readonly type: 'string' | 'boolean';
+  readonly default?: string;
+  /** The value's placeholder in `--help` (string flags). */
+  readonly value?: string;
+  readonly description: string;
+}
 
-type FlagName = keyof typeof FLAGS;
+/** The name of a flag, without its dashes. */
+export type FlagName =
+  | 'port'
+  | 'host'
+  | 'issuer'
+  | 'authorization-endpoint'
+  | 'token-endpoint'
+  | 'jwks-uri'
+  | 'store'
+  | 'pg-pool-size'
+  | 'pg-schema'
+  | 'no-migrate'
+  | 'rate-limit'
+  | 'management-rate-limit'
+  | 'redis'
+  | 'headers-timeout'
+  | 'request-timeout'
+  | 'idle-timeout'
+  | 'max-connections'
+  | 'max-connections-per-address'
+  | 'trusted-proxies'
+  | 'activation-window'
+  | 'max-clients'
+  | 'max-clients-per-owner'
+  | 'admin-port'
+  | 'admin-host'
+  | 'config'
+  | 'initial-access-token'
+  | 'require-initial-access-token'
+  | 'expires-in'
+  | 'uses'
+  | 'label'
+  | 'policy'
+  | 'log-level'
+  | 'json';
+
+/** The flags the commands understand, with their defaults; each is also a `REGISTRAR_<NAME>` variable. */
+export const FLAGS: Readonly<Record<FlagName, FlagSpec>> = {
+  port: { type: 'string', default: '4000', value: 'PORT', description: 'listen port' },
+  host: { type: 'string', default: '127.0.0.1', value: 'HOST', description: 'listen address' },
+  issuer: { type: 'string', value: 'URL', description: 'issuer identifier, http://HOST:PORT unless set' },
+  'authorization-endpoint': {
+    type: 'string',
+    value: 'URL',
+    description: "your authorization server's authorization endpoint, for discovery",
+  },
+  'token-endpoint': {
+    type: 'string',
+    value: 'URL',
+    description: "your authorization server's token endpoint, for discovery",
+  },
+  'jwks-uri': {
+    type: 'string',
+    value: 'URL',
+    description: "your authorization server's JWK Set; discovery is published once all three are set",
+  },
+  store: {
+    type: 'string',
+    default: 'sqlite:./registrar.db',
+    value: 'SPEC',
+    description: 'sqlite:FILE, memory: or postgres://USER@HOST:PORT/DB',
+  },
+  'pg-pool-size': {
+    type: 'string',
+    default: '10',
+    value: 'N',
+    description: 'PostgreSQL connections per instance',
+  },
+  'pg-schema': {
+    type: 'string',
+    default: 'public',
+    value: 'NAME',
+    description: "PostgreSQL schema for Registrar's tables",
+  },
+  'no-migrate': {
+    type: 'boolean',
+    description: 'do not apply migrations; refuse to start if any are pending',
+  },
+  'rate-limit': {
+    type: 'string',
+    value: 'RULE',
+    description: 'registrations per client address, COUNT/SECONDSs (60/60s); off turns every limit off',
+  },
+  'management-rate-limit': {
+    type: 'string',
+    value: 'RULE',
+    description: 'failed management authentications per client address (20/60s) or off',
+  },
+  redis: { type: 'string', value: 'URL', description: 'share rate limits through Redis (redis://HOST:6379)' },
+  'headers-timeout': {
+    type: 'string',
+    default: '10',
+    value: 'S',
+    description: 'seconds to receive the request headers',
+  },
+  'request-timeout': {
+    type: 'string',
+    default: '30',
+    value: 'S',
+    description: 'seconds to receive the whole request',
+  },
+  'idle-timeout': {
+    type: 'string',
+    default: '10',
+    value: 'S',
+    description: 'seconds a connection may stay silent mid-request',
+  },
+  'max-connections': {
+    type: 'string',
+    default: '1000',
+    value: 'N',
+    description: 'open connections per instance',
+  },
+  'max-connections-per-address': {
+    type: 'string',
+    default: '128',
+    value: 'N',
+    description: 'open connections per client address',
+  },
+  'trusted-proxies': {
+    type: 'string',
+    value: 'LIST',
+    description: 'comma-separated proxy addresses whose X-Forwarded-For and X-Forwarded-Proto count',
+  },
+  'activation-window': {
+    type: 'string',
+    value: 'DURATION',
+    description: 'a new client not proven used within it (for example 1h) expires; off unless set',
+  },
+  'max-clients': {
+    type: 'string',
+    value: 'N',
+    description: 'the most clients stored; a never-used one is reclaimed to make room, else 429 (no cap)',
+  },
+  'max-clients-per-owner': {
+    type: 'string',
+    value: 'N',
+    description: 'the most clients per initial access token, statement issuer or client address (no cap)',
+  },
+  'admin-port': {
+    type: 'string',
+    value: 'PORT',
+    description: "the admin API's listener, off unless set; needs REGISTRAR_ADMIN_TOKEN_HASH",
+  },
+  'admin-host': {
+    type: 'string',
+    value: 'HOST',
+    description: "the admin listener's address (default 127.0.0.1)",
+  },
+  config: { type: 'string', value: 'FILE', description: 'JSON file of library configuration keys' },
+  'initial-access-token': {
+    type: 'string',
+    value: 'TOKEN',
+    description: 'registration requires this token (or a stored one)',
+  },
+  'require-initial-access-token': {
+    type: 'boolean',
+    description: 'registration requires a stored initial access token',
+  },
+  'expires-in': {
+    type: 'string',
+    value: 'DURATION',
+    description: 'lifetime: 3600, 90s, 30m, 12h or 7d (never expires unless set)',
+  },
+  uses: { type: 'string', value: 'N', description: 'registrations the token allows (unlimited unless set)' },
+  label: { type: 'string', value: 'TEXT', description: 'a note for administrators' },
+  policy: {
+    type: 'string',
+    value: 'JSON',
+    description: 'metadata policy {"defaults": {...}, "force": {...}} for clients registered with it',
+  },
+  'log-level': {
+    type: 'string',
+    default: 'info',
+    value: 'LEVEL',
+    description: `the least severe log line written: ${LOG_LEVELS.join(', ')}`,
+  },
+  json: { type: 'boolean', description: 'machine-readable output' },
+};
 
 /** The resolved options of a command. */
 export interface CommandOptions {
@@ -107,7 +256,6 @@ export interface CommandOptions {
   /** `--log-level`: one of LOG_LEVELS (docs/operations.md#logs). */
   readonly logLevel: string;
   readonly json: boolean;
-  readonly help: boolean;
   /** `serve`: a static initial access token registration then requires. */
   readonly initialAccessToken: string | undefined;
   /** `serve`: require a token even without a static one (stored tokens only). */
@@ -130,14 +278,6 @@ export interface CommandOptions {
   readonly config: Record<string, unknown>;
   /** Positional arguments after the command. */
   readonly positionals: string[];
-}
-
-/** `--log-level`, checked against the levels the logger knows. */
-function logLevel(value: string): string {
-  if (!LOG_LEVELS.includes(value)) {
-    throw new ConfigurationError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not "${value}".`);
-  }
-  return value;
 }
 
 /** `--rate-limit` becomes `REGISTRAR_RATE_LIMIT`. */
@@ -173,23 +313,31 @@ function readConfigFile(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function positiveInteger(value: unknown, flag: string): number {
+/** `--log-level`, checked against the levels the logger knows. */
+function logLevel(value: string, label: string): string {
+  if (!LOG_LEVELS.includes(value)) {
+    throw new ConfigurationError(`${label} must be one of ${LOG_LEVELS.join(', ')}, not "${value}".`);
+  }
+  return value;
+}
+
+function positiveInteger(value: unknown, label: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) {
-    throw new ConfigurationError(`--${flag} must be a positive integer.`);
+    throw new ConfigurationError(`${label} must be a positive integer.`);
   }
   return number;
 }
 
 /** `--trusted-proxies`: comma-separated IP addresses, matched exactly against the socket peer. */
-function trustedProxyList(value: string): string[] {
+function trustedProxyList(value: string, label: string): string[] {
   const addresses = value
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   for (const address of addresses) {
     if (isIP(address) === 0) {
-      throw new ConfigurationError('--trusted-proxies must be a comma-separated list of IP addresses.');
+      throw new ConfigurationError(`${label} must be a comma-separated list of IP addresses.`);
     }
   }
   return addresses;
@@ -198,6 +346,7 @@ function trustedProxyList(value: string): string[] {
 /** The admin listener's settings from `--admin-port`, `--admin-host`, their variables and the file's `admin`. */
 function adminListener(
   pick: (name: FlagName) => string | boolean | undefined,
+  label: (name: FlagName) => string,
   config: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
 ): CommandOptions['admin'] {
@@ -209,10 +358,7 @@ function adminListener(
   if (port === undefined) return undefined;
   const number = typeof port === 'number' || typeof port === 'string' ? Number(port) : Number.NaN;
   if (!Number.isInteger(number) || number < 0 || number > 65535) {
-    const source =
-      pick('admin-port') !== undefined
-        ? '--admin-port (REGISTRAR_ADMIN_PORT)'
-        : 'admin.port in the config file';
+    const source = pick('admin-port') !== undefined ? label('admin-port') : 'admin.port in the config file';
     throw new ConfigurationError(`${source} must be a port number.`);
   }
   const host = pick('admin-host') ?? file?.host ?? '127.0.0.1';
@@ -222,34 +368,83 @@ function adminListener(
   return { port: number, host, tokenHashes: env[ADMIN_TOKEN_HASH_VARIABLE] ?? '' };
 }
 
-/** Parses a command's arguments against the environment and the config file. */
-export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): CommandOptions {
-  const { values, positionals } = parseArgs({
-    args,
-    options: Object.fromEntries(Object.entries(FLAGS).map(([name, spec]) => [name, { type: spec.type }])) as {
-      [K in FlagName]: { type: (typeof FLAGS)[K]['type'] };
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+/** Flag values given on the command line, by flag name; a flag not given is absent. */
+export type GivenFlags = Partial<Record<FlagName, string | boolean>>;
+
+/**
+ * The commander option of one flag, its help text naming its default and its
+ * variable. No default is set on the option itself: a flag not given falls
+ * through to its variable, then the config file, then the default.
+ */
+export function flagOption(name: FlagName): Option {
+  const spec: FlagSpec = FLAGS[name];
+  const notes = [
+    ...(spec.default === undefined ? [] : [`default ${spec.default}`]),
+    `env ${environmentName(name)}`,
+  ];
+  const syntax = spec.type === 'string' ? `--${name} <${spec.value ?? 'VALUE'}>` : `--${name}`;
+  return new Option(syntax, `${spec.description} (${notes.join('; ')})`);
+}
+
+/** The flags of `FLAGS` given to `command` or a command above it. */
+export function flagsGiven(command: Command): GivenFlags {
+  const given: GivenFlags = {};
+  for (let at: Command | null = command; at !== null; at = at.parent) {
+    for (const option of at.options) {
+      const name = option.long?.slice(2);
+      if (name === undefined || !(name in FLAGS)) continue;
+      const key = option.attributeName();
+      if (at.getOptionValueSource(key) !== 'cli') continue;
+      given[name as FlagName] = option.negate ? true : (at.getOptionValue(key) as string | boolean);
+    }
+  }
+  return given;
+}
+
+/** Parses flags and positional arguments (every flag of `FLAGS` allowed) against the environment and the config file. */
+export function resolveCommandOptions(args: readonly string[], env: NodeJS.ProcessEnv): CommandOptions {
+  const command = new Command().exitOverride().allowExcessArguments().argument('[arguments...]');
+  command.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  for (const name of Object.keys(FLAGS) as FlagName[]) command.addOption(flagOption(name));
+  command.parse([...args], { from: 'user' });
+  return resolveOptions(flagsGiven(command), command.args, env);
+}
+
+/**
+ * Resolves the options of a command from the flags it was given, the
+ * `REGISTRAR_*` variables and the `--config` file. An error names where the
+ * bad value came from: the flag, the variable or the file's key.
+ */
+export function resolveOptions(
+  given: GivenFlags,
+  positionals: readonly string[],
+  env: NodeJS.ProcessEnv,
+): CommandOptions {
+  const fromEnv = (name: FlagName): string | undefined => {
+    const value = env[environmentName(name)];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const label = (name: FlagName): string =>
+    given[name] === undefined && fromEnv(name) !== undefined ? environmentName(name) : `--${name}`;
   const pick = (name: FlagName): string | boolean | undefined => {
-    const flag = values[name];
+    const flag = given[name];
     if (flag !== undefined) return flag;
-    const fromEnv = env[environmentName(name)];
-    if (fromEnv !== undefined && fromEnv !== '') {
-      if (FLAGS[name].type !== 'boolean') return fromEnv;
-      if (fromEnv !== 'true' && fromEnv !== 'false') {
+    const variable = fromEnv(name);
+    if (variable !== undefined) {
+      if (FLAGS[name].type !== 'boolean') return variable;
+      if (variable !== 'true' && variable !== 'false') {
         throw new ConfigurationError(`${environmentName(name)} must be true or false.`);
       }
-      return fromEnv === 'true';
+      return variable === 'true';
     }
-    return 'default' in FLAGS[name] ? (FLAGS[name] as { default: string }).default : undefined;
+    const spec: FlagSpec = FLAGS[name];
+    return spec.default;
   };
   const configPath = pick('config');
   const config = typeof configPath === 'string' ? readConfigFile(configPath) : {};
   const port = Number(pick('port'));
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConfigurationError('--port must be a port number.');
+    throw new ConfigurationError(`${label('port')} must be a port number (0 to 65535).`);
   const host = String(pick('host'));
   const issuer =
     (pick('issuer') as string | undefined) ?? (typeof config.issuer === 'string' ? config.issuer : undefined);
@@ -266,18 +461,21 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
   };
   const pgPoolSize = Number(pick('pg-pool-size'));
   if (!Number.isInteger(pgPoolSize) || pgPoolSize < 1) {
-    throw new ConfigurationError('--pg-pool-size must be a positive integer.');
+    throw new ConfigurationError(`${label('pg-pool-size')} must be a positive integer.`);
   }
   const rateLimit = pick('rate-limit');
   const managementRateLimit = pick('management-rate-limit');
-  const headersTimeoutSeconds = positiveInteger(pick('headers-timeout'), 'headers-timeout');
-  const requestTimeoutSeconds = positiveInteger(pick('request-timeout'), 'request-timeout');
+  const integer = (flag: FlagName) => positiveInteger(pick(flag), label(flag));
+  const headersTimeoutSeconds = integer('headers-timeout');
+  const requestTimeoutSeconds = integer('request-timeout');
   if (headersTimeoutSeconds > requestTimeoutSeconds) {
-    throw new ConfigurationError('--headers-timeout cannot be longer than --request-timeout.');
+    throw new ConfigurationError(
+      `${label('headers-timeout')} cannot be longer than ${label('request-timeout')}.`,
+    );
   }
   const trustedProxies = pick('trusted-proxies');
   const activationWindow = pick('activation-window');
-  const cap = (flag: FlagName) => (pick(flag) === undefined ? undefined : positiveInteger(pick(flag), flag));
+  const cap = (flag: FlagName) => (pick(flag) === undefined ? undefined : integer(flag));
   return {
     port,
     host,
@@ -287,36 +485,37 @@ export function resolveCommandOptions(args: string[], env: NodeJS.ProcessEnv): C
     pgPoolSize,
     pgSchema: String(pick('pg-schema')),
     migrate: pick('no-migrate') !== true,
-    rateLimit: typeof rateLimit === 'string' ? parseRateLimitRule(rateLimit, '--rate-limit') : undefined,
+    rateLimit: typeof rateLimit === 'string' ? parseRateLimitRule(rateLimit, label('rate-limit')) : undefined,
     managementRateLimit:
       typeof managementRateLimit === 'string'
-        ? parseRateLimitRule(managementRateLimit, '--management-rate-limit')
+        ? parseRateLimitRule(managementRateLimit, label('management-rate-limit'))
         : undefined,
     redis: pick('redis') as string | undefined,
     headersTimeoutSeconds,
     requestTimeoutSeconds,
-    idleTimeoutSeconds: positiveInteger(pick('idle-timeout'), 'idle-timeout'),
-    maxConnections: positiveInteger(pick('max-connections'), 'max-connections'),
-    maxConnectionsPerAddress: positiveInteger(
-      pick('max-connections-per-address'),
-      'max-connections-per-address',
-    ),
-    trustedProxies: typeof trustedProxies === 'string' ? trustedProxyList(trustedProxies) : undefined,
+    idleTimeoutSeconds: integer('idle-timeout'),
+    maxConnections: integer('max-connections'),
+    maxConnectionsPerAddress: integer('max-connections-per-address'),
+    trustedProxies:
+      typeof trustedProxies === 'string'
+        ? trustedProxyList(trustedProxies, label('trusted-proxies'))
+        : undefined,
     activationWindow:
-      typeof activationWindow === 'string' ? duration(activationWindow, '--activation-window') : undefined,
+      typeof activationWindow === 'string'
+        ? duration(activationWindow, label('activation-window'))
+        : undefined,
     maxClients: cap('max-clients'),
     maxClientsPerOwner: cap('max-clients-per-owner'),
-    logLevel: logLevel(String(pick('log-level'))),
+    logLevel: logLevel(String(pick('log-level')), label('log-level')),
     json: pick('json') === true,
-    help: pick('help') === true,
     initialAccessToken: pick('initial-access-token') as string | undefined,
     requireInitialAccessToken: pick('require-initial-access-token') === true,
     expiresIn: pick('expires-in') as string | undefined,
     uses: pick('uses') as string | undefined,
     label: pick('label') as string | undefined,
     policy: pick('policy') as string | undefined,
-    admin: adminListener(pick, config, env),
+    admin: adminListener(pick, label, config, env),
     config,
-    positionals,
+    positionals: [...positionals],
   };
 }

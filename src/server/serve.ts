@@ -116,6 +116,9 @@ interface ServerRateLimitKeys {
   redisKeyPrefix?: string;
 }
 
+/** Hears of each migration just before it is applied. */
+export type MigrationProgress = (migration: { readonly version: number; readonly name: string }) => void;
+
 /** The database could not be reached to migrate or to check the migrations. */
 export class DatabaseUnreachableError extends Error {
   constructor(message: string, options: { cause: unknown }) {
@@ -134,12 +137,13 @@ async function prepareSchema(
   opened: OpenedStore,
   options: CommandOptions,
   logger: Logger,
+  onApplying?: MigrationProgress,
 ): Promise<MigrationResult | undefined> {
   const { migrations } = opened;
   if (!migrations) return undefined;
   try {
     if (options.migrate) {
-      const migration = await migrations.migrate();
+      const migration = await migrations.migrate(onApplying === undefined ? {} : { onApplying });
       logger.info({ msg: 'migrations', applied: migration.applied, version: migration.version });
       return migration;
     }
@@ -154,7 +158,7 @@ async function prepareSchema(
     if (error instanceof StoreUnavailableError) {
       const code = (error.cause as { code?: unknown } | undefined)?.code;
       throw new DatabaseUnreachableError(
-        `Cannot reach the database (${typeof code === 'string' ? code : 'no answer'}).`,
+        `Cannot reach the database (${typeof code === 'string' ? code : 'no answer'}): ${opened.location}.`,
         { cause: error },
       );
     }
@@ -176,10 +180,11 @@ function openConfiguredStore(options: CommandOptions, logger: Logger): Promise<O
 export async function openMigratedStore(
   options: CommandOptions,
   logger: Logger,
+  onApplying?: MigrationProgress,
 ): Promise<OpenedStore & { readonly migration?: MigrationResult }> {
   const opened = await openConfiguredStore(options, logger);
   try {
-    const migration = await prepareSchema(opened, options, logger);
+    const migration = await prepareSchema(opened, options, logger, onApplying);
     return migration === undefined ? opened : { ...opened, migration };
   } catch (error) {
     await opened.store.close();

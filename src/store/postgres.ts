@@ -67,9 +67,12 @@ export interface MigrationStatus {
 export interface PostgresStore extends BundledStoreWithTokens {
   /**
    * Applies pending migrations under an advisory lock, so instances starting
-   * together apply each migration exactly once.
+   * together apply each migration exactly once. `onApplying` hears of each
+   * migration just before it is applied (`registrar migrate` shows it).
    */
-  migrate(): Promise<MigrationResult>;
+  migrate(options?: {
+    onApplying?(migration: { version: number; name: string }): void;
+  }): Promise<MigrationResult>;
   /** Reads the applied versions without changing anything. */
   migrationStatus(): Promise<MigrationStatus>;
 }
@@ -531,7 +534,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     async ping() {
       await query('SELECT 1');
     },
-    async migrate() {
+    async migrate(options = {}) {
       const connection = await connect();
       // Session-level lock keyed by the schema: a second instance waits here until
       // the first has finished, then finds nothing left to apply.
@@ -555,6 +558,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
           const applied: number[] = [];
           for (const migration of POSTGRES_MIGRATIONS) {
             if (done.has(migration.version)) continue;
+            options.onApplying?.({ version: migration.version, name: migration.name });
             await query('BEGIN', [], connection);
             try {
               await query(`SET LOCAL search_path TO "${schema}"`, [], connection);

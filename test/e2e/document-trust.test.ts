@@ -497,7 +497,7 @@ describe('metadata document trust policy and pre-registered documents', () => {
         assert.match(off.stderr, /clientIdMetadataDocuments\.enabled/);
         const bare = await runCommandAsync(['clients', 'import', ...args]);
         assert.equal(bare.status, 2);
-        assert.match(bare.stderr, /import URL/);
+        assert.match(bare.stderr, /^registrar: missing required argument 'url'$/m);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
