@@ -17,6 +17,11 @@ import { streamOutput } from './output.js';
 import { createProgram } from './program.js';
 
 const output = streamOutput(process.stdout, process.stderr);
+// A reader that goes away (`registrar --help | head`) loses the rest of the output, not the
+// command: a write to the closed pipe fails quietly and the command ends as it would have.
+// `serve` adds its own handlers, which say so once and keep the server serving.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
 
 /** The exit code and the line for what a command threw. */
 function failure(error: unknown): { code: number; line?: string } {

@@ -5,10 +5,12 @@
 // and say to run "registrar migrate", and clients list paging and filters, clients create and
 // update, and migrate's progress lines.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runCommand } from '../helpers/cli.js';
 import { dropSchema, POSTGRES_URL, sql, uniqueName } from '../helpers/services.js';
 
@@ -17,6 +19,8 @@ const VERSION = (
     version: string;
   }
 ).version;
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('registrar help and version', () => {
   it('gives every command a help of its own that names its options', () => {
@@ -58,6 +62,20 @@ describe('registrar help and version', () => {
       assert.equal(result.status, 0, result.stderr);
       assert.equal(result.stdout, `${VERSION}\n`);
     }
+  });
+
+  it('ends quietly when the reader of its output goes away (registrar --help | head)', () => {
+    // `true` reads nothing and exits at once: every write to the pipe after that fails with EPIPE.
+    const run = spawnSync(
+      'bash',
+      ['-c', `"${process.execPath}" --import tsx src/cli/main.ts --help | true`],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /EPIPE|Unhandled/);
   });
 
   it('shows the help on stderr and exits 2 without a command', () => {
