@@ -238,7 +238,10 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
     const at = now();
     if (counted !== undefined && at - counted.at < CLIENT_COUNT_INTERVAL_MS) return counted.counts;
     try {
-      counted = { at, counts: await timed('countClientsByStatus', () => store.countClientsByStatus(at / 1000)) };
+      counted = {
+        at,
+        counts: await timed('countClientsByStatus', () => store.countClientsByStatus(at / 1000)),
+      };
       return counted.counts;
     } catch (error) {
       countFailures.inc();
@@ -297,7 +300,11 @@ export function createServerMetrics(options: ServerMetricsOptions): ServerMetric
       return new Proxy(target, {
         get(object, property, receiver) {
           const value: unknown = Reflect.get(object, property, receiver);
-          if (typeof property !== 'string' || !STORE_OPERATIONS.has(property) || typeof value !== 'function') {
+          if (
+            typeof property !== 'string' ||
+            !STORE_OPERATIONS.has(property) ||
+            typeof value !== 'function'
+          ) {
             return value;
           }
           return (...args: unknown[]) =>

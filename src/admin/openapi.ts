@@ -58,7 +58,7 @@ export const METRICS_PATH_ITEM: Readonly<Record<string, unknown>> = Object.freez
   get: {
     summary: 'Metrics',
     description:
-      'The server\'s metrics in the Prometheus text exposition format (version 0.0.4); every name starts with `registrar_`, and no label carries a value a client chose.',
+      "The server's metrics in the Prometheus text exposition format (version 0.0.4); every name starts with `registrar_`, and no label carries a value a client chose.",
     responses: {
       '200': {
         description: 'The metrics.',
@@ -219,15 +219,12 @@ export function adminOpenApiDocument(): Record<string, unknown> {
         post: operation(
           'Remove expired clients',
           {
-            '200': answer(
-              'The sweep is done.',
-              {
-                type: 'object',
-                required: ['removed'],
-                additionalProperties: false,
-                properties: { removed: { type: 'integer', minimum: 0 } },
-              },
-            ),
+            '200': answer('The sweep is done.', {
+              type: 'object',
+              required: ['removed'],
+              additionalProperties: false,
+              properties: { removed: { type: 'integer', minimum: 0 } },
+            }),
           },
           {
             description:

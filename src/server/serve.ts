@@ -264,7 +264,11 @@ const DISCOVERY_FLAGS = {
 function endpointOf(registrar: Registrar, pathname: string): RequestEndpoint {
   const base = registrar.settings.registrationPathname;
   if (pathname === base) return 'registration';
-  if (pathname.startsWith(base) && pathname[base.length] === '/' && !pathname.includes('/', base.length + 1)) {
+  if (
+    pathname.startsWith(base) &&
+    pathname[base.length] === '/' &&
+    !pathname.includes('/', base.length + 1)
+  ) {
     return 'management';
   }
   return 'other';
@@ -403,7 +407,8 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
     respond(req, res, pathname).then(
       ({ status, aborted }) => {
-        if (started) metrics?.recordRequest(endpointOf(started.registrar, pathname), req.method ?? 'GET', status);
+        if (started)
+          metrics?.recordRequest(endpointOf(started.registrar, pathname), req.method ?? 'GET', status);
         logger.info({
           msg: 'request',
           method: req.method,
@@ -459,27 +464,32 @@ export async function serve(options: CommandOptions, logger: Logger): Promise<Ru
     const missing = Object.entries(DISCOVERY_FLAGS)
       .filter(([key]) => !(key in options.endpoints))
       .map(([, flag]) => flag);
-    registrar = composeRegistrar({
-      ...libraryConfig,
-      ...options.endpoints,
-      // Discovery only with the authorization server's real endpoints: the documents must not point nowhere.
-      discoveryEnabled: missing.length === 0 && (libraryConfig.discoveryEnabled ?? true),
-      ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
-      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
-      ...(options.activationWindow === undefined ? {} : { activationWindow: options.activationWindow }),
-      ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
-      ...(options.maxClientsPerOwner === undefined ? {} : { maxClientsPerOwner: options.maxClientsPerOwner }),
-      issuer,
-      registrationEnabled: true,
-      registration: observed ? observed.timeStore(opened.store) : opened.store,
-      rateLimit: limits.rateLimit,
-      logger,
-      onEvent: (event) => {
-        recentEvents.record(event);
-        observed?.recordEvent(event);
+    registrar = composeRegistrar(
+      {
+        ...libraryConfig,
+        ...options.endpoints,
+        // Discovery only with the authorization server's real endpoints: the documents must not point nowhere.
+        discoveryEnabled: missing.length === 0 && (libraryConfig.discoveryEnabled ?? true),
+        ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
+        ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+        ...(options.activationWindow === undefined ? {} : { activationWindow: options.activationWindow }),
+        ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
+        ...(options.maxClientsPerOwner === undefined
+          ? {}
+          : { maxClientsPerOwner: options.maxClientsPerOwner }),
+        issuer,
+        registrationEnabled: true,
+        registration: observed ? observed.timeStore(opened.store) : opened.store,
+        rateLimit: limits.rateLimit,
+        logger,
+        onEvent: (event) => {
+          recentEvents.record(event);
+          observed?.recordEvent(event);
+        },
+        crypto: nodeCrypto,
       },
-      crypto: nodeCrypto,
-    }, observed ? { wrapOutboundFetch: observed.timeOutboundFetch } : {});
+      observed ? { wrapOutboundFetch: observed.timeOutboundFetch } : {},
+    );
     if (missing.length > 0) {
       logger.warn({
         msg: `no discovery document: set ${missing.join(', ')} (or their config file keys) to publish one`,

@@ -542,7 +542,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         [now],
       );
       const row = rows[0];
-      return { active: Number(row?.active ?? 0), pending: Number(row?.pending ?? 0), expired: Number(row?.expired ?? 0) };
+      return {
+        active: Number(row?.active ?? 0),
+        pending: Number(row?.pending ?? 0),
+        expired: Number(row?.expired ?? 0),
+      };
     },
     async ping() {
       await query('SELECT 1');
