@@ -33,66 +33,76 @@ export const METRIC_PREFIX = 'registrar_';
 export const CLIENT_COUNT_INTERVAL_MS = 15_000;
 
 /** The error codes a registration refusal is counted under; any other code counts as `server_error`. */
-const REGISTRATION_ERROR_CODES: ReadonlySet<RegistrationErrorCode> = new Set<RegistrationErrorCode>([
-  'invalid_request',
-  'invalid_redirect_uri',
-  'invalid_client_metadata',
-  'invalid_software_statement',
-  'unapproved_software_statement',
-  'invalid_token',
-  'invalid_client',
-  'access_denied',
-  'too_many_requests',
-  'temporarily_unavailable',
-  'server_error',
-]);
+const REGISTRATION_ERROR_CODES: ReadonlySet<string> = new Set(
+  Object.keys({
+    invalid_request: true,
+    invalid_redirect_uri: true,
+    invalid_client_metadata: true,
+    invalid_software_statement: true,
+    unapproved_software_statement: true,
+    invalid_token: true,
+    invalid_client: true,
+    access_denied: true,
+    too_many_requests: true,
+    temporarily_unavailable: true,
+    server_error: true,
+  } satisfies Record<RegistrationErrorCode, true>),
+);
 
-const EVENT_TYPES: ReadonlySet<RegistrarEventType> = new Set<RegistrarEventType>([
-  'client.registered',
-  'client.updated',
-  'client.deleted',
-  'client.expired',
-  'client.metadata_changed',
-  'client.activated',
-  'client.pending',
-  'client.approved',
-  'client.rejected',
-  'client.reclaimed',
-  'client.secret_rotated',
-  'registration.refused',
-  'management.auth_failed',
-]);
+const EVENT_TYPES: ReadonlySet<string> = new Set(
+  Object.keys({
+    'client.registered': true,
+    'client.updated': true,
+    'client.deleted': true,
+    'client.expired': true,
+    'client.metadata_changed': true,
+    'client.activated': true,
+    'client.pending': true,
+    'client.approved': true,
+    'client.rejected': true,
+    'client.reclaimed': true,
+    'client.secret_rotated': true,
+    'registration.refused': true,
+    'management.auth_failed': true,
+  } satisfies Record<RegistrarEventType, true>),
+);
 
-const ADMIN_ACTIONS: ReadonlySet<AdminAction> = new Set<AdminAction>([
-  'client.create',
-  'client.update',
-  'client.delete',
-  'client.rotate_secret',
-  'client.approve',
-  'client.reject',
-  'client.report_use',
-  'clients.sweep',
-  'initial_access_token.create',
-  'initial_access_token.revoke',
-]);
+const ADMIN_ACTIONS: ReadonlySet<string> = new Set(
+  Object.keys({
+    'client.create': true,
+    'client.update': true,
+    'client.delete': true,
+    'client.rotate_secret': true,
+    'client.approve': true,
+    'client.reject': true,
+    'client.report_use': true,
+    'clients.sweep': true,
+    'initial_access_token.create': true,
+    'initial_access_token.revoke': true,
+  } satisfies Record<AdminAction, true>),
+);
 
-const FETCH_FAILURES: ReadonlySet<OutboundFetchFailure> = new Set<OutboundFetchFailure>([
-  'invalid_url',
-  'not_https',
-  'forbidden_address',
-  'dns_failure',
-  'timeout',
-  'too_large',
-  'network',
-]);
+const FETCH_FAILURES: ReadonlySet<string> = new Set(
+  Object.keys({
+    invalid_url: true,
+    not_https: true,
+    forbidden_address: true,
+    dns_failure: true,
+    timeout: true,
+    too_large: true,
+    network: true,
+  } satisfies Record<OutboundFetchFailure, true>),
+);
 
 /** The purposes fetches are counted under; a fetch that names none counts as `other`. */
-const PURPOSES: ReadonlySet<OutboundPurpose | 'other'> = new Set<OutboundPurpose | 'other'>([
-  'metadata_document',
-  'sector_identifier',
-  'jwks',
-  'other',
-]);
+const PURPOSES: ReadonlySet<string> = new Set(
+  Object.keys({
+    metadata_document: true,
+    sector_identifier: true,
+    jwks: true,
+    other: true,
+  } satisfies Record<OutboundPurpose | 'other', true>),
+);
 
 /** The RFC 7592 methods counted by name; any other method counts as `other`. */
 const MANAGEMENT_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE']);
@@ -127,8 +137,8 @@ const STORE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 const FETCH_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** One of `values`, or `fallback` for anything else. */
-function oneOf<T extends string>(values: ReadonlySet<T>, value: unknown, fallback: T): T {
-  return typeof value === 'string' && values.has(value as T) ? (value as T) : fallback;
+function oneOf(values: ReadonlySet<string>, value: unknown, fallback: string): string {
+  return typeof value === 'string' && values.has(value) ? value : fallback;
 }
 
 /** The endpoint of the registration listener a request was for, as the metrics tell them apart. */
