@@ -83,6 +83,7 @@ export {
   OutboundFetchError,
   type OutboundFetchFailure,
   type OutboundFetchOptions,
+  type OutboundPurpose,
   type OutboundRequestOptions,
   type OutboundResponse,
   type ResolvedAddress,

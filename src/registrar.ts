@@ -175,7 +175,27 @@ function loadedOnFirstUse(options: OutboundFetchOptions): OutboundFetch {
  * @see docs/configuration.md
  */
 export function createRegistrar<C>(config: RegistrarConfig<C>): Registrar<C> {
-  const resolved = resolveConfig(config, { createOutboundFetch: loadedOnFirstUse, createStatelessCodec });
+  return composeRegistrar(config, {});
+}
+
+/** What a composition around Registrar, such as `registrar serve`, may add to it. */
+export interface RegistrarComposition {
+  /** Wraps the outbound fetcher, to observe every outbound request (the metrics time them). */
+  readonly wrapOutboundFetch?: (fetch: OutboundFetch) => OutboundFetch;
+}
+
+/**
+ * `createRegistrar` with what a composition adds (`registrar serve`'s
+ * metrics); the package's entry points export `createRegistrar` only.
+ */
+export function composeRegistrar<C>(
+  config: RegistrarConfig<C>,
+  composition: RegistrarComposition,
+): Registrar<C> {
+  const { wrapOutboundFetch } = composition;
+  const createOutboundFetch = (options: OutboundFetchOptions) =>
+    wrapOutboundFetch ? wrapOutboundFetch(loadedOnFirstUse(options)) : loadedOnFirstUse(options);
+  const resolved = resolveConfig(config, { createOutboundFetch, createStatelessCodec });
   const { settings } = resolved;
   const checkInitialAccessToken = createInitialAccessTokenCheck(resolved.initialAccessToken, settings);
   const checkSoftwareStatement = createSoftwareStatementCheck(resolved.softwareStatement, settings);

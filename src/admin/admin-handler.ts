@@ -259,7 +259,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
   async function audit(
     admin: AdminToken,
     action: AdminAction,
-    subject: { client_id: string } | { token_id: string },
+    subject: { client_id: string } | { token_id: string } | Record<string, never>,
   ): Promise<void> {
     const event: AdminEvent = { type: 'admin.action', action, admin: admin.label, ...subject, time: now() };
     logger.info({ msg: 'admin action', admin: admin.label, action, ...subject });
@@ -411,6 +411,15 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         const use = await registrar.reportClientUse(clientId);
         await audit(call.admin, 'client.report_use', { client_id: clientId });
         return json(200, { client_id: clientId, activated: use.activated });
+      },
+    },
+    {
+      method: 'POST',
+      path: `${ADMIN_API_PREFIX}/sweep`,
+      async run(call) {
+        const { removed } = await registrar.sweep();
+        await audit(call.admin, 'clients.sweep', {});
+        return json(200, { removed });
       },
     },
     {

@@ -50,6 +50,26 @@ function operation(
   return { summary, ...extra, responses: { ...COMMON_ERRORS, ...responses } };
 }
 
+/**
+ * `/metrics` (docs/operations.md#metrics), merged into the document by the
+ * route `registrar serve` mounts beside the admin API.
+ */
+export const METRICS_PATH_ITEM: Readonly<Record<string, unknown>> = Object.freeze({
+  get: {
+    summary: 'Metrics',
+    description:
+      "The server's metrics in the Prometheus text exposition format (version 0.0.4); every name starts with `registrar_`, and no label carries a value a client chose.",
+    responses: {
+      '200': {
+        description: 'The metrics.',
+        content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } },
+      },
+      '401': { $ref: '#/components/responses/Unauthorized' },
+      '500': problem('The metrics could not be collected; the cause is logged.'),
+    },
+  },
+});
+
 /** The admin API's OpenAPI 3.1 document, without the routes mounted beside it. */
 export function adminOpenApiDocument(): Record<string, unknown> {
   return {
@@ -194,6 +214,23 @@ export function adminOpenApiDocument(): Record<string, unknown> {
           '404': problem('`unknown_client`: not registered or expired.'),
           '409': problem('`pending_approval`: the client waits for approval.'),
         }),
+      },
+      '/admin/v1/sweep': {
+        post: operation(
+          'Remove expired clients',
+          {
+            '200': answer('The sweep is done.', {
+              type: 'object',
+              required: ['removed'],
+              additionalProperties: false,
+              properties: { removed: { type: 'integer', minimum: 0 } },
+            }),
+          },
+          {
+            description:
+              'Removes every client whose `expires_at` has passed, as `registrar sweep` does, and emits `client.expired` for each.',
+          },
+        ),
       },
       '/admin/v1/initial-access-tokens': {
         get: operation('List initial access tokens', {

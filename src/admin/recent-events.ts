@@ -32,6 +32,7 @@ export type AdminAction =
   | 'client.approve'
   | 'client.reject'
   | 'client.report_use'
+  | 'clients.sweep'
   | 'initial_access_token.create'
   | 'initial_access_token.revoke';
 

@@ -55,6 +55,7 @@ export function createRemoteKeySet(
       response = await fetch(url, {
         accept: 'application/jwk-set+json, application/json',
         maxBytes: MAX_JWKS_BYTES,
+        purpose: 'jwks',
       });
     } catch (error) {
       throw new KeySetUnavailableError(`fetching the JWK Set at ${url} failed`, { cause: error });

@@ -18,6 +18,7 @@ import {
 import { createAdminHandler } from '../admin/admin-handler.js';
 import { requireAdminTokens } from '../admin/admin-tokens.js';
 import { consoleRoutes } from '../admin/console-routes.js';
+import type { RequestEndpoint, ServerMetrics } from '../admin/metrics.js';
 import { createRecentEvents } from '../admin/recent-events.js';
 import type { RedisRateLimiter } from '../admission/redis-rate-limiter.js';
 import type { RegistrarConfig } from '../core/config/registrar-config.js';
@@ -30,7 +31,7 @@ import { hasInitialAccessTokens } from '../core/store/registration-store.js';
 import { rateLimitKey } from '../http/client-address.js';
 import { JSON_HEADERS, NOT_FOUND } from '../http/responses.js';
 import type { RegistrarResponse } from '../http/types.js';
-import { createRegistrar, type Registrar } from '../registrar.js';
+import { composeRegistrar, type Registrar } from '../registrar.js';
 import type { MigrationResult } from '../store/postgres.js';
 import { type AdminListener, listenAdmin } from './admin-listener.js';
 import { requestIdOf, type ServerLogger, withRequestId } from './logger.js';
@@ -250,6 +251,20 @@ const DISCOVERY_FLAGS = {
   jwksUri: '--jwks-uri',
 } as const;
 
+/** Which endpoint of the Registrar a request path is for, as the metrics count them. */
+function endpointOf(registrar: Registrar, pathname: string): RequestEndpoint {
+  const base = registrar.settings.registrationPathname;
+  if (pathname === base) return 'registration';
+  if (
+    pathname.startsWith(base) &&
+    pathname[base.length] === '/' &&
+    !pathname.includes('/', base.length + 1)
+  ) {
+    return 'management';
+  }
+  return 'other';
+}
+
 /** The answer to every request but `/healthz` and `/readyz` while the server is starting. */
 function starting(): RegistrarResponse {
   return {
@@ -336,6 +351,7 @@ export async function serve(
   limitConnectionsPerAddress(server, options.maxConnectionsPerAddress, logger);
   let started: Started | undefined;
   let stopped = false;
+  let metrics: ServerMetrics | undefined;
 
   /** `/readyz`: 200 while the store answers and the start is complete, with how rate limits are kept. */
   async function readiness(): Promise<RegistrarResponse> {
@@ -391,6 +407,8 @@ export async function serve(
     res.setHeader('x-request-id', requestId);
     withRequestId(requestId, () => respond(req, res, pathname)).then(
       ({ status, aborted }) => {
+        if (started)
+          metrics?.recordRequest(endpointOf(started.registrar, pathname), req.method ?? 'GET', status);
         const log = pathname === '/healthz' || pathname === '/readyz' ? healthLog : requestLog;
         withRequestId(requestId, () =>
           log({
@@ -440,29 +458,43 @@ export async function serve(
       throw new Error('stopped before the store was ready');
     }
     initialAccessToken = serveInitialAccessToken(options, opened.store);
+    // The metrics, and prom-client with them, only where they are served: on the admin listener.
+    if (adminTokens !== undefined) {
+      const { createServerMetrics } = await import('../admin/metrics.js');
+      metrics = createServerMetrics({ store: opened.store, logger });
+    }
+    const observed = metrics;
     const { rateLimit: _fileRateLimit, admin: _admin, ...fileConfig } = options.config;
     const libraryConfig = fileConfig as Partial<RegistrarConfig<unknown>>;
     const missing = Object.entries(DISCOVERY_FLAGS)
       .filter(([key]) => !(key in options.endpoints))
       .map(([, flag]) => flag);
-    registrar = createRegistrar({
-      ...libraryConfig,
-      ...options.endpoints,
-      // Discovery only with the authorization server's real endpoints: the documents must not point nowhere.
-      discoveryEnabled: missing.length === 0 && (libraryConfig.discoveryEnabled ?? true),
-      ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
-      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
-      ...(options.activationWindow === undefined ? {} : { activationWindow: options.activationWindow }),
-      ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
-      ...(options.maxClientsPerOwner === undefined ? {} : { maxClientsPerOwner: options.maxClientsPerOwner }),
-      issuer,
-      registrationEnabled: true,
-      registration: opened.store,
-      rateLimit: limits.rateLimit,
-      logger,
-      onEvent: recentEvents.record,
-      crypto: nodeCrypto,
-    });
+    registrar = composeRegistrar(
+      {
+        ...libraryConfig,
+        ...options.endpoints,
+        // Discovery only with the authorization server's real endpoints: the documents must not point nowhere.
+        discoveryEnabled: missing.length === 0 && (libraryConfig.discoveryEnabled ?? true),
+        ...(initialAccessToken === undefined ? {} : { initialAccessToken }),
+        ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+        ...(options.activationWindow === undefined ? {} : { activationWindow: options.activationWindow }),
+        ...(options.maxClients === undefined ? {} : { maxClients: options.maxClients }),
+        ...(options.maxClientsPerOwner === undefined
+          ? {}
+          : { maxClientsPerOwner: options.maxClientsPerOwner }),
+        issuer,
+        registrationEnabled: true,
+        registration: observed ? observed.timeStore(opened.store) : opened.store,
+        rateLimit: limits.rateLimit,
+        logger,
+        onEvent: (event) => {
+          recentEvents.record(event);
+          observed?.recordEvent(event);
+        },
+        crypto: nodeCrypto,
+      },
+      observed ? { wrapOutboundFetch: observed.timeOutboundFetch } : {},
+    );
     if (missing.length > 0) {
       logger.warn({
         msg: `no discovery document: set ${missing.join(', ')} (or their config file keys) to publish one`,
@@ -486,14 +518,15 @@ export async function serve(
     rateLimits: () => (limiter ? (limiter.connected ? 'redis' : 'redis-fallback') : 'memory'),
   };
   let admin: AdminListener | undefined;
-  if (options.admin !== undefined && adminTokens !== undefined) {
+  if (options.admin !== undefined && adminTokens !== undefined && metrics !== undefined) {
     const handler = createAdminHandler({
       registrar,
-      store: opened.store,
+      store: metrics.timeStore(opened.store),
       tokens: adminTokens,
       logger,
       events: recentEvents,
-      routes: consoleRoutes(),
+      onEvent: metrics.recordAdminEvent,
+      routes: [...consoleRoutes(), metrics.route()],
     });
     try {
       admin = await listenAdmin(

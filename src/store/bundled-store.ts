@@ -30,12 +30,25 @@ export interface BundledStore
   extends Required<Omit<RegistrationStore<ClientRegistration>, keyof InitialAccessTokenStore>> {
   listClients(options?: ClientPageOptions): Promise<ClientPage>;
   /**
+   * The stored clients by status at `now` (Unix seconds): pending approval,
+   * expired (`expires_at` passed, not yet swept), or else active. One
+   * aggregate query over the clients; the metrics call it at scrape time.
+   */
+  countClientsByStatus(now: number): Promise<ClientStatusCounts>;
+  /**
    * Resolves when the store can serve requests; rejects (with
    * `StoreUnavailableError` for an unreachable database) when it cannot. Backs `/healthz`.
    */
   ping(): Promise<void>;
   /** Releases connections and file handles. */
   close(): Promise<void>;
+}
+
+/** How many stored clients are in each status. */
+export interface ClientStatusCounts {
+  readonly active: number;
+  readonly pending: number;
+  readonly expired: number;
 }
 
 /**

@@ -32,6 +32,7 @@ interface StoredClient {
   readonly issuedAt: number;
   /** Whether the client was ever used (activated or touched): never reclaimed then. */
   readonly used: boolean;
+  readonly pending: boolean;
 }
 
 function storedClient(registration: ClientRegistration): StoredClient {
@@ -42,6 +43,7 @@ function storedClient(registration: ClientRegistration): StoredClient {
     owner: registration.owner,
     issuedAt: registration.client_id_issued_at,
     used: registration.activated_at !== undefined || registration.last_used_at !== undefined,
+    pending: registration.pending_approval === true,
   };
 }
 
@@ -267,6 +269,15 @@ export function createMemoryStore(): BundledStoreWithTokens {
       const page = ids.slice(0, limit);
       const result: ClientPage = { clients: page.map((id) => parseClient(clients.get(id) as StoredClient)) };
       return ids.length > limit ? { ...result, next: page[page.length - 1] as string } : result;
+    },
+    async countClientsByStatus(now) {
+      const counts = { active: 0, pending: 0, expired: 0 };
+      for (const stored of clients.values()) {
+        if (stored.pending) counts.pending++;
+        else if (stored.expiresAt !== undefined && now >= stored.expiresAt) counts.expired++;
+        else counts.active++;
+      }
+      return counts;
     },
     async ping() {},
     async close() {

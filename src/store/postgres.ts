@@ -23,7 +23,12 @@ import type {
   ClientPage,
   ReclaimedClient,
 } from '../core/store/registration-store.js';
-import type { BundledStoreWithTokens, ClientRegistration, TokenColumns } from './bundled-store.js';
+import type {
+  BundledStoreWithTokens,
+  ClientRegistration,
+  ClientStatusCounts,
+  TokenColumns,
+} from './bundled-store.js';
 import { checkTokenExpiry, DENY_PREFIX, tokenFromColumns, withClientColumns } from './bundled-store.js';
 import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
 
@@ -530,6 +535,21 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       const page = rows.slice(0, limit);
       const result: ClientPage = { clients: page.map(fromRow) };
       return rows.length > limit ? { ...result, next: page[page.length - 1]?.client_id as string } : result;
+    },
+    async countClientsByStatus(now) {
+      const { rows } = await query<Record<keyof ClientStatusCounts, string>>(
+        `SELECT count(*) FILTER (WHERE pending_approval IS NOT TRUE AND (expires_at IS NULL OR expires_at > $1)) AS active,
+                count(*) FILTER (WHERE pending_approval IS TRUE) AS pending,
+                count(*) FILTER (WHERE pending_approval IS NOT TRUE AND expires_at <= $1) AS expired
+           FROM ${clients}`,
+        [now],
+      );
+      const row = rows[0];
+      return {
+        active: Number(row?.active ?? 0),
+        pending: Number(row?.pending ?? 0),
+        expired: Number(row?.expired ?? 0),
+      };
     },
     async ping() {
       await query('SELECT 1');

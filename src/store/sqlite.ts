@@ -24,6 +24,7 @@ import type {
 import type {
   BundledStoreWithTokens,
   ClientRegistration,
+  ClientStatusCounts,
   InitialAccessTokenRecord,
   TokenColumns,
 } from './bundled-store.js';
@@ -270,6 +271,12 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
   );
   const revokeToken = db.prepare<[string]>('DELETE FROM registrar_initial_access_tokens WHERE id = ?');
   const selectOne = db.prepare('SELECT 1');
+  const countByStatus = db.prepare<{ now: number }, ClientStatusCounts>(
+    `SELECT coalesce(sum(pending_approval IS NOT 1 AND (expires_at IS NULL OR expires_at > @now)), 0) AS active,
+            coalesce(sum(pending_approval = 1), 0) AS pending,
+            coalesce(sum(pending_approval IS NOT 1 AND expires_at <= @now), 0) AS expired
+       FROM registrar_clients`,
+  );
   const list = db.prepare<[string, number], ClientRow & { client_id: string }>(
     `SELECT client_id, ${columns} FROM registrar_clients WHERE client_id > ? ORDER BY client_id LIMIT ?`,
   );
@@ -433,6 +440,10 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       const page = rows.slice(0, limit);
       const result: ClientPage = { clients: page.map(fromRow) };
       return rows.length > limit ? { ...result, next: page[page.length - 1]?.client_id as string } : result;
+    },
+    async countClientsByStatus(now) {
+      const row = guard(() => countByStatus.get({ now })) as ClientStatusCounts;
+      return { active: row.active, pending: row.pending, expired: row.expired };
     },
     async ping() {
       guard(() => selectOne.get());

@@ -565,6 +565,28 @@ describe('admin API routes (memory store)', () => {
     );
   });
 
+  it('sweeps expired clients, with an event for each and an audit line', async () => {
+    await admin.store.registerClient(stored('swept-one', { expires_at: 1 }));
+    await admin.store.registerClient(stored('kept-one', { expires_at: 8_000_000_000 }));
+    const swept = await documented('POST', '/admin/v1/sweep', '/admin/v1/sweep');
+    assert.deepEqual(swept.json, { removed: 1 });
+    assert.equal(await admin.store.loadClient('swept-one'), null);
+    assert.notEqual(await admin.store.loadClient('kept-one'), null);
+    assert.ok(
+      admin.events.some(
+        (event) =>
+          (event as { type: string; client_id: string }).type === 'client.expired' &&
+          (event as { client_id: string }).client_id === 'swept-one',
+      ),
+    );
+    assert.ok(
+      admin.logger.records.some(
+        (record) => record.msg === 'admin action' && record.action === 'clients.sweep',
+      ),
+    );
+    assert.deepEqual((await documented('POST', '/admin/v1/sweep', '/admin/v1/sweep')).json, { removed: 0 });
+  });
+
   it('covers every documented operation', () => {
     const uncovered = Object.entries(spec.paths)
       .filter(([path]) => path.startsWith('/admin/v1/') && path !== '/admin/v1/openapi.json')

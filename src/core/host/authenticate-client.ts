@@ -127,8 +127,8 @@ function formDecode(value: string): string | null {
   }
 }
 
-/** Only the 7-bit characters, which decode from bytes to text as they are. */
-const ASCII = /^[\x00-\x7f]*$/;
+/** Only printable ASCII, whose bytes are their text; anything else is decoded as UTF-8. */
+const ASCII = /^[ -~]*$/;
 
 function decodeBasic(token: string): { clientId: string; secret: string } | null {
   let binary: string;

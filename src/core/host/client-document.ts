@@ -152,6 +152,7 @@ async function fetchJson(settings: Settings<unknown>, clientId: string): Promise
     response = await settings.outboundFetch(clientId, {
       maxBytes: settings.clientIdMetadataDocuments.maxBytes,
       accept: 'application/json',
+      purpose: 'metadata_document',
     });
   } catch (error) {
     throw new ClientResolutionError(

@@ -24,7 +24,7 @@ export async function checkSectorIdentifier(metadata: ClientMetadata, fetch: Out
   if (typeof location !== 'string') return;
   let response: OutboundResponse;
   try {
-    response = await fetch(location, { accept: 'application/json' });
+    response = await fetch(location, { accept: 'application/json', purpose: 'sector_identifier' });
   } catch (error) {
     throw invalidClientMetadata(
       `sector_identifier_uri could not be fetched: ${describeFetchFailure(error)}.`,

@@ -17,8 +17,17 @@ export interface OutboundResponse {
   readonly body: Uint8Array;
 }
 
+/**
+ * What an outbound request is for: a Client ID Metadata Document, a
+ * `sector_identifier_uri` document, or a JWK Set (a software statement
+ * issuer's or a client's `jwks_uri`). Metrics count fetches by it.
+ */
+export type OutboundPurpose = 'metadata_document' | 'sector_identifier' | 'jwks';
+
 /** Per-call options. */
 export interface OutboundRequestOptions {
+  /** What the request is for; the fetcher itself treats every purpose alike. */
+  readonly purpose?: OutboundPurpose;
   /** A tighter size cap than the fetcher's own, in bytes. */
   readonly maxBytes?: number;
   /** The `Accept` header to send. */
