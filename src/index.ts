@@ -124,4 +124,4 @@ export { challengeHeader, errorHeaders } from './http/error-response.js';
 export type { TokenRequest } from './http/token-request.js';
 export type { RegistrarHandler, RegistrarRequest, RegistrarResponse } from './http/types.js';
 export { createRegistrar, type Registrar } from './registrar.js';
-export type { BundledStore, BundledStoreWithTokens } from './store/bundled-store.js';
+export type { BundledStore, BundledStoreWithTokens, ClientStatusCounts } from './store/bundled-store.js';
