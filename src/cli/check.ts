@@ -1,13 +1,13 @@
 /**
  * `registrar check ISSUER`: runs the conformance and interop check
  * (docs/check.md) against an authorization server and prints its report,
- * with one progress line per case on stderr.
+ * with one progress line per case on stderr. Its options are parsed by the
+ * commander program of `program.ts`, from `CHECK_FLAGS`.
  *
  * @module
  */
 
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import {
   CHECK_DEFAULTS,
   CHECK_PROFILES,
@@ -19,30 +19,43 @@ import {
 } from '../check/check-issuer.js';
 import { type Output, printable, toJson } from './output.js';
 
-/** The usage of `registrar check`. */
-export const CHECK_USAGE: string = `Usage: registrar check ISSUER [options]
-
-Checks an authorization server's discovery (RFC 8414, OpenID Connect),
+/** What `registrar check` prints above its options in `--help`. */
+export const CHECK_DESCRIPTION: string = `Checks an authorization server's discovery (RFC 8414, OpenID Connect),
 registration (RFC 7591), management (RFC 7592) and whether widely used MCP
 clients would register. Exit code 0 when no required case fails, 1 when one
-does, 3 when none failed but a required case could not run, 2 on bad usage.
+does, 3 when none failed but a required case could not run, 2 on bad usage.`;
 
-Options:
-  --profile NAME             rfc7591, rfc7592, oidc, mcp or all (all)
-  --initial-access-token T   sent as Bearer on registration requests
-  --only ID,...              run only these cases
-  --json                     print the report as JSON instead of the table
-  --junit FILE               also write the report as JUnit XML to FILE
-  --registration-endpoint URL
-                             for a server that publishes no metadata
-  --allow-host HOST[:PORT]   another host the check may reach (repeatable)
-  --rate N                   requests a second at most (${CHECK_DEFAULTS.requestsPerSecond})
-  --max-requests N           requests per run at most (${CHECK_DEFAULTS.maxRequests})
-  --time-limit S             seconds per run at most (${CHECK_DEFAULTS.timeLimitMs / 1000})
-  --request-timeout S        seconds one request may take (${CHECK_DEFAULTS.requestTimeoutMs / 1000})
-  --run-id ID                names the run's clients "registrar-check ID" (random)
-  -h, --help                 this text
-`;
+/** The options of `registrar check` as the command line gave them. */
+export interface CheckFlags {
+  readonly profile?: string;
+  readonly initialAccessToken?: string;
+  readonly only?: string;
+  readonly json?: boolean;
+  readonly junit?: string;
+  readonly registrationEndpoint?: string;
+  readonly allowHost?: readonly string[];
+  readonly rate?: string;
+  readonly maxRequests?: string;
+  readonly timeLimit?: string;
+  readonly requestTimeout?: string;
+  readonly runId?: string;
+}
+
+/** The options of `registrar check`: flag, placeholder, help text. */
+export const CHECK_FLAGS: readonly (readonly [string, string])[] = [
+  ['--profile <name>', `${CHECK_PROFILES.join(', ')} (all)`],
+  ['--initial-access-token <token>', 'sent as Bearer on registration requests'],
+  ['--only <ids>', 'run only these cases (comma-separated ids)'],
+  ['--json', 'print the report as JSON instead of the table'],
+  ['--junit <file>', 'also write the report as JUnit XML to FILE'],
+  ['--registration-endpoint <url>', 'for a server that publishes no metadata'],
+  ['--allow-host <host[:port]>', 'another host the check may reach (repeatable)'],
+  ['--rate <n>', `requests a second at most (${CHECK_DEFAULTS.requestsPerSecond})`],
+  ['--max-requests <n>', `requests per run at most (${CHECK_DEFAULTS.maxRequests})`],
+  ['--time-limit <seconds>', `seconds per run at most (${CHECK_DEFAULTS.timeLimitMs / 1000})`],
+  ['--request-timeout <seconds>', `seconds one request may take (${CHECK_DEFAULTS.requestTimeoutMs / 1000})`],
+  ['--run-id <id>', 'names the run\'s clients "registrar-check ID" (random)'],
+];
 
 class UsageError extends Error {}
 
@@ -54,24 +67,19 @@ function number(flag: string, value: string | undefined): number | undefined {
   return parsed;
 }
 
-/** Runs `registrar check` with the arguments after `check`; resolves to the exit code. */
-export async function checkCommand(args: readonly string[], output: Output): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
+/** Runs `registrar check ISSUER` with its parsed options; resolves to the exit code. */
+export async function checkCommand(issuer: string, flags: CheckFlags, output: Output): Promise<number> {
+  let options: ReturnType<typeof checkOptions>;
   try {
-    parsed = parse(args);
+    options = checkOptions(flags);
   } catch (error) {
-    const message = (error as Error).message;
-    output.err(`registrar check: ${message}\n\n${CHECK_USAGE}`);
+    output.err(`registrar check: ${(error as Error).message}`);
     return 2;
-  }
-  if (parsed.help) {
-    await output.out(CHECK_USAGE);
-    return 0;
   }
   let report: Awaited<ReturnType<typeof checkIssuer>>;
   try {
-    report = await checkIssuer(parsed.issuer, {
-      ...parsed.options,
+    report = await checkIssuer(issuer, {
+      ...options,
       onProgress: ({ index, result }) =>
         output.err(printable(`[${index}] ${result.outcome.toUpperCase()} ${result.id}: ${result.seen}`)),
     });
@@ -82,8 +90,8 @@ export async function checkCommand(args: readonly string[], output: Output): Pro
     }
     throw error;
   }
-  if (parsed.junit !== undefined) await writeFile(parsed.junit, formatCheckJunit(report));
-  if (parsed.json) {
+  if (flags.junit !== undefined) await writeFile(flags.junit, formatCheckJunit(report));
+  if (flags.json === true) {
     await output.out(toJson(report, 2));
   } else {
     for (const line of formatCheckTable(report).trimEnd().split('\n')) await output.out(printable(line));
@@ -91,54 +99,28 @@ export async function checkCommand(args: readonly string[], output: Output): Pro
   return checkExitCode(report);
 }
 
-function parse(args: readonly string[]) {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
-      profile: { type: 'string' },
-      'initial-access-token': { type: 'string' },
-      only: { type: 'string' },
-      json: { type: 'boolean' },
-      junit: { type: 'string' },
-      'registration-endpoint': { type: 'string' },
-      'allow-host': { type: 'string', multiple: true },
-      rate: { type: 'string' },
-      'max-requests': { type: 'string' },
-      'time-limit': { type: 'string' },
-      'request-timeout': { type: 'string' },
-      'run-id': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [issuer, ...extra] = positionals;
-  if (values.help === true)
-    return { help: true as const, issuer: '', options: {}, json: false, junit: undefined };
-  if (issuer === undefined) throw new UsageError('ISSUER is required');
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const profile = values.profile;
+/** The checker's options from the command line's, each checked. */
+function checkOptions(flags: CheckFlags) {
+  const { profile } = flags;
   if (profile !== undefined && !CHECK_PROFILES.includes(profile as CheckProfile)) {
     throw new UsageError(`--profile must be one of ${CHECK_PROFILES.join(', ')}, got "${profile}"`);
   }
-  const timeLimit = number('--time-limit', values['time-limit']);
-  const requestTimeout = number('--request-timeout', values['request-timeout']);
-  const options = {
+  const timeLimit = number('--time-limit', flags.timeLimit);
+  const requestTimeout = number('--request-timeout', flags.requestTimeout);
+  return {
     ...(profile === undefined ? {} : { profile: profile as CheckProfile }),
-    ...(values['initial-access-token'] === undefined
+    ...(flags.initialAccessToken === undefined ? {} : { initialAccessToken: flags.initialAccessToken }),
+    ...(flags.only === undefined ? {} : { only: flags.only.split(',').map((id) => id.trim()) }),
+    ...(flags.registrationEndpoint === undefined ? {} : { registrationEndpoint: flags.registrationEndpoint }),
+    ...(flags.allowHost === undefined || flags.allowHost.length === 0
       ? {}
-      : { initialAccessToken: values['initial-access-token'] }),
-    ...(values.only === undefined ? {} : { only: values.only.split(',').map((id) => id.trim()) }),
-    ...(values['registration-endpoint'] === undefined
-      ? {}
-      : { registrationEndpoint: values['registration-endpoint'] }),
-    ...(values['allow-host'] === undefined ? {} : { allowHosts: values['allow-host'] }),
-    ...optional('requestsPerSecond', number('--rate', values.rate)),
-    ...optional('maxRequests', number('--max-requests', values['max-requests'])),
+      : { allowHosts: [...flags.allowHost] }),
+    ...optional('requestsPerSecond', number('--rate', flags.rate)),
+    ...optional('maxRequests', number('--max-requests', flags.maxRequests)),
     ...optional('timeLimitMs', timeLimit === undefined ? undefined : timeLimit * 1000),
     ...optional('requestTimeoutMs', requestTimeout === undefined ? undefined : requestTimeout * 1000),
-    ...(values['run-id'] === undefined ? {} : { runId: values['run-id'] }),
+    ...(flags.runId === undefined ? {} : { runId: flags.runId }),
   };
-  return { help: false as const, issuer, options, json: values.json === true, junit: values.junit };
 }
 
 function optional<K extends string>(key: K, value: number | undefined): { [P in K]?: number } {

@@ -23,7 +23,7 @@ import {
 } from '../server/options.js';
 import type { BundledStore } from '../store/bundled-store.js';
 import { adminTokenCommand } from './admin-token.js';
-import { checkCommand } from './check.js';
+import { CHECK_DESCRIPTION, CHECK_FLAGS, type CheckFlags, checkCommand } from './check.js';
 import {
   createClient,
   decideClient,
@@ -357,15 +357,21 @@ export function createProgram(io: CommandIo): Command {
       ),
     );
 
-  program
+  const check = program
     .command('check')
-    .description("check an authorization server's discovery, RFC 7591 and RFC 7592 (registrar check --help)")
-    .helpOption(false)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[arguments...]')
-    .action(async (...received: unknown[]) => {
-      io.exit(await checkCommand((received.at(-1) as Command).args, output));
-    });
+    .description("check an authorization server's discovery, RFC 7591 and RFC 7592")
+    .usage('ISSUER [options]')
+    .argument('<issuer>', "the authorization server's issuer URL")
+    .addHelpText('after', `\n${CHECK_DESCRIPTION}`);
+  for (const [flags, description] of CHECK_FLAGS) {
+    if (flags.startsWith('--allow-host')) {
+      check.option(flags, description, (value: string, previous: string[]) => [...previous, value], []);
+    } else {
+      check.option(flags, description);
+    }
+  }
+  check.action(async (issuer: string, flags: CheckFlags) => {
+    io.exit(await checkCommand(issuer, flags, output));
+  });
   return program;
 }

@@ -157,6 +157,15 @@ describe('registrar check against registrar serve', () => {
     const profile = await runCommandAsync(['check', serve.url, '--profile', 'nope']);
     assert.equal(profile.status, 2);
     assert.match(profile.stderr, /--profile must be one of rfc7591, rfc7592, oidc, mcp, all, got "nope"/);
+    const unknown = await runCommandAsync(['check', serve.url, '--bogus']);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /^registrar: unknown option '--bogus'$/m);
+    const missing = await runCommandAsync(['check']);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^registrar: missing required argument 'issuer'$/m);
+    const repeated = await runCommandAsync(['check', serve.url, '--rate', 'fast']);
+    assert.equal(repeated.status, 2);
+    assert.match(repeated.stderr, /--rate must be a positive number, got "fast"/);
     const only = await runCommandAsync(['check', serve.url, '--only', 'reg.nope']);
     assert.equal(only.status, 2);
     assert.match(only.stderr, /only: unknown case id "reg.nope"/);
