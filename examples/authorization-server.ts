@@ -271,7 +271,7 @@ export async function createDemoAuthorizationServer(
   return { listener, registrar };
 }
 
-/** Opens the store named like `registrar serve`'s `--store` (sqlite: or postgres:). */
+/** Opens the store named like `registrar serve`'s `--store` (sqlite: or postgres:, in `REGISTRAR_PG_SCHEMA`). */
 async function openStore(spec: string): Promise<RegistrationStore<unknown>> {
   if (spec.startsWith('sqlite:')) {
     const { createSqliteStore } = await import('registrar/store/sqlite');
@@ -279,7 +279,10 @@ async function openStore(spec: string): Promise<RegistrationStore<unknown>> {
   }
   if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
     const { createPostgresStore } = await import('registrar/store/postgres');
-    return createPostgresStore({ connectionString: spec });
+    return createPostgresStore({
+      connectionString: spec,
+      schema: process.env.REGISTRAR_PG_SCHEMA ?? 'public',
+    });
   }
   throw new Error(
     `REGISTRAR_STORE must be a sqlite: or postgres:// store shared with registrar serve, not ${spec}`,

@@ -51,9 +51,8 @@ export interface ClientListing {
   readonly next_cursor: string | null;
 }
 
-const QUERY_PARAMETERS = [
-  'limit',
-  'cursor',
+/** The filters a listing takes, as query parameters (and as `registrar clients list --filter` keys). */
+export const LIST_FILTERS = [
   'name',
   'software_id',
   'owner',
@@ -63,6 +62,8 @@ const QUERY_PARAMETERS = [
   'used_after',
   'used_before',
 ] as const;
+
+const QUERY_PARAMETERS = ['limit', 'cursor', ...LIST_FILTERS] as const;
 
 function encodeCursor(clientId: string): string {
   return Buffer.from(clientId, 'utf8').toString('base64url');

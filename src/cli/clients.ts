@@ -11,7 +11,7 @@
 
 import { readFileSync } from 'node:fs';
 import { AdminError } from '../admin/admin-error.js';
-import { MAX_PAGE_LIMIT, parseClientQuery, scanClientPage } from '../admin/list-clients.js';
+import { LIST_FILTERS, MAX_PAGE_LIMIT, parseClientQuery, scanClientPage } from '../admin/list-clients.js';
 import { isJsonObject } from '../core/credentials/encoding.js';
 import { ConfigurationError, RegistrationError } from '../core/errors.js';
 import { ClientResolutionError } from '../core/host/client-resolution-error.js';
@@ -40,18 +40,6 @@ export function describeClient(registration: ClientRegistration): Record<string,
     ...metadata,
   };
 }
-
-/** The keys `clients list --filter KEY=VALUE` takes: the admin API's listing filters. */
-export const LIST_FILTERS = [
-  'name',
-  'software_id',
-  'owner',
-  'status',
-  'created_after',
-  'created_before',
-  'used_after',
-  'used_before',
-] as const;
 
 /** `clients list` options. */
 export interface ListOptions {
@@ -320,37 +308,44 @@ function refused(error: unknown, output: Output): number {
   throw error;
 }
 
-/** `clients create`: registers a client with the given metadata; its secret is printed once. */
-export async function createClient(
-  administration: OperatorAdministration,
+/** Sends the metadata of `options` through `write` and prints the answer, or the refusal. */
+async function writeClient(
+  verb: 'Created' | 'Updated',
+  write: (metadata: Record<string, unknown>) => Promise<Record<string, unknown>>,
   options: MetadataOptions,
   output: Output,
 ): Promise<number> {
   const metadata = readMetadata(options);
   let answer: Record<string, unknown>;
   try {
-    answer = await administration.createClient(metadata);
+    answer = await write(metadata);
   } catch (error) {
     return refused(error, output);
   }
-  await printAnswer('Created', answer, options, output);
+  await printAnswer(verb, answer, options, output);
   return 0;
 }
 
+/** `clients create`: registers a client with the given metadata; its secret is printed once. */
+export function createClient(
+  administration: OperatorAdministration,
+  options: MetadataOptions,
+  output: Output,
+): Promise<number> {
+  return writeClient('Created', (metadata) => administration.createClient(metadata), options, output);
+}
+
 /** `clients update ID`: replaces a client's metadata whole. */
-export async function updateClient(
+export function updateClient(
   administration: OperatorAdministration,
   clientId: string,
   options: MetadataOptions,
   output: Output,
 ): Promise<number> {
-  const metadata = readMetadata(options);
-  let answer: Record<string, unknown>;
-  try {
-    answer = await administration.updateClient(clientId, metadata);
-  } catch (error) {
-    return refused(error, output);
-  }
-  await printAnswer('Updated', answer, options, output);
-  return 0;
+  return writeClient(
+    'Updated',
+    (metadata) => administration.updateClient(clientId, metadata),
+    options,
+    output,
+  );
 }

@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import { LIST_FILTERS } from '../admin/list-clients.js';
 import type { RegistrarConfig } from '../core/config/registrar-config.js';
 import { ConfigurationError } from '../core/errors.js';
 import { nodeCrypto } from '../crypto/node-crypto.js';
@@ -29,7 +30,6 @@ import {
   decideClient,
   deleteClient,
   documentClient,
-  LIST_FILTERS,
   listClients,
   showClient,
   updateClient,

@@ -60,21 +60,19 @@ function formOf(body: unknown): URLSearchParams {
 function header(headers: unknown, name: string): string | null {
   if (headers instanceof Headers) return headers.get(name);
   if (typeof headers !== 'object' || headers === null) return null;
-  // Node and the frameworks on it give header names in lower case: look that up first.
-  const direct = Object.hasOwn(headers, name) ? (headers as Record<string, unknown>)[name] : undefined;
-  if (direct !== undefined) {
-    const values = stringsOf(direct);
-    if (values === null) throw invalidClient(undefined, new Error(`the ${name} header is not a string`));
-    return values.join(', ');
-  }
-  for (const [key, value] of Object.entries(headers)) {
-    if (key.toLowerCase() !== name || value === undefined) continue;
-    const values = stringsOf(value);
-    if (values === null) throw invalidClient(undefined, new Error(`the ${name} header is not a string`));
-    // A repeated Authorization header is never valid; joining makes it fail to parse.
-    return values.join(', ');
-  }
-  return null;
+  const record = headers as Record<string, unknown>;
+  // Node and the frameworks on it give header names in lower case: look that up before scanning.
+  const key = Object.hasOwn(record, name)
+    ? name
+    : Object.keys(record).find(
+        (candidate) => candidate.toLowerCase() === name && record[candidate] !== undefined,
+      );
+  const value = key === undefined ? undefined : record[key];
+  if (value === undefined) return null;
+  const values = stringsOf(value);
+  if (values === null) throw invalidClient(undefined, new Error(`the ${name} header is not a string`));
+  // A repeated Authorization header is never valid; joining makes it fail to parse.
+  return values.join(', ');
 }
 
 /**

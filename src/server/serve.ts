@@ -405,12 +405,13 @@ export async function serve(
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
-    withRequestId(requestId, () => respond(req, res, pathname)).then(
-      ({ status, aborted }) => {
-        if (started)
-          metrics?.recordRequest(endpointOf(started.registrar, pathname), req.method ?? 'GET', status);
-        const log = pathname === '/healthz' || pathname === '/readyz' ? healthLog : requestLog;
-        withRequestId(requestId, () =>
+    // Inside the request's context, so its log lines, and those of what it calls, carry its id.
+    withRequestId(requestId, () =>
+      respond(req, res, pathname).then(
+        ({ status, aborted }) => {
+          if (started)
+            metrics?.recordRequest(endpointOf(started.registrar, pathname), req.method ?? 'GET', status);
+          const log = pathname === '/healthz' || pathname === '/readyz' ? healthLog : requestLog;
           log({
             msg: 'request',
             method: req.method,
@@ -419,15 +420,13 @@ export async function serve(
             ...(aborted ? { aborted } : {}),
             duration_ms: Number(process.hrtime.bigint() - begun) / 1e6,
             remote: peerAddress(req.socket),
-          }),
-        );
-      },
-      (error: unknown) => {
-        withRequestId(requestId, () =>
-          logger.error({ msg: 'response failed', cause: error instanceof Error ? error.name : 'unknown' }),
-        );
-        res.destroy();
-      },
+          });
+        },
+        (error: unknown) => {
+          logger.error({ msg: 'response failed', cause: error instanceof Error ? error.name : 'unknown' });
+          res.destroy();
+        },
+      ),
     );
   });
 
