@@ -12,8 +12,13 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { fromNodeRequest, writeNodeResponse } from '../adapters/node.js';
 import { MAX_EXPIRES_IN_SECONDS, MAX_USES } from '../cli/tokens.js';
-import { hashCredential, mintSecret } from '../core/credentials/credentials.js';
-import { base64url, decodeUtf8, isJsonObject, jsonTextTooDeep } from '../core/credentials/encoding.js';
+import {
+  hashCredential,
+  mintIdentifier,
+  mintSecret,
+  TOKEN_ID_BYTES,
+} from '../core/credentials/credentials.js';
+import { decodeUtf8, isJsonObject, jsonTextTooDeep } from '../core/credentials/encoding.js';
 import { RegistrationError, StoreUnavailableError } from '../core/errors.js';
 import { describe, type Logger } from '../core/events.js';
 import { ClientResolutionError } from '../core/host/client-resolution-error.js';
@@ -448,7 +453,7 @@ export function createAdminHandler(options: AdminHandlerOptions): AdminHandler {
         const createdAt = now();
         const token = mintSecret(settings.crypto);
         const record: InitialAccessTokenRecord = {
-          id: base64url(settings.crypto.randomBytes(12)),
+          id: mintIdentifier(settings.crypto, TOKEN_ID_BYTES),
           token_hash: await hashCredential(settings.crypto, token),
           created_at: createdAt,
           uses: 0,

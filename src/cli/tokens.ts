@@ -8,8 +8,12 @@
 
 import { nodeCrypto } from '../adapters/node.js';
 import { durationTextSeconds } from '../core/config/config-checks.js';
-import { hashCredential, mintSecret } from '../core/credentials/credentials.js';
-import { base64url } from '../core/credentials/encoding.js';
+import {
+  hashCredential,
+  mintIdentifier,
+  mintSecret,
+  TOKEN_ID_BYTES,
+} from '../core/credentials/credentials.js';
 import { ConfigurationError } from '../core/errors.js';
 import { metadataPolicyProblem } from '../core/metadata/apply-policies.js';
 import {
@@ -71,7 +75,7 @@ export function describeToken(record: InitialAccessTokenRecord): Record<string, 
 async function create(store: InitialAccessTokenStore, options: TokenCommandOptions, output: Output) {
   const now = Math.floor(Date.now() / 1000);
   const record: InitialAccessTokenRecord = {
-    id: base64url(nodeCrypto.randomBytes(12)),
+    id: mintIdentifier(nodeCrypto, TOKEN_ID_BYTES),
     token_hash: '',
     created_at: now,
     uses: 0,

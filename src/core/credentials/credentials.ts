@@ -32,9 +32,24 @@ export const SECRET_BYTES = 32;
 /** The prefix naming the hash algorithm of a stored credential hash. */
 export const HASH_PREFIX = 'sha256:';
 
-/** A fresh `client_id`: 128 random bits, base64url. It never starts with `https://`. */
+/** Bytes of randomness in an initial access token's id: 96 bits. */
+export const TOKEN_ID_BYTES = 12;
+
+/**
+ * A fresh identifier: `bytes` random bytes, base64url, drawn again while it
+ * starts with `-` (1 draw in 64), so that no id Registrar mints reads as an
+ * option on a command line (`registrar clients show ID`).
+ */
+export function mintIdentifier(crypto: CryptoProvider, bytes: number): string {
+  for (;;) {
+    const id = base64url(crypto.randomBytes(bytes));
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** A fresh `client_id`: 128 random bits, base64url. It never starts with `https://` or `-`. */
 export function mintClientId(crypto: CryptoProvider): string {
-  return base64url(crypto.randomBytes(CLIENT_ID_BYTES));
+  return mintIdentifier(crypto, CLIENT_ID_BYTES);
 }
 
 /** A fresh `client_secret` or registration access token: 256 random bits, base64url. */

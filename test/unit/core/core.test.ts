@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import {
   hashCredential,
   mintClientId,
+  mintIdentifier,
   mintSecret,
   verifyCredential,
   webCrypto,
@@ -48,6 +49,15 @@ describe('credentials', () => {
     }
     const secret = mintSecret(nodeCrypto);
     assert.equal(Buffer.from(secret, 'base64url').length, 32);
+  });
+
+  it('never mints an id that starts with "-", drawing again instead', () => {
+    // 0xf8 makes the first base64url character '-' (62); the second draw starts with 'A'.
+    const draws = [new Uint8Array(12).fill(0xf8), new Uint8Array(12)];
+    const scripted = { randomBytes: () => draws.shift() as Uint8Array, sha256: webCrypto.sha256 };
+    assert.equal(mintIdentifier(scripted, 12), 'AAAAAAAAAAAAAAAA');
+    assert.equal(draws.length, 0, 'both draws were used');
+    for (let i = 0; i < 2000; i++) assert.ok(!mintClientId(nodeCrypto).startsWith('-'));
   });
 
   it('draws fresh, independent bytes from the node:crypto pool across refills', () => {
