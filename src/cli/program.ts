@@ -1,7 +1,10 @@
 /**
  * The `registrar` commands as a commander program: each command names its
- * own options in its `--help`; the store options (`--store`, `--pg-schema`,
- * `--pg-pool-size`, `--config`) may stand before or after the command.
+ * own options in its `--help`, the store options (`--store`, `--pg-schema`,
+ * `--pg-pool-size`, `--config`, `--log-level`) among them where the command
+ * opens the store; those may stand before or after the command. A command
+ * reads the `REGISTRAR_*` variables of its own options only, and refuses a
+ * store option it does not take.
  *
  * @module
  */
@@ -41,7 +44,10 @@ import { sweepCommand } from './sweep.js';
 import { tokensCommand } from './tokens.js';
 import { exportCommand, importCommand } from './transfer.js';
 
-/** The options every command takes, before or after the command's name: the store's, and the log's. */
+/**
+ * The options of every command that opens the store: the store's, and the log's. The program
+ * knows them too, hidden, so that they may stand before the command's name.
+ */
 const STORE_FLAGS: readonly FlagName[] = ['store', 'pg-pool-size', 'pg-schema', 'config', 'log-level'];
 
 /** `registrar serve`'s own options. */
@@ -145,6 +151,13 @@ async function withStore(
   }
 }
 
+/** `clients list` for the leaf `list` under `clients`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
+}
+
 /** Builds the program; `io.exit` receives the exit code of the command that ran. */
 export function createProgram(io: CommandIo): Command {
   const { output, env } = io;
@@ -160,25 +173,48 @@ export function createProgram(io: CommandIo): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'registrar: ')) })
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true });
-  for (const name of STORE_FLAGS) program.addOption(flagOption(name));
+  for (const name of STORE_FLAGS) program.addOption(flagOption(name).hideHelp());
   program.addHelpText(
     'after',
     '\nEvery option is also an environment variable REGISTRAR_<NAME> (--pg-schema: REGISTRAR_PG_SCHEMA);\n' +
-      'a flag wins over its variable, which wins over the --config file.\n' +
+      'a flag wins over its variable, which wins over the --config file. A command reads the variables\n' +
+      'of its own options only. The store options (--store, --pg-schema, --pg-pool-size, --config,\n' +
+      '--log-level) may stand before the command: registrar --store sqlite:./r.db sweep.\n' +
       'Exit codes: 0 done, 1 failed (an unreachable or unmigrated store, a refusal), 2 bad usage or configuration.',
   );
 
-  /** The action of a leaf command: options resolved, then `run`, whose answer is the exit code. */
+  /** The flags each leaf command takes, its store options included where it opens the store. */
+  const accepted = new Map<Command, ReadonlySet<FlagName>>();
+  /**
+   * The action of a leaf command: options resolved from its own flags and their variables
+   * (a store option given before the name of a command that opens no store is refused), then
+   * `run`, whose answer is the exit code.
+   */
   const action =
     (run: (options: CommandOptions, args: string[], command: Command) => Promise<number>) =>
     async (...received: unknown[]) => {
       const command = received.at(-1) as Command;
-      const options = resolveOptions(flagsGiven(command), command.args, env);
+      const own = accepted.get(command) ?? new Set<FlagName>();
+      const given = flagsGiven(command);
+      for (const name of Object.keys(given) as FlagName[]) {
+        if (!own.has(name)) {
+          throw new ConfigurationError(`${commandPath(command)} does not take --${name}: it opens no store.`);
+        }
+      }
+      const options = resolveOptions(given, command.args, env, own);
       io.exit(await run(options, command.processedArgs as string[], command));
     };
-  const leaf = (parent: Command, name: string, description: string, flags: readonly FlagName[] = []) => {
+  const leaf = (
+    parent: Command,
+    name: string,
+    description: string,
+    flags: readonly FlagName[] = [],
+    opensStore = true,
+  ) => {
     const command = parent.command(name).description(description);
-    for (const flag of flags) command.addOption(flagOption(flag));
+    const own = [...flags, ...(opensStore ? STORE_FLAGS : [])];
+    for (const flag of own) command.addOption(flagOption(flag));
+    accepted.set(command, new Set(own));
     return command;
   };
 
@@ -342,6 +378,7 @@ export function createProgram(io: CommandIo): Command {
     'create',
     'create an admin API token; prints it once, with its REGISTRAR_ADMIN_TOKEN_HASH entry',
     ['label', 'json'],
+    false,
   ).action(action((options) => adminTokenCommand(['create'], options, output)));
 
   leaf(
@@ -371,6 +408,9 @@ export function createProgram(io: CommandIo): Command {
     }
   }
   check.action(async (issuer: string, flags: CheckFlags) => {
+    const storeFlag = Object.keys(flagsGiven(program))[0];
+    if (storeFlag !== undefined)
+      throw new ConfigurationError(`check does not take --${storeFlag}: it opens no store.`);
     io.exit(await checkCommand(issuer, flags, output));
   });
   return program;

@@ -413,14 +413,18 @@ export function resolveCommandOptions(args: readonly string[], env: NodeJS.Proce
 /**
  * Resolves the options of a command from the flags it was given, the
  * `REGISTRAR_*` variables and the `--config` file. An error names where the
- * bad value came from: the flag, the variable or the file's key.
+ * bad value came from: the flag, the variable or the file's key. With
+ * `accepted`, the variables of other flags are not read (a `REGISTRAR_PORT`
+ * meant for `serve` is nothing to `sweep`) and those flags keep their defaults.
  */
 export function resolveOptions(
   given: GivenFlags,
   positionals: readonly string[],
   env: NodeJS.ProcessEnv,
+  accepted?: ReadonlySet<FlagName>,
 ): CommandOptions {
   const fromEnv = (name: FlagName): string | undefined => {
+    if (accepted !== undefined && !accepted.has(name)) return undefined;
     const value = env[environmentName(name)];
     return value === undefined || value === '' ? undefined : value;
   };

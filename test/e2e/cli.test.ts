@@ -38,6 +38,12 @@ describe('registrar help and version', () => {
     assert.ok(!list.stdout.includes('--port'), 'clients list takes no --port');
     assert.ok(!sweep.stdout.includes('--limit') && !sweep.stdout.includes('--port'));
     for (const result of [serve, list, sweep]) assert.match(result.stdout, /--store <SPEC>/);
+    // The store options are in the help of the commands that open the store, and only there.
+    for (const command of [['check'], ['admin-token', 'create']]) {
+      const help = runCommand([...command, '--help']);
+      assert.equal(help.status, 0, help.stderr);
+      assert.doesNotMatch(help.stdout, /--store|--pg-schema|--log-level/, `${command.join(' ')} --help`);
+    }
     assert.notEqual(serve.stdout, list.stdout);
     assert.notEqual(list.stdout, sweep.stdout);
   });
@@ -118,6 +124,27 @@ describe('registrar usage errors', () => {
     const timeout = runCommand(['serve', '--store', 'memory:'], { env: { REGISTRAR_IDLE_TIMEOUT: '0' } });
     assert.equal(timeout.status, 2);
     assert.match(timeout.stderr, /REGISTRAR_IDLE_TIMEOUT must be a positive integer/);
+  });
+
+  it("reads the variables of a command's own options only, and refuses a store option where no store opens", () => {
+    // REGISTRAR_PORT is serve's: sweep neither reads nor checks it, but its own variable it does.
+    const sweep = runCommand(['sweep', '--store', 'memory:'], { env: { REGISTRAR_PORT: 'abc' } });
+    assert.equal(sweep.status, 0, sweep.stderr);
+    assert.match(sweep.stdout, /Removed 0 expired clients/);
+    const pool = runCommand(['sweep', '--store', 'memory:'], { env: { REGISTRAR_PG_POOL_SIZE: 'many' } });
+    assert.equal(pool.status, 2);
+    assert.equal(pool.stderr.trim(), 'registrar: REGISTRAR_PG_POOL_SIZE must be a positive integer.');
+    for (const argv of [
+      ['--store', 'memory:', 'check', 'http://127.0.0.1:9'],
+      ['--pg-schema', 'x', 'admin-token', 'create'],
+    ]) {
+      const refused = runCommand(argv);
+      assert.equal(refused.status, 2, argv.join(' '));
+      assert.match(
+        refused.stderr,
+        /^registrar: (check|admin-token create) does not take --(store|pg-schema): it opens no store\.\n$/,
+      );
+    }
   });
 });
 
