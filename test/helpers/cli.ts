@@ -173,3 +173,34 @@ export function unlimitedConfig(dir: string, extra: Record<string, unknown> = {}
   writeFileSync(path, JSON.stringify({ rateLimit: false, ...extra }));
   return path;
 }
+
+/** `value` as one word of a POSIX shell command. */
+const shellWord = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs the `registrar` command with its stderr on a terminal, as an operator
+ * sees it: util-linux's `script` gives it a pseudo-terminal, and `stdoutFile`
+ * (required, so the terminal holds stderr alone) takes its stdout. Resolves
+ * with the exit code and what the terminal showed, carriage returns kept.
+ */
+export async function runOnTerminal(
+  args: string[],
+  stdoutFile: string,
+): Promise<{ status: number | null; terminal: string }> {
+  const command = [process.execPath, '--import', TSX, MAIN, ...args].map(shellWord).join(' ');
+  const child = spawn(
+    'script',
+    ['--quiet', '--return', '--command', `${command} > ${shellWord(stdoutFile)}`, '/dev/null'],
+    {
+      cwd: ROOT,
+      env: environment({}),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let terminal = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    terminal += chunk;
+  });
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, terminal };
+}
