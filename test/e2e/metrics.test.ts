@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ServeProcess, startServe } from '../helpers/cli.js';
+import { type HttpsTestServer, startHttpsServer, testCertificate } from '../helpers/tls.js';
 
 const TOKEN = 'metrics-test-token-0123456789abcdefghijklmnopqrstuv';
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -256,5 +257,91 @@ describe('registrar serve /metrics', () => {
     const metrics = document.paths['/metrics']?.get;
     assert.ok(metrics);
     assert.deepEqual(Object.keys(metrics.responses).sort(), ['200', '401', '500']);
+  });
+});
+
+describe('registrar serve /metrics: metadata documents fetched', () => {
+  let serve: ServeProcess;
+  let admin: string;
+  let docs: HttpsTestServer;
+  let dir: string;
+  const documentUrl = (path: string) => `https://127.0.0.1:${docs.port}${path}`;
+
+  before(async () => {
+    docs = await startHttpsServer((req, res) => {
+      if (req.url !== '/client.json') {
+        res.writeHead(404).end('no such document');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=600' });
+      res.end(
+        JSON.stringify({
+          client_id: documentUrl('/client.json'),
+          client_name: 'Metrics document client',
+          redirect_uris: ['http://127.0.0.1/callback'],
+        }),
+      );
+    });
+    dir = mkdtempSync(join(tmpdir(), 'registrar-metrics-documents-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        clientIdMetadataDocuments: { enabled: true },
+        fetch: { allowLoopback: true, ca: testCertificate().cert },
+      }),
+    );
+    serve = await startServe(['--store', 'memory:', '--port', '0', '--admin-port', '0', '--config', config], {
+      env: { REGISTRAR_ADMIN_TOKEN_HASH: `ops:${hex(TOKEN)}` },
+    });
+    const line = serve.lines
+      .map((text) => JSON.parse(text) as { msg?: string; url?: string })
+      .find((record) => record.msg === 'admin listening');
+    assert.ok(line?.url, serve.lines.join('\n'));
+    admin = line.url;
+  });
+  after(async () => {
+    await serve.stop();
+    await docs.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const adminCall = (method: string, path: string, body?: unknown) =>
+    fetch(`${admin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('times a fetch that succeeds, and counts one that fails by its outcome', async () => {
+    const resolved = await adminCall('POST', '/admin/v1/resolve', { client_id: documentUrl('/client.json') });
+    assert.equal(resolved.status, 200, await resolved.clone().text());
+    const { client } = (await resolved.json()) as {
+      client: { client_id: string; source: string; metadata: { client_name?: string } };
+    };
+    assert.equal(client.source, 'metadata_document');
+    assert.equal(client.metadata.client_name, 'Metrics document client');
+    // Cached: a second resolution fetches nothing.
+    assert.equal((await adminCall('POST', '/admin/v1/resolve', { client_id: client.client_id })).status, 200);
+    const missing = await adminCall('POST', '/admin/v1/resolve', { client_id: documentUrl('/gone.json') });
+    assert.equal(missing.status, 400);
+    assert.equal(docs.requests.length, 2, 'one fetch for each document');
+
+    const scraped = await adminCall('GET', '/metrics');
+    assert.equal(scraped.status, 200);
+    const text = await scraped.text();
+    const samples = parseExposition(text);
+    const ok = { purpose: 'metadata_document', outcome: 'ok' };
+    assert.equal(sampleValue(samples, 'registrar_outbound_fetch_duration_seconds_count', ok), 1);
+    const seconds = sampleValue(samples, 'registrar_outbound_fetch_duration_seconds_sum', ok);
+    assert.ok(seconds > 0 && seconds < 5, `a fetch took ${seconds} s`);
+    // The fastest bucket that holds it counts it, and every bucket above it too.
+    assert.equal(
+      sampleValue(samples, 'registrar_outbound_fetch_duration_seconds_bucket', { ...ok, le: '+Inf' }),
+      1,
+    );
+    const failed = { purpose: 'metadata_document', outcome: 'http_status' };
+    assert.equal(sampleValue(samples, 'registrar_outbound_fetch_duration_seconds_count', failed), 1);
+    assert.ok(!text.includes('/client.json') && !text.includes('/gone.json'), 'no URL in any label');
   });
 });
