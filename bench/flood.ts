@@ -4,7 +4,7 @@
 // X-Forwarded-For by the trusted proxy 127.0.0.1. Meanwhile a real client registers once a second,
 // gets a token from a token endpoint in its own process on the same store (its proven use), and
 // counts every failure. The same real client runs alone first, as the baseline.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,18 @@ const REAL_CLIENT = JSON.stringify({
 const floodAddress = (i: number) => `127.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 /** The n-th real attempt's address, apart from the flood's, as each real user has an address of its own. */
 const realAddress = (n: number) => `127.200.${(n >> 8) & 255}.${n & 255}`;
+
+/**
+ * The server's resident memory split as /proc/<pid>/status gives it, in KiB: anonymous pages (the
+ * JavaScript heap, native buffers, SQLite's page cache) apart from file-backed ones (code, mapped
+ * files) and shared ones (SQLite's WAL index), so that a peak can be traced to its kind.
+ */
+function rssParts(pid: number): { anon: number; file: number; shmem: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { anon: kib('RssAnon'), file: kib('RssFile'), shmem: kib('RssShmem') };
+}
 
 /** What the real client saw over one run. */
 export interface RealClientRun {
@@ -251,7 +263,14 @@ async function floodOne(make: (label: string) => StoreUnderTest, dir: string): P
   const offeredRate = Math.max(1, Math.floor(capacity / 2));
 
   const store = make('flood');
-  const serve = await startServe(store, cap, join(dir, `${store.name}-serve.log`));
+  // BENCH_FLOOD_TRACE=FILE keeps one line a second (elapsed s, answered, clients, RSS and its parts
+  // in KiB) in FILE.<store>.csv, and the server's log (with BENCH_NODE_FLAGS=--trace-gc, its heap) beside it.
+  const trace = process.env.BENCH_FLOOD_TRACE ? `${process.env.BENCH_FLOOD_TRACE}.${store.name}` : undefined;
+  const serve = await startServe(
+    store,
+    cap,
+    trace ? `${trace}.serve.log` : join(dir, `${store.name}-serve.log`),
+  );
   const host = await startTarget(
     'token endpoint',
     TOKEN_HOST,
@@ -272,9 +291,20 @@ async function floodOne(make: (label: string) => StoreUnderTest, dir: string): P
     let rssWarm = 0;
     let rssPeak = 0;
     const started = Date.now();
+    if (trace)
+      writeFileSync(`${trace}.csv`, 'seconds,answered,clients,rss_kib,anon_kib,file_kib,shmem_kib\n');
     const sample = async () => {
-      mostClients = Math.max(mostClients, await store.count());
+      const clients = await store.count();
+      mostClients = Math.max(mostClients, clients);
       const rssNow = serve.rssBytes();
+      if (trace) {
+        const { anon, file, shmem } = rssParts(serve.pid);
+        const elapsed = ((Date.now() - started) / 1000).toFixed(0);
+        appendFileSync(
+          `${trace}.csv`,
+          `${elapsed},${answered},${clients},${Math.round(rssNow / 1024)},${anon},${file},${shmem}\n`,
+        );
+      }
       if (answered < total / 10) rssWarm = rssNow;
       else rssPeak = Math.max(rssPeak, rssNow);
     };

@@ -1,10 +1,12 @@
-// `npm run bench [throughput] [token] [management] [rss] [flood]`: the benchmarks of BENCHMARKS.md (default:
+// `npm run bench [throughput] [token] [resolve] [refusals] [management] [rss] [flood]`: the benchmarks of BENCHMARKS.md (default:
 // all but the flood, which runs for most of an hour and only when named).
 // Settings come from BENCH_* environment variables; see BENCHMARKS.md.
 import { cpus, loadavg, totalmem } from 'node:os';
 import { flood, floodTable } from './flood.js';
 import { buildRegistrar } from './lib/target.js';
 import { management, managementTable } from './management.js';
+import { refusals, refusalsTable } from './refusals.js';
+import { resolve, resolveTable } from './resolve.js';
 import { rss, rssTable } from './rss.js';
 import { throughput, throughputTable } from './throughput.js';
 import { token, tokenTable } from './token.js';
@@ -29,6 +31,16 @@ if (wanted('throughput')) {
 if (wanted('token')) {
   console.log("## The token endpoint's client authentication\n");
   console.log(tokenTable(await token()));
+  console.log();
+}
+if (wanted('resolve')) {
+  console.log("## An authorization request's client lookup\n");
+  console.log(resolveTable(await resolve()));
+  console.log();
+}
+if (wanted('refusals')) {
+  console.log('## What a refusal costs\n');
+  console.log(refusalsTable(await refusals()));
   console.log();
 }
 if (wanted('management')) {

@@ -4,18 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ComparedRow, compareTargets, type TargetSpec } from './lib/compare.js';
 import { BENCH_BODY } from './lib/document.js';
 import { format } from './lib/env.js';
-import { type Measured, measureInterleaved } from './lib/rounds.js';
 import { BENCH_POSTGRES_URL, benchSchema, dropPostgresSchema, postgresReachable } from './lib/seed.js';
-import { REGISTRAR_MAIN, startTarget, type Target, unlimitedConfig } from './lib/target.js';
+import { REGISTRAR_MAIN, unlimitedConfig } from './lib/target.js';
 
 const target = (file: string) => fileURLToPath(new URL(`./targets/${file}`, import.meta.url));
 
 /** The measured load of one target. */
-export interface ThroughputRow extends Measured {
-  readonly name: string;
-}
+export type ThroughputRow = ComparedRow;
 
 /** Runs the throughput comparison and returns one row per target. */
 export async function throughput(): Promise<ThroughputRow[]> {
@@ -26,18 +24,18 @@ export async function throughput(): Promise<ThroughputRow[]> {
   const postgres = await postgresReachable();
   if (!postgres)
     process.stderr.write(`PostgreSQL does not answer at ${BENCH_POSTGRES_URL}: its row is left out\n`);
-  const specs: [string, string, string[]][] = [
+  const specs: TargetSpec[] = [
     ['node:http ceiling', target('ceiling.mjs'), []],
     ['Registrar, memory', REGISTRAR_MAIN, registrar('memory:')],
     ['Registrar, SQLite', REGISTRAR_MAIN, registrar(`sqlite:${join(dir, 'bench.db')}`)],
     ...(postgres
-      ? ([
+      ? [
           [
             'Registrar, PostgreSQL',
             REGISTRAR_MAIN,
             [...registrar(BENCH_POSTGRES_URL), '--pg-schema', schema],
-          ],
-        ] as [string, string, string[]][])
+          ] as const,
+        ]
       : []),
     ['oidc-provider', target('oidc-provider.mjs'), []],
   ];
@@ -50,18 +48,10 @@ export async function throughput(): Promise<ThroughputRow[]> {
       ['Baseline, SQLite', baseline, registrar(`sqlite:${join(dir, 'baseline.db')}`)],
     );
   }
-  const only = process.env.BENCH_TARGETS?.split(',');
-  const selected = only ? specs.filter(([name]) => only.some((part) => name.includes(part))) : specs;
-  const targets: Target[] = [];
+  const load = { method: 'POST', path: '/oauth/register', body: BENCH_BODY } as const;
   try {
-    for (const [index, [name, script, args]] of selected.entries()) {
-      targets.push(await startTarget(name, script, args, join(dir, `target-${index}.log`)));
-    }
-    const load = { method: 'POST', path: '/oauth/register', body: BENCH_BODY } as const;
-    const measured = await measureInterleaved(targets, () => load, 201);
-    return targets.map((server) => ({ name: server.name, ...(measured.get(server.name) as Measured) }));
+    return await compareTargets({ dir, specs, loadFor: () => load, expectedStatus: 201 });
   } finally {
-    await Promise.all(targets.map((server) => server.stop()));
     if (postgres) await dropPostgresSchema(schema);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,17 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format } from './lib/env.js';
-import { type Measured, measureInterleaved } from './lib/rounds.js';
+import { type ComparedRow, compareTargets, costTable, type TargetSpec } from './lib/compare.js';
 import { BENCH_POSTGRES_URL, benchSchema, dropPostgresSchema, postgresReachable } from './lib/seed.js';
-import { postgresCpuMicros, startTarget, type Target } from './lib/target.js';
 
 const target = (file: string) => fileURLToPath(new URL(`./targets/${file}`, import.meta.url));
 
 /** The measured load of one token endpoint. */
-export interface TokenRow extends Measured {
-  readonly name: string;
-}
+export type TokenRow = ComparedRow;
 
 /** Runs the token endpoint comparison and returns one row per target. */
 export async function token(): Promise<TokenRow[]> {
@@ -31,65 +27,31 @@ export async function token(): Promise<TokenRow[]> {
   const clientSecret = randomBytes(32).toString('base64url');
   process.env.BENCH_CLIENT_ID = clientId;
   process.env.BENCH_CLIENT_SECRET = clientSecret;
-  const specs: [string, string, string[]][] = [
+  const specs: TargetSpec[] = [
     ['node:http token ceiling', target('token-ceiling.mjs'), []],
     ['Registrar, memory', target('token-registrar.mjs'), ['memory:']],
     ['Registrar, SQLite', target('token-registrar.mjs'), [`sqlite:${join(dir, 'token.db')}`]],
     ...(postgres
-      ? ([['Registrar, PostgreSQL', target('token-registrar.mjs'), [BENCH_POSTGRES_URL, schema]]] as [
-          string,
-          string,
-          string[],
-        ][])
+      ? [['Registrar, PostgreSQL', target('token-registrar.mjs'), [BENCH_POSTGRES_URL, schema]] as const]
       : []),
     ['oidc-provider', target('oidc-provider-token.mjs'), []],
   ];
-  const only = process.env.BENCH_TARGETS?.split(',');
-  const selected = only ? specs.filter(([name]) => only.some((part) => name.includes(part))) : specs;
-  const targets: Target[] = [];
+  const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
+  const load = {
+    method: 'POST',
+    path: '/token',
+    body: 'grant_type=client_credentials',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+  } as const;
   try {
-    for (const [index, [name, script, args]] of selected.entries()) {
-      const started = await startTarget(name, script, args, join(dir, `target-${index}.log`));
-      targets.push(
-        name.includes('PostgreSQL') ? { ...started, databaseCpuMicros: postgresCpuMicros } : started,
-      );
-    }
-    const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
-    const load = {
-      method: 'POST',
-      path: '/token',
-      body: 'grant_type=client_credentials',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
-    } as const;
-    const measured = await measureInterleaved(targets, () => load, 200);
-    return targets.map((server) => ({ name: server.name, ...(measured.get(server.name) as Measured) }));
+    return await compareTargets({ dir, specs, loadFor: () => load, expectedStatus: 200 });
   } finally {
-    await Promise.all(targets.map((server) => server.stop()));
     if (postgres) await dropPostgresSchema(schema);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/**
- * The rows as a Markdown table. The ratios are of server CPU per request, the figure that holds
- * from run to run: the ceiling's cost over each row's, and oidc-provider's over each row's.
- */
+/** The rows as a Markdown table, each row's CPU cost against the ceiling's and oidc-provider's. */
 export function tokenTable(rows: readonly TokenRow[]): string {
-  const ceiling = rows.find((row) => row.name.includes('ceiling'));
-  const oidc = rows.find((row) => row.name.includes('oidc-provider'));
-  const cost = (base: TokenRow | undefined, row: TokenRow) =>
-    base ? format(base.cpuMicrosPerRequest / row.cpuMicrosPerRequest, 2) : 'n/a';
-  const lines = [
-    '| target | req/s | p50 ms | p99 ms | p99 / ceiling p99 | server CPU µs/req | database CPU µs/req | ceiling / this (CPU) | oidc-provider / this (CPU) | non-200 | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const row of rows) {
-    const p99 = ceiling ? format(row.p99 / ceiling.p99, 2) : 'n/a';
-    const database =
-      row.databaseCpuMicrosPerRequest === undefined ? '' : format(row.databaseCpuMicrosPerRequest);
-    lines.push(
-      `| ${row.name} | ${format(row.requestsPerSecond)} | ${format(row.p50, 2)} | ${format(row.p99, 2)} | ${p99} | ${format(row.cpuMicrosPerRequest)} | ${database} | ${cost(ceiling, row)} | ${cost(oidc, row)} | ${row.unexpected} | ${row.errors} |`,
-    );
-  }
-  return lines.join('\n');
+  return costTable(rows, 200, 'oidc-provider');
 }

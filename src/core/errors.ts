@@ -97,7 +97,17 @@ export class RegistrationError extends Error {
     options: RegistrationErrorOptions = {},
   ) {
     const text = descriptionText(description);
-    super(text, options.cause === undefined ? undefined : { cause: options.cause });
+    // A refusal (4xx) is an answer to the client, not a fault: no stack is captured for it, which
+    // was the largest cost of a flood's 429 and 400 answers. A server error (5xx) keeps its stack.
+    // `Error.stackTraceLimit` is V8's (Node, Deno, Workers) and JavaScriptCore's; elsewhere it is absent and nothing changes.
+    const engine = Error as ErrorConstructor & { stackTraceLimit?: number };
+    const stackTraceLimit = engine.stackTraceLimit;
+    if (status < 500 && stackTraceLimit !== undefined) engine.stackTraceLimit = 0;
+    try {
+      super(text, options.cause === undefined ? undefined : { cause: options.cause });
+    } finally {
+      if (stackTraceLimit !== undefined) engine.stackTraceLimit = stackTraceLimit;
+    }
     this.name = 'RegistrationError';
     this.status = status;
     this.code = code;
