@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ComparedRow, compareTargets, costTable } from './lib/compare.js';
+import { type ComparedRow, compareTargets, costTable, type TargetSpec } from './lib/compare.js';
 import { BENCH_BODY, BENCH_DOCUMENT } from './lib/document.js';
 import type { LoadSpec } from './lib/load.js';
 import { REGISTRAR_MAIN } from './lib/target.js';
@@ -25,6 +25,10 @@ export async function refusals(): Promise<RefusalRows[]> {
   const dir = mkdtempSync(join(tmpdir(), 'registrar-bench-refusals-'));
   const serve = (store: string, ...flags: string[]) => ['serve', '--port', '0', '--store', store, ...flags];
   const register = { method: 'POST', path: '/oauth/register', body: BENCH_BODY } as const;
+  // BENCH_BASELINE: another build's `dist/cli/main.js`, given each refusal beside this one.
+  const baseline = process.env.BENCH_BASELINE;
+  const withBaseline = (specs: TargetSpec[], args: readonly string[]): TargetSpec[] =>
+    baseline ? [...specs, ['Baseline, memory', baseline, args]] : specs;
   const results: RefusalRows[] = [];
   try {
     // One registration an hour per address: the load's first request is the hour's, every other a 429.
@@ -33,10 +37,13 @@ export async function refusals(): Promise<RefusalRows[]> {
       status: 429,
       rows: await compareTargets({
         dir,
-        specs: [
-          ['bare server', BARE, ['429']],
-          ['Registrar, memory', REGISTRAR_MAIN, serve('memory:', '--rate-limit', '1/3600s')],
-        ],
+        specs: withBaseline(
+          [
+            ['bare server', BARE, ['429']],
+            ['Registrar, memory', REGISTRAR_MAIN, serve('memory:', '--rate-limit', '1/3600s')],
+          ],
+          serve('memory:', '--rate-limit', '1/3600s'),
+        ),
         loadFor: () => register,
         expectedStatus: 429,
       }),
@@ -47,10 +54,13 @@ export async function refusals(): Promise<RefusalRows[]> {
       status: 400,
       rows: await compareTargets({
         dir,
-        specs: [
-          ['bare server', BARE, ['400']],
-          ['Registrar, memory', REGISTRAR_MAIN, serve('memory:', '--rate-limit', 'off')],
-        ],
+        specs: withBaseline(
+          [
+            ['bare server', BARE, ['400']],
+            ['Registrar, memory', REGISTRAR_MAIN, serve('memory:', '--rate-limit', 'off')],
+          ],
+          serve('memory:', '--rate-limit', 'off'),
+        ),
         loadFor: () => ({ ...register, body: malformed }),
         expectedStatus: 400,
       }),
@@ -63,15 +73,18 @@ export async function refusals(): Promise<RefusalRows[]> {
       status: 401,
       rows: await compareTargets({
         dir,
-        specs: [
-          ['bare server', BARE, ['401']],
-          ['Registrar, memory', REGISTRAR_MAIN, serve('memory:', '--rate-limit', 'off')],
+        specs: withBaseline(
           [
-            'Registrar, SQLite',
-            REGISTRAR_MAIN,
-            serve(`sqlite:${join(dir, 'refusals.db')}`, '--rate-limit', 'off'),
+            ['bare server', BARE, ['401']],
+            ['Registrar, memory', REGISTRAR_MAIN, serve('memory:', '--rate-limit', 'off')],
+            [
+              'Registrar, SQLite',
+              REGISTRAR_MAIN,
+              serve(`sqlite:${join(dir, 'refusals.db')}`, '--rate-limit', 'off'),
+            ],
           ],
-        ],
+          serve('memory:', '--rate-limit', 'off'),
+        ),
         async prepare(server) {
           const answer = await fetch(`${server.url}/oauth/register`, {
             method: 'POST',

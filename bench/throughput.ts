@@ -4,9 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ComparedRow, compareTargets, type TargetSpec } from './lib/compare.js';
+import { type ComparedRow, compareTargets, costTable, type TargetSpec } from './lib/compare.js';
 import { BENCH_BODY } from './lib/document.js';
-import { format } from './lib/env.js';
 import { BENCH_POSTGRES_URL, benchSchema, dropPostgresSchema, postgresReachable } from './lib/seed.js';
 import { REGISTRAR_MAIN, unlimitedConfig } from './lib/target.js';
 
@@ -57,20 +56,7 @@ export async function throughput(): Promise<ThroughputRow[]> {
   }
 }
 
-/** The rows as a Markdown table, with the ratios to the ceiling and to oidc-provider. */
+/** The rows as a Markdown table, each row's CPU cost against the ceiling's and oidc-provider's. */
 export function throughputTable(rows: readonly ThroughputRow[]): string {
-  const ceiling = rows.find((row) => row.name.includes('ceiling'));
-  const oidc = rows.find((row) => row.name.includes('oidc-provider'));
-  const ratio = (value: number, base: ThroughputRow | undefined) =>
-    base ? `${format(value / base.requestsPerSecond, 2)}x` : 'n/a';
-  const lines = [
-    '| target | req/s | p50 ms | p99 ms | server CPU µs/req | vs ceiling | vs oidc-provider | non-201 | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const row of rows) {
-    lines.push(
-      `| ${row.name} | ${format(row.requestsPerSecond)} | ${format(row.p50, 2)} | ${format(row.p99, 2)} | ${format(row.cpuMicrosPerRequest)} | ${ratio(row.requestsPerSecond, ceiling)} | ${ratio(row.requestsPerSecond, oidc)} | ${row.unexpected} | ${row.errors} |`,
-    );
-  }
-  return lines.join('\n');
+  return costTable(rows, 201, 'oidc-provider');
 }
