@@ -319,3 +319,17 @@ describe('HTTP framing', () => {
     assert.deepEqual(errorHeaders(invalidClient()), {});
   });
 });
+
+describe('the stack of a RegistrationError', () => {
+  it('is not captured for a 4xx refusal, is kept for a 5xx, and leaves the stack limit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const refusal = invalidClientMetadata('grant_types must be an array of strings.');
+    assert.equal(refusal.stack, 'RegistrationError: grant_types must be an array of strings.');
+    const limited = new RegistrationError(429, 'too_many_requests', 'Too many requests.');
+    assert.doesNotMatch(limited.stack ?? '', /\n\s+at /);
+    const failure = serverError(new Error('the store broke'));
+    assert.match(failure.stack ?? '', /\n\s+at /);
+    assert.equal(Error.stackTraceLimit, limit);
+    assert.match(new Error('after').stack ?? '', /\n\s+at /, 'ordinary errors keep their stacks');
+  });
+});
