@@ -177,6 +177,33 @@ describe('what real MCP clients send', () => {
     }
   });
 
+  it('drops an unsupported grant but never a response type the server does not support', async () => {
+    const register = (body: Record<string, unknown>) =>
+      fetch(`${server.url}/oauth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // The password grant goes, and the code response type of a grant that is not kept goes with it.
+    const dropped = await register({
+      grant_types: ['client_credentials', 'password'],
+      response_types: ['code'],
+    });
+    assert.equal(dropped.status, 201);
+    const kept = (await dropped.json()) as { grant_types: string[]; response_types: string[] };
+    assert.deepEqual(kept.grant_types, ['client_credentials']);
+    assert.deepEqual(kept.response_types, []);
+    // "code token" is no response type this server supports: a dropped grant does not hide that.
+    const refused = await register({
+      grant_types: ['client_credentials', 'password'],
+      response_types: ['code token'],
+    });
+    assert.equal(refused.status, 400);
+    const error = (await refused.json()) as { error: string; error_description: string };
+    assert.equal(error.error, 'invalid_client_metadata');
+    assert.match(error.error_description, /^response_types contains 'code token'/);
+  });
+
   it("admits ChatGPT's document on a public-clients-only server as none, and chooses private_key_jwt where offered", async () => {
     const fixture = FIXTURES.find((f) => f.file === 'chatgpt-cimd-choices.json') as Fixture;
     const clientId = `${docs.origin('client.test')}/oauth/client.json`;

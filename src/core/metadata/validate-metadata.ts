@@ -203,14 +203,8 @@ function grantAndResponseTypes(
         ? ['code']
         : []
       : unique(stringArray(input.response_types, 'response_types'));
-  if (unsupported.length > 0) {
-    // The response types of a dropped grant go with it, so the two lists still agree (RFC 7591 §2.1).
-    responseTypes = responseTypes.filter((type) => {
-      const tokens = type.split(' ');
-      if (tokens.includes('code') && !usesCode) return false;
-      return !((tokens.includes('token') || tokens.includes('id_token')) && !usesImplicit);
-    });
-  }
+  // Every requested response type must be one the server supports, the dropped grants' too: only a
+  // value the server could have accepted is replaced, never one it refuses (RFC 7591 §2).
   const supported = new Set(rules.responseTypesSupported.map(responseTypeKey));
   for (const type of responseTypes) {
     if (!supported.has(responseTypeKey(type))) {
@@ -218,6 +212,14 @@ function grantAndResponseTypes(
         `response_types contains ${quoted(type, 'a value')}, which this server does not support.`,
       );
     }
+  }
+  if (unsupported.length > 0) {
+    // The response types of a dropped grant go with it, so the two lists still agree (RFC 7591 §2.1).
+    responseTypes = responseTypes.filter((type) => {
+      const tokens = type.split(' ');
+      if (tokens.includes('code') && !usesCode) return false;
+      return !((tokens.includes('token') || tokens.includes('id_token')) && !usesImplicit);
+    });
   }
   // RFC 7591 §2.1: grant types and response types must agree, both ways.
   const responseTokens = responseTypes.map((type) => type.split(' '));
