@@ -22,7 +22,9 @@ import {
   type CommandOptions,
   type FlagName,
   flagOption,
+  flagsDeclared,
   flagsGiven,
+  type GivenFlags,
   resolveOptions,
 } from '../server/options.js';
 import type { BundledStore } from '../store/bundled-store.js';
@@ -158,6 +160,20 @@ function commandPath(command: Command): string {
   return names.join(' ');
 }
 
+/**
+ * The flags `command` declares, after refusing any of `given` it does not: a store option,
+ * which the program takes before any command's name, given to a command that opens no store.
+ */
+function declaredOnly(command: Command, given: GivenFlags): ReadonlySet<FlagName> {
+  const own = flagsDeclared(command);
+  for (const name of Object.keys(given) as FlagName[]) {
+    if (!own.has(name)) {
+      throw new ConfigurationError(`${commandPath(command)} does not take --${name}: it opens no store.`);
+    }
+  }
+  return own;
+}
+
 /** Builds the program; `io.exit` receives the exit code of the command that ran. */
 export function createProgram(io: CommandIo): Command {
   const { output, env } = io;
@@ -183,8 +199,6 @@ export function createProgram(io: CommandIo): Command {
       'Exit codes: 0 done, 1 failed (an unreachable or unmigrated store, a refusal), 2 bad usage or configuration.',
   );
 
-  /** The flags each leaf command takes, its store options included where it opens the store. */
-  const accepted = new Map<Command, ReadonlySet<FlagName>>();
   /**
    * The action of a leaf command: options resolved from its own flags and their variables
    * (a store option given before the name of a command that opens no store is refused), then
@@ -194,14 +208,8 @@ export function createProgram(io: CommandIo): Command {
     (run: (options: CommandOptions, args: string[], command: Command) => Promise<number>) =>
     async (...received: unknown[]) => {
       const command = received.at(-1) as Command;
-      const own = accepted.get(command) ?? new Set<FlagName>();
       const given = flagsGiven(command);
-      for (const name of Object.keys(given) as FlagName[]) {
-        if (!own.has(name)) {
-          throw new ConfigurationError(`${commandPath(command)} does not take --${name}: it opens no store.`);
-        }
-      }
-      const options = resolveOptions(given, command.args, env, own);
+      const options = resolveOptions(given, command.args, env, declaredOnly(command, given));
       io.exit(await run(options, command.processedArgs as string[], command));
     };
   const leaf = (
@@ -212,9 +220,7 @@ export function createProgram(io: CommandIo): Command {
     opensStore = true,
   ) => {
     const command = parent.command(name).description(description);
-    const own = [...flags, ...(opensStore ? STORE_FLAGS : [])];
-    for (const flag of own) command.addOption(flagOption(flag));
-    accepted.set(command, new Set(own));
+    for (const flag of [...flags, ...(opensStore ? STORE_FLAGS : [])]) command.addOption(flagOption(flag));
     return command;
   };
 
@@ -408,9 +414,7 @@ export function createProgram(io: CommandIo): Command {
     }
   }
   check.action(async (issuer: string, flags: CheckFlags) => {
-    const storeFlag = Object.keys(flagsGiven(program))[0];
-    if (storeFlag !== undefined)
-      throw new ConfigurationError(`check does not take --${storeFlag}: it opens no store.`);
+    declaredOnly(check, flagsGiven(program));
     io.exit(await checkCommand(issuer, flags, output));
   });
   return program;

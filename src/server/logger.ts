@@ -45,7 +45,12 @@ export const REDACTED = '[redacted]';
 
 const SECRET_NAMES: ReadonlySet<string> = new Set(SECRET_MEMBERS);
 
-/** `value` with its members named like credentials masked, itself when it has none. */
+/**
+ * `value` with its credential-named members masked, and theirs `depth` levels further down,
+ * copied only when there is one to mask. Written here instead of pino's `redact`, whose wildcard
+ * paths (`*.token`) cost a tenth of the CPU of a refused request (BENCHMARKS.md, what a refusal
+ * costs); a loop over a record's few members does the same.
+ */
 function maskMembers(value: Record<string, unknown>, depth: number): Record<string, unknown> {
   let masked: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
@@ -61,16 +66,6 @@ function maskMembers(value: Record<string, unknown>, depth: number): Record<stri
     }
   }
   return masked ?? value;
-}
-
-/**
- * A record with its credential-named members masked, at the top and one level down, copied only
- * when there is one to mask. Written here instead of pino's `redact`, whose wildcard paths
- * (`*.token`) cost a tenth of the CPU of a refused request (BENCHMARKS.md, what a refusal costs);
- * a loop over a record's few members does the same.
- */
-function maskRecord(record: Record<string, unknown>): Record<string, unknown> {
-  return maskMembers(record, 1);
 }
 
 const requestContext = new AsyncLocalStorage<{ readonly requestId: string }>();
@@ -111,7 +106,8 @@ export function createServerLogger(sinks: LogSinks, level = 'info'): ServerLogge
       level,
       base: null,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }), log: maskRecord },
+      // A record is masked at the top and one level down.
+      formatters: { level: (label) => ({ level: label }), log: (record) => maskMembers(record, 1) },
       mixin: () => {
         const context = requestContext.getStore();
         return context === undefined ? {} : { request_id: context.requestId };

@@ -386,19 +386,35 @@ export function flagOption(name: FlagName): Option {
   return new Option(syntax, `${spec.description} (${notes.join('; ')})`);
 }
 
+/** The flag of `FLAGS` a commander option is, if it is one. */
+function flagNameOf(option: Option): FlagName | undefined {
+  const name = option.long?.slice(2);
+  return name !== undefined && name in FLAGS ? (name as FlagName) : undefined;
+}
+
 /** The flags of `FLAGS` given to `command` or a command above it. */
 export function flagsGiven(command: Command): GivenFlags {
   const given: GivenFlags = {};
   for (let at: Command | null = command; at !== null; at = at.parent) {
     for (const option of at.options) {
-      const name = option.long?.slice(2);
-      if (name === undefined || !(name in FLAGS)) continue;
+      const name = flagNameOf(option);
+      if (name === undefined) continue;
       const key = option.attributeName();
       if (at.getOptionValueSource(key) !== 'cli') continue;
-      given[name as FlagName] = option.negate ? true : (at.getOptionValue(key) as string | boolean);
+      given[name] = option.negate ? true : (at.getOptionValue(key) as string | boolean);
     }
   }
   return given;
+}
+
+/** The flags of `FLAGS` that `command` itself declares, not those of the commands above it. */
+export function flagsDeclared(command: Command): ReadonlySet<FlagName> {
+  const declared = new Set<FlagName>();
+  for (const option of command.options) {
+    const name = flagNameOf(option);
+    if (name !== undefined) declared.add(name);
+  }
+  return declared;
 }
 
 /** Parses flags and positional arguments (every flag of `FLAGS` allowed) against the environment and the config file. */
