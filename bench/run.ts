@@ -23,39 +23,28 @@ console.log('# Registrar benchmarks\n');
 console.log(
   `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${new Date().toISOString()}; load average at start ${load()}\n`,
 );
-if (wanted('throughput')) {
-  console.log('## Registration throughput\n');
-  console.log(throughputTable(await throughput()));
-  console.log();
-}
-if (wanted('token')) {
-  console.log("## The token endpoint's client authentication\n");
-  console.log(tokenTable(await token()));
-  console.log();
-}
-if (wanted('resolve')) {
-  console.log("## An authorization request's client lookup\n");
-  console.log(resolveTable(await resolve()));
-  console.log();
-}
-if (wanted('refusals')) {
-  console.log('## What a refusal costs\n');
-  console.log(refusalsTable(await refusals()));
-  console.log();
-}
-if (wanted('management')) {
-  console.log('## Management GET with few and many stored clients\n');
-  console.log(managementTable(await management()));
-  console.log();
-}
-if (wanted('rss')) {
-  console.log('## Server memory across many registrations (SQLite)\n');
-  console.log(rssTable(await rss()));
-  console.log();
-}
-if (wanted('flood')) {
-  console.log('## A registration flood under an activation window and a cap\n');
-  console.log(floodTable(await flood()));
+/** Each part: its name on the command line, its heading, and what measures it and prints its table. */
+const PARTS: readonly [string, string, () => Promise<string>][] = [
+  ['throughput', 'Registration throughput', async () => throughputTable(await throughput())],
+  ['token', "The token endpoint's client authentication", async () => tokenTable(await token())],
+  ['resolve', "An authorization request's client lookup", async () => resolveTable(await resolve())],
+  ['refusals', 'What a refusal costs', async () => refusalsTable(await refusals())],
+  [
+    'management',
+    'Management GET with few and many stored clients',
+    async () => managementTable(await management()),
+  ],
+  ['rss', 'Server memory across many registrations (SQLite)', async () => rssTable(await rss())],
+  [
+    'flood',
+    'A registration flood under an activation window and a cap',
+    async () => floodTable(await flood()),
+  ],
+];
+for (const [part, heading, measure] of PARTS) {
+  if (!wanted(part)) continue;
+  console.log(`## ${heading}\n`);
+  console.log(await measure());
   console.log();
 }
 console.log(`Load average at the end: ${load()}`);

@@ -3,17 +3,12 @@
 // finds the client in a Map, compares the redirect URI exactly and answers with the client's name.
 // No store, no defaults, no policy.
 import { createServer } from 'node:http';
+import { answerJson as answer } from './shared.mjs';
 
 const CLIENT_ID = 'bench-app';
 const clients = new Map([
   [CLIENT_ID, { client_name: 'Bench app', redirect_uris: ['https://app.example/callback'] }],
 ]);
-
-function answer(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeCrypto } from '../../dist/adapters/node.js';
 import { ClientResolutionError, createRegistrar } from '../../dist/index.js';
+import { answerJson as answer, openBenchStore } from './shared.mjs';
 
 const [spec, schema] = process.argv.slice(2);
 const REDIRECT_URI = 'https://app.example/callback';
@@ -62,7 +63,8 @@ function certificate() {
 let clientId = 'bench-app';
 let config;
 let documents;
-let store;
+// A document's client lives in the cache: its store, the memory one, stays empty.
+const store = await openBenchStore(spec === 'document' ? 'memory:' : spec, schema);
 if (spec === 'document') {
   const tls = certificate();
   documents = createHttpsServer(tls, (_req, res) => {
@@ -71,24 +73,11 @@ if (spec === 'document') {
   });
   await new Promise((resolve) => documents.listen(0, '127.0.0.1', resolve));
   clientId = `https://127.0.0.1:${documents.address().port}/client.json`;
-  store = (await import('../../dist/store/memory.js')).createMemoryStore();
   config = {
     clientIdMetadataDocuments: { enabled: true, cacheMinSeconds: 3600, cacheMaxSeconds: 3600 },
     fetch: { allowLoopback: true, ca: tls.cert },
   };
 } else {
-  store =
-    spec === 'memory:'
-      ? (await import('../../dist/store/memory.js')).createMemoryStore()
-      : spec.startsWith('sqlite:')
-        ? (await import('../../dist/store/sqlite.js')).createSqliteStore({
-            filename: spec.slice('sqlite:'.length),
-          })
-        : (await import('../../dist/store/postgres.js')).createPostgresStore({
-            connectionString: spec,
-            schema,
-          });
-  if (typeof store.migrate === 'function') await store.migrate();
   const digest = (value) => `sha256:${createHash('sha256').update(value).digest('base64url')}`;
   await store.registerClient({
     client_id: clientId,
@@ -102,12 +91,6 @@ if (spec === 'document') {
       application_type: 'web',
     },
   });
-}
-
-function answer(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 const server = createServer();

@@ -8,22 +8,16 @@
 //      registration answer would.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { answerJson } from './shared.mjs';
 
 const mode = process.argv[2];
 const CLIENT_PATH = '/oauth/register/bench-client';
 const tokenHash = createHash('sha256').update(randomBytes(32).toString('base64url')).digest();
 const windows = new Map();
 
-function answer(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+/** A JSON answer, never cached, as a registration server's refusals are. */
+const answer = (res, status, body, headers = {}) =>
+  answerJson(res, status, body, { ...headers, 'cache-control': 'no-store' });
 
 function readBody(req, then) {
   const chunks = [];

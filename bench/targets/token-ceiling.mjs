@@ -5,19 +5,13 @@
 // Env: BENCH_CLIENT_ID and BENCH_CLIENT_SECRET name the one client.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { answerJson } from './shared.mjs';
 
 const clientId = process.env.BENCH_CLIENT_ID;
 const secretHash = createHash('sha256').update(process.env.BENCH_CLIENT_SECRET).digest();
 
-function answer(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+/** A JSON answer, never cached, as a token endpoint's are (RFC 6749 §5.1). */
+const answer = (res, status, body) => answerJson(res, status, body, { 'cache-control': 'no-store' });
 
 const server = createServer((req, res) => {
   const chunks = [];

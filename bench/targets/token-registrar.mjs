@@ -8,20 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { nodeCrypto } from '../../dist/adapters/node.js';
 import { createRegistrar, errorHeaders, RegistrationError } from '../../dist/index.js';
+import { answerJson, openBenchStore } from './shared.mjs';
 
 const [spec, schema] = process.argv.slice(2);
-const store =
-  spec === 'memory:'
-    ? (await import('../../dist/store/memory.js')).createMemoryStore()
-    : spec.startsWith('sqlite:')
-      ? (await import('../../dist/store/sqlite.js')).createSqliteStore({
-          filename: spec.slice('sqlite:'.length),
-        })
-      : (await import('../../dist/store/postgres.js')).createPostgresStore({
-          connectionString: spec,
-          schema,
-        });
-if (typeof store.migrate === 'function') await store.migrate();
+const store = await openBenchStore(spec, schema);
 const digest = (value) => `sha256:${createHash('sha256').update(value).digest('base64url')}`;
 await store.registerClient({
   client_id: process.env.BENCH_CLIENT_ID,
@@ -75,14 +65,7 @@ server.listen(0, '127.0.0.1', () => {
         headers = errorHeaders(error);
         answer = { error: error.code, error_description: error.description };
       }
-      const text = JSON.stringify(answer);
-      res.writeHead(status, {
-        ...headers,
-        'content-type': 'application/json',
-        'cache-control': 'no-store',
-        'content-length': Buffer.byteLength(text),
-      });
-      res.end(text);
+      answerJson(res, status, answer, { ...headers, 'cache-control': 'no-store' });
     });
   });
   console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${port}` }));

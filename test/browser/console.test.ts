@@ -16,7 +16,7 @@ import { nodeCrypto } from '../../src/adapters/node.js';
 import { createRegistrar, type Registrar } from '../../src/registrar.js';
 import { createSqliteStore } from '../../src/store/sqlite.js';
 import { launchChromium, screenshotPath } from '../helpers/browser.js';
-import { type ServeProcess, startServe, unlimitedConfig } from '../helpers/cli.js';
+import { adminUrlOf, type ServeProcess, startServe, unlimitedConfig } from '../helpers/cli.js';
 import { memoryLogger } from '../helpers/http.js';
 
 const TOKEN = randomBytes(32).toString('base64url');
@@ -31,19 +31,6 @@ interface Registered {
   readonly client_id_issued_at: number;
   readonly registration_access_token: string;
   readonly registration_client_uri: string;
-}
-
-/** The admin listener's URL, from the line `registrar serve` logs when it listens. */
-function adminUrlOf(serve: ServeProcess): string {
-  for (const line of serve.lines) {
-    try {
-      const record = JSON.parse(line) as { msg?: string; url?: string };
-      if (record.msg === 'admin listening' && typeof record.url === 'string') return record.url;
-    } catch {
-      // Not a JSON line.
-    }
-  }
-  throw new Error(`no "admin listening" line:\n${serve.lines.join('\n')}`);
 }
 
 describe('the web console in chromium', { timeout: 240_000 }, () => {

@@ -17,7 +17,7 @@ import type { ClientRegistration } from '../../src/core/store/registration-store
 import { createRegistrar } from '../../src/registrar.js';
 import type { BundledStoreWithTokens } from '../../src/store/bundled-store.js';
 import { openStore, STORE_KINDS } from '../helpers/bundled-stores.js';
-import { runCommand, startServe } from '../helpers/cli.js';
+import { adminUrlOf, runCommand, startServe } from '../helpers/cli.js';
 import { memoryLogger } from '../helpers/http.js';
 import { listenOnLoopback } from '../helpers/listen.js';
 
@@ -674,22 +674,19 @@ describe('registrar serve --admin-port', () => {
       env: { REGISTRAR_ADMIN_TOKEN_HASH: `${entry},${plainEntry}` },
     });
     try {
-      const line = serve.lines
-        .map((text) => JSON.parse(text) as { msg?: string; url?: string })
-        .find((record) => record.msg === 'admin listening');
-      assert.ok(line?.url, serve.lines.join('\n'));
-      assert.match(line.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      const listing = await fetch(`${line.url}/admin/v1/clients`, {
+      const adminUrl = adminUrlOf(serve);
+      assert.match(adminUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const listing = await fetch(`${adminUrl}/admin/v1/clients`, {
         headers: { authorization: `Bearer ${token}` },
       });
       assert.equal(listing.status, 200);
-      const other = await fetch(`${line.url}/admin/v1/clients`, {
+      const other = await fetch(`${adminUrl}/admin/v1/clients`, {
         headers: { authorization: `Bearer ${plain.stdout.trim()}` },
       });
       assert.equal(other.status, 200);
-      const refused = await fetch(`${line.url}/admin/v1/clients`);
+      const refused = await fetch(`${adminUrl}/admin/v1/clients`);
       assert.equal(refused.status, 401);
-      const create = await fetch(`${line.url}/admin/v1/clients`, {
+      const create = await fetch(`${adminUrl}/admin/v1/clients`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ ...REDIRECT, client_name: 'From serve' }),
@@ -705,7 +702,7 @@ describe('registrar serve --admin-port', () => {
           .status,
         404,
       );
-      const events = await fetch(`${line.url}/admin/v1/clients/${clientId}/events`, {
+      const events = await fetch(`${adminUrl}/admin/v1/clients/${clientId}/events`, {
         headers: { authorization: `Bearer ${token}` },
       });
       const kept = (await events.json()) as { events: { type: string }[] };

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type ServeProcess, startServe } from '../helpers/cli.js';
+import { adminUrlOf, type ServeProcess, startServe } from '../helpers/cli.js';
 import { type HttpsTestServer, startHttpsServer, testCertificate } from '../helpers/tls.js';
 
 const TOKEN = 'metrics-test-token-0123456789abcdefghijklmnopqrstuv';
@@ -58,6 +58,17 @@ function sampleValue(samples: readonly Sample[], name: string, labels: Record<st
   return found?.value ?? 0;
 }
 
+/** A call to the admin listener at `admin` with the admin token, and `body` as JSON when given. */
+const callAdmin = (admin: string, method: string, path: string, body?: unknown) =>
+  fetch(`${admin}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
 describe('registrar serve /metrics', () => {
   let serve: ServeProcess;
   let admin: string;
@@ -89,26 +100,14 @@ describe('registrar serve /metrics', () => {
       ],
       { env: { REGISTRAR_ADMIN_TOKEN_HASH: `ops:${hex(TOKEN)}` } },
     );
-    const line = serve.lines
-      .map((text) => JSON.parse(text) as { msg?: string; url?: string })
-      .find((record) => record.msg === 'admin listening');
-    assert.ok(line?.url, serve.lines.join('\n'));
-    admin = line.url;
+    admin = adminUrlOf(serve);
   });
   after(async () => {
     await serve.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const adminCall = (method: string, path: string, body?: unknown) =>
-    fetch(`${admin}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const adminCall = (method: string, path: string, body?: unknown) => callAdmin(admin, method, path, body);
 
   async function scrape(): Promise<{ text: string; samples: Sample[] }> {
     const response = await adminCall('GET', '/metrics');
@@ -294,11 +293,7 @@ describe('registrar serve /metrics: metadata documents fetched', () => {
     serve = await startServe(['--store', 'memory:', '--port', '0', '--admin-port', '0', '--config', config], {
       env: { REGISTRAR_ADMIN_TOKEN_HASH: `ops:${hex(TOKEN)}` },
     });
-    const line = serve.lines
-      .map((text) => JSON.parse(text) as { msg?: string; url?: string })
-      .find((record) => record.msg === 'admin listening');
-    assert.ok(line?.url, serve.lines.join('\n'));
-    admin = line.url;
+    admin = adminUrlOf(serve);
   });
   after(async () => {
     await serve.stop();
@@ -306,12 +301,7 @@ describe('registrar serve /metrics: metadata documents fetched', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const adminCall = (method: string, path: string, body?: unknown) =>
-    fetch(`${admin}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const adminCall = (method: string, path: string, body?: unknown) => callAdmin(admin, method, path, body);
 
   it('times a fetch that succeeds, and counts one that fails by its outcome', async () => {
     const resolved = await adminCall('POST', '/admin/v1/resolve', { client_id: documentUrl('/client.json') });

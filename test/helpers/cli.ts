@@ -174,6 +174,19 @@ export function unlimitedConfig(dir: string, extra: Record<string, unknown> = {}
   return path;
 }
 
+/** The admin listener's URL, from the line `registrar serve` logs when it listens. */
+export function adminUrlOf(serve: ServeProcess): string {
+  for (const line of serve.lines) {
+    try {
+      const record = JSON.parse(line) as { msg?: string; url?: string };
+      if (record.msg === 'admin listening' && typeof record.url === 'string') return record.url;
+    } catch {
+      // Not a JSON line.
+    }
+  }
+  throw new Error(`no "admin listening" line:\n${serve.lines.join('\n')}`);
+}
+
 /** `value` as one word of a POSIX shell command. */
 const shellWord = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
 
