@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ComparedRow, compareTargets, costTable, type TargetSpec } from './lib/compare.js';
+import {
+  baselineTarget,
+  type ComparedRow,
+  compareTargets,
+  costTable,
+  type TargetSpec,
+} from './lib/compare.js';
 import { BENCH_POSTGRES_URL, benchSchema, dropPostgresSchema, postgresReachable } from './lib/seed.js';
 
 const target = (file: string) => fileURLToPath(new URL(`./targets/${file}`, import.meta.url));
@@ -26,6 +32,14 @@ export async function resolve(): Promise<ComparedRow[]> {
     ...(postgres ? [['Registrar, PostgreSQL', authorize, [BENCH_POSTGRES_URL, schema]] as const] : []),
     ['Registrar, metadata document (cached)', authorize, ['document']],
   ];
+  // BENCH_BASELINE: the same endpoint on another build, in the same rounds.
+  const baseline = baselineTarget('authorize-registrar.mjs');
+  if (baseline) {
+    specs.push(
+      ['Baseline, memory', baseline, ['memory:']],
+      ['Baseline, SQLite', baseline, [`sqlite:${join(dir, 'baseline.db')}`]],
+    );
+  }
   // Each target names the client it holds (a document's URL carries its server's port).
   const paths = new Map<string, string>();
   try {

@@ -7,7 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ComparedRow, compareTargets, costTable, type TargetSpec } from './lib/compare.js';
+import {
+  baselineTarget,
+  type ComparedRow,
+  compareTargets,
+  costTable,
+  type TargetSpec,
+} from './lib/compare.js';
 import { BENCH_POSTGRES_URL, benchSchema, dropPostgresSchema, postgresReachable } from './lib/seed.js';
 
 const target = (file: string) => fileURLToPath(new URL(`./targets/${file}`, import.meta.url));
@@ -36,6 +42,14 @@ export async function token(): Promise<TokenRow[]> {
       : []),
     ['oidc-provider', target('oidc-provider-token.mjs'), []],
   ];
+  // BENCH_BASELINE: the same endpoint on another build, in the same rounds.
+  const baseline = baselineTarget('token-registrar.mjs');
+  if (baseline) {
+    specs.push(
+      ['Baseline, memory', baseline, ['memory:']],
+      ['Baseline, SQLite', baseline, [`sqlite:${join(dir, 'baseline.db')}`]],
+    );
+  }
   const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   const load = {
     method: 'POST',

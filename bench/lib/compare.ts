@@ -1,6 +1,7 @@
 // One comparison: start every target in a process of its own, measure them in interleaved rounds
 // under one load, stop them. The parts of `npm run bench` that compare servers side by side use it.
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { format } from './env.js';
 import type { LoadSpec } from './load.js';
 import { type Measured, measureInterleaved } from './rounds.js';
@@ -11,6 +12,19 @@ let started = 0;
 
 /** A target to start: its name, the script Node runs, and the script's arguments. */
 export type TargetSpec = readonly [name: string, script: string, args: readonly string[]];
+
+/**
+ * The baseline's own copy of the bench target `file`, when BENCH_BASELINE names the
+ * `dist/cli/main.js` of another build whose tree has it; the target then runs on that build.
+ */
+export function baselineTarget(file: string): string | undefined {
+  const baseline = process.env.BENCH_BASELINE;
+  if (!baseline) return undefined;
+  const script = join(dirname(dirname(dirname(baseline))), 'bench', 'targets', file);
+  if (existsSync(script)) return script;
+  process.stderr.write(`The baseline has no bench/targets/${file}: its rows are left out\n`);
+  return undefined;
+}
 
 /** The measured load of one target. */
 export interface ComparedRow extends Measured {

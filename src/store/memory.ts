@@ -152,6 +152,13 @@ export function createMemoryStore(): BundledStoreWithTokens {
       const found = clients.get(clientId);
       return found ? parseClient(found) : null;
     },
+    async loadClientWithRegistration(clientId) {
+      const found = clients.get(clientId);
+      if (!found) return null;
+      // The client is its registration: one parse answers both.
+      const registration = parseClient(found);
+      return { client: registration, registration };
+    },
     async clientRegistrationAccessTokenHash(client) {
       return client.registration_access_token_hash ?? null;
     },

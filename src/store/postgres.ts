@@ -361,6 +361,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return { ok: true, client: attrs };
     },
     loadClient: readOne,
+    async loadClientWithRegistration(clientId) {
+      // One round trip where loadClient and clientRegistration would take two.
+      const registration = await readOne(clientId);
+      return registration === null ? null : { client: registration, registration };
+    },
     async clientRegistrationAccessTokenHash(client) {
       return client.registration_access_token_hash ?? null;
     },

@@ -357,6 +357,13 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       const row = guard(() => select.get(clientId));
       return row ? fromRow(row) : null;
     },
+    async loadClientWithRegistration(clientId) {
+      // One read transaction: each one takes and releases the WAL's shared lock, a system call each.
+      const row = guard(() => select.get(clientId));
+      if (!row) return null;
+      const registration = fromRow(row);
+      return { client: registration, registration };
+    },
     async clientRegistrationAccessTokenHash(client) {
       return client.registration_access_token_hash ?? null;
     },

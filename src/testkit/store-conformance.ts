@@ -183,6 +183,35 @@ export function storeConformance<C>(
       assert.equal(hash, attrs.registration_access_token_hash);
     });
 
+    // docs/store-contract.md#one-read-per-lookup: an optional capability.
+    it('answers loadClient and clientRegistration in one read, as the two answer them', async (t) => {
+      if (!store.loadClientWithRegistration) {
+        return t.skip('the store has no loadClientWithRegistration (one-read lookup)');
+      }
+      const both = store.loadClientWithRegistration;
+      const { attrs } = await register();
+      const found = await both.call(store, attrs.client_id);
+      assert.ok(found, 'a registered client is found');
+      assert.deepEqual(found.registration, attrs);
+      const hash = await required(
+        store.clientRegistrationAccessTokenHash,
+        'clientRegistrationAccessTokenHash',
+      ).call(store, found.client);
+      assert.equal(hash, attrs.registration_access_token_hash, 'its client is one the other callbacks take');
+      assert.equal(await both.call(store, randomBytes(16).toString('base64url')), null);
+      found.registration.metadata.client_name = 'mutated';
+      const again = await both.call(store, attrs.client_id);
+      assert.equal(again?.registration.metadata.client_name, 'Conformance client', 'not changed by mutation');
+      const now = Math.floor(Date.now() / 1000);
+      if (store.touchClient) {
+        await store.touchClient.call(store, attrs.client_id, now);
+        const touched = await both.call(store, attrs.client_id);
+        assert.equal(touched?.registration.last_used_at, now, 'reads what is stored now');
+      }
+      await required(store.unregisterClient, 'unregisterClient').call(store, found.client);
+      assert.equal(await both.call(store, attrs.client_id), null, 'a removed client is gone');
+    });
+
     it('is not changed by mutating what it returned', async () => {
       const { attrs } = await register();
       const client = await load(attrs.client_id);

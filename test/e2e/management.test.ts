@@ -561,7 +561,7 @@ describe('management configuration', () => {
         `${server.url}/oauth/register/${encodeURIComponent(client.client_id)}`,
       );
       const loads = () =>
-        store.calls.filter((call) => call.name === 'loadClient').map((call) => call.args[0]);
+        store.calls.filter((call) => call.name === 'loadClientWithRegistration').map((call) => call.args[0]);
       await manage(client.registration_client_uri, 'GET', client.registration_access_token);
       assert.deepEqual(loads(), [client.client_id]);
     });

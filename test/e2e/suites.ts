@@ -48,6 +48,8 @@ export const SINGLE_MOUNT: Readonly<Record<string, string>> = {
     'needs PostgreSQL (its // services: line) for its stores and its two instances; the runner checks that service, and the parity run does not',
   'e2e/operator-clients.test.ts':
     'needs PostgreSQL (its // services: line); the runner checks that service, and the parity run does not',
+  'e2e/one-read-lookup.test.ts':
+    'counts the store calls of the library and of one management read; the parity suites cover those requests through every adapter',
   'e2e/document-trust.test.ts':
     'drives the library (resolveClient, the document import and refresh, the CLI); its one HTTP call is a management read the parity suites already cover',
 };

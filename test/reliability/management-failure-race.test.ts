@@ -59,14 +59,19 @@ for (const [limiterName, createLimiter] of Object.entries(limiters)) {
 
       before(async () => {
         opened = await openStore(storeKind);
-        // loadClient answers after a network round trip's delay, as a remote database's would,
+        // A lookup answers after a network round trip's delay, as a remote database's would,
         // which leaves every concurrent request time to pass a check made before the store.
         const real = opened.store;
+        const roundTrip = () => new Promise((resolve) => setTimeout(resolve, 25));
         store = recordingStore({
           ...real,
           loadClient: async (clientId: string) => {
-            await new Promise((resolve) => setTimeout(resolve, 25));
+            await roundTrip();
             return real.loadClient(clientId);
+          },
+          loadClientWithRegistration: async (clientId: string) => {
+            await roundTrip();
+            return real.loadClientWithRegistration(clientId);
           },
         });
         limiter = createLimiter();
@@ -93,7 +98,9 @@ for (const [limiterName, createLimiter] of Object.entries(limiters)) {
         fetch(client.registration_client_uri as string, {
           headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': from },
         });
-      const loads = () => store.calls.filter((call) => call.name === 'loadClient').length;
+      const loads = () =>
+        store.calls.filter((call) => call.name === 'loadClient' || call.name === 'loadClientWithRegistration')
+          .length;
 
       it('gives the slot of a right token back: more successes than the limit all pass', async () => {
         let token = client.registration_access_token as string;

@@ -119,7 +119,7 @@ for (const kind of STORE_KINDS) {
         });
         assert.equal(response.status, 401);
       });
-      assert.deepEqual(calls, ['loadClient']);
+      assert.deepEqual(calls, ['loadClientWithRegistration']);
     });
 
     it('answers invalid_client to a token request with an odd client_id, Basic user or assertion subject', async () => {

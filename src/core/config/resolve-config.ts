@@ -131,6 +131,10 @@ function resolveStore<C>(config: RegistrarConfig<C>): ResolvedStore<C> {
     if (flat) store[name] = flat;
     else if (typeof method === 'function') store[name] = method.bind(config.registration);
   }
+  // The one-read lookup stands for loadClient and clientRegistration only while it comes from
+  // where they come from: a flat key overriding either one must not be bypassed.
+  const overridden = config.loadClient !== undefined || config.clientRegistration !== undefined;
+  if (overridden && config.loadClientWithRegistration === undefined) delete store.loadClientWithRegistration;
   return store as ResolvedStore<C>;
 }
 

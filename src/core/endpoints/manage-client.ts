@@ -14,7 +14,7 @@ import { issuesSecret } from '../metadata/validate-metadata.js';
 import type { SoftwareStatementCheck } from '../ports/admission-options.js';
 import { isAcceptableClientId } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
-import { callStore, checkDeleteResult, checkWriteResult } from '../store/store-calls.js';
+import { callStore, checkDeleteResult, checkWriteResult, loadStoredClient } from '../store/store-calls.js';
 import { clientResponse } from './client-response.js';
 import { issueClientSecret, settleMetadata } from './register-client.js';
 
@@ -89,7 +89,15 @@ export async function authenticateManagement<C>(
   const failed = (reason: string): Promise<never> => managementAuthFailed(settings, clientId, reason);
   if (!isAcceptableClientId(clientId)) return failed('client_id too long or not text');
   const load = store.loadClient;
-  const client = load ? await callStore('loadClient', () => load(clientId)) : null;
+  const read = store.clientRegistration;
+  // One read for both when the store can (GET and PUT need the registration anyway).
+  const oneRead = read !== undefined && store.loadClientWithRegistration !== undefined;
+  const stored = oneRead ? await loadStoredClient(store, clientId) : undefined;
+  const client = oneRead
+    ? (stored?.client ?? null)
+    : load
+      ? await callStore('loadClient', () => load(clientId))
+      : null;
   const readHash = store.clientRegistrationAccessTokenHash;
   let storedHash: unknown = null;
   if (client !== null && client !== undefined && readHash) {
@@ -101,12 +109,13 @@ export async function authenticateManagement<C>(
   if (!readHash) return failed('clientRegistrationAccessTokenHash is not configured');
   if (storedHash === null || storedHash === undefined) return failed('no token hash stored');
   if (!matches) return failed('token mismatch');
-  let registration: ClientRegistration | null | undefined;
-  const read = store.clientRegistration;
-  if (read) {
+  let registration: ClientRegistration | null | undefined = stored?.registration;
+  if (read && !oneRead) {
     registration = await callStore('clientRegistration', () => read(client));
     if (registration === null || registration === undefined) return failed('unknown client');
-    if (isClientExpired(registration, Math.floor(settings.now() / 1000))) return failed('client expired');
+  }
+  if (registration && isClientExpired(registration, Math.floor(settings.now() / 1000))) {
+    return failed('client expired');
   }
   return {
     clientId,

@@ -15,7 +15,7 @@ import { ClientResolutionError } from '../host/client-resolution-error.js';
 import { issuesSecret } from '../metadata/validate-metadata.js';
 import { isAcceptableClientId } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
-import { callStore, checkDeleteResult, checkWriteResult } from '../store/store-calls.js';
+import { callStore, checkDeleteResult, checkWriteResult, loadStoredClient } from '../store/store-calls.js';
 import { clientResponse } from './client-response.js';
 import { PUT_FORBIDDEN_MEMBERS } from './manage-client.js';
 import { issueClientSecret, issueRegistrationAccessToken, settleMetadata } from './register-client.js';
@@ -76,11 +76,9 @@ async function storedClient<C>(
   }
   if (typeof clientId !== 'string' || clientId === '' || !isAcceptableClientId(clientId))
     throw unknownClient();
-  const client = await callStore('loadClient', () => loadClient(clientId));
-  if (client === null || client === undefined) throw unknownClient();
-  const registration = await callStore('clientRegistration', () => clientRegistration(client));
-  if (registration === null || registration === undefined) throw unknownClient();
-  return { client, registration };
+  const stored = await loadStoredClient(settings.store, clientId);
+  if (!stored) throw unknownClient();
+  return stored;
 }
 
 /** Swaps in `next` while the stored token hash is still the one read; a concurrent change is refused. */

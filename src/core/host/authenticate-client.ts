@@ -16,7 +16,7 @@ import { ConfigurationError, invalidClient, invalidRequest, RegistrationError } 
 import type { ClientMetadata } from '../metadata/client-metadata.js';
 import { isAcceptableClientId, isAcceptableJti } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
-import { callStore } from '../store/store-calls.js';
+import { callStore, loadStoredClient } from '../store/store-calls.js';
 import { isClientIdUrl } from './client-document.js';
 import { awaitsActivation, pendingApproval, recordProvenUse } from './client-lifecycle.js';
 import { ClientResolutionError } from './client-resolution-error.js';
@@ -326,12 +326,11 @@ export async function authenticateClient<C>(
   // A stateless id is decided by itself and the deny list, never by a store lookup.
   const stateless = isStatelessClient(settings as Settings<unknown>, clientId);
   if (!stateless && (!load || !read)) return fail('no store for registered clients');
-  const client = stateless || !load ? null : await callStore('loadClient', () => load(clientId));
+  const stored = stateless ? undefined : await loadStoredClient(store, clientId);
+  const client = stored?.client;
   const registration = stateless
     ? await openStatelessClient(settings as Settings<unknown>, clientId)
-    : client === null || client === undefined || !read
-      ? null
-      : await callStore('clientRegistration', () => read(client));
+    : stored?.registration;
   const secretMethod =
     presented.method === 'client_secret_basic' || presented.method === 'client_secret_post';
   // Hash a presented secret whatever was found, so timing does not tell unknown clients apart.

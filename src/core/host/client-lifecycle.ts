@@ -12,7 +12,7 @@ import { RegistrationError } from '../errors.js';
 import { emitEvent } from '../events.js';
 import { isAcceptableClientId } from '../store/identifiers.js';
 import type { ClientRegistration } from '../store/registration-store.js';
-import { callStore } from '../store/store-calls.js';
+import { callStore, loadStoredClient } from '../store/store-calls.js';
 import { ClientResolutionError } from './client-resolution-error.js';
 import { isStatelessClient, openStatelessClient } from './stateless-clients.js';
 
@@ -102,9 +102,7 @@ async function storedRegistration<C>(
     throw new TypeError('This call needs the loadClient and clientRegistration callbacks.');
   }
   if (typeof clientId !== 'string' || clientId === '' || !isAcceptableClientId(clientId)) return undefined;
-  const client = await resolutionCall('loadClient', () => loadClient(clientId));
-  if (client === null || client === undefined) return undefined;
-  return (await resolutionCall('clientRegistration', () => clientRegistration(client))) ?? undefined;
+  return (await loadStoredClient(settings.store, clientId, resolutionCall))?.registration;
 }
 
 /**

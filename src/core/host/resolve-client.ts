@@ -19,8 +19,8 @@ import { RegistrationError } from '../errors.js';
 import { describe, emitEvent } from '../events.js';
 import type { ClientMetadata } from '../metadata/client-metadata.js';
 import { isAcceptableClientId } from '../store/identifiers.js';
-import type { ClientRegistration } from '../store/registration-store.js';
-import { callStore, checkWriteResult } from '../store/store-calls.js';
+import type { ClientRegistration, StoredClient } from '../store/registration-store.js';
+import { callStore, checkWriteResult, loadStoredClient } from '../store/store-calls.js';
 import {
   checkClientIdUrl,
   documentNotAllowed,
@@ -115,12 +115,6 @@ export function changedMembers(before: ClientMetadata, after: ClientMetadata): s
   return WATCHED_DOCUMENT_MEMBERS.filter((member) => canonical(earlier[member]) !== canonical(later[member]));
 }
 
-/** A pre-registered document as the store holds it. */
-interface StoredDocument<C> {
-  readonly client: C;
-  readonly registration: ClientRegistration;
-}
-
 /**
  * Creates the resolver behind `registrar.resolveClient`; its document cache lives as long as it does.
  * @see https://datatracker.ietf.org/doc/html/draft-ietf-oauth-client-id-metadata-document#section-4
@@ -156,17 +150,11 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
     }
   }
 
-  async function lookUp(clientId: string): Promise<StoredDocument<C> | undefined> {
-    const { loadClient, clientRegistration } = settings.store;
-    if (!loadClient || !clientRegistration) return undefined;
-    const client = await fromStore('loadClient', () => loadClient(clientId));
-    if (client === null || client === undefined) return undefined;
-    const registration = await fromStore('clientRegistration', () => clientRegistration(client));
-    if (registration === null || registration === undefined) return undefined;
-    return { client, registration };
+  async function lookUp(clientId: string): Promise<StoredClient<C> | undefined> {
+    return loadStoredClient(settings.store, clientId, fromStore);
   }
 
-  async function storedDocument(clientId: string): Promise<StoredDocument<C> | undefined> {
+  async function storedDocument(clientId: string): Promise<StoredClient<C> | undefined> {
     const stored = await lookUp(clientId);
     return stored?.registration.document_fetched_at === undefined ? undefined : stored;
   }
@@ -209,7 +197,7 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
     clientId: string,
     metadata: ClientMetadata,
     lifetime: number,
-    stored: StoredDocument<C> | undefined,
+    stored: StoredClient<C> | undefined,
     storedCopy: boolean,
   ): DocumentClient {
     return {
@@ -235,7 +223,7 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
   }
 
   /** Writes a fresh copy over the stored one. */
-  async function saveCopy(stored: StoredDocument<C>, metadata: ClientMetadata): Promise<ClientRegistration> {
+  async function saveCopy(stored: StoredClient<C>, metadata: ClientMetadata): Promise<ClientRegistration> {
     const next: ClientRegistration = { ...stored.registration, metadata, document_fetched_at: seconds() };
     const update = settings.store.updateClient;
     if (!update) throw new TypeError('Pre-registered documents need the updateClient callback.');
@@ -256,10 +244,7 @@ export function createClientResolver<C>(settings: Settings<C>): ClientResolver<C
    * document (a failed write is logged, and the live copy still serves), and
    * a change from the copy last seen is reported.
    */
-  async function fetchLive(
-    clientId: string,
-    stored: StoredDocument<C> | undefined,
-  ): Promise<FetchedDocument> {
+  async function fetchLive(clientId: string, stored: StoredClient<C> | undefined): Promise<FetchedDocument> {
     const fetched = await fetchClientDocument(general, clientId);
     const previous = stored?.registration.metadata ?? cache.get(clientId)?.metadata;
     if (stored) {

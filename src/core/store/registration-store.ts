@@ -101,6 +101,14 @@ export interface RegistrationStore<C = ClientRegistration> extends Partial<Initi
   /** The stored attributes, as last updated. */
   clientRegistration?(client: C): Promise<ClientRegistration | null> | ClientRegistration | null;
   /**
+   * Optional capability (docs/store-contract.md#one-read-per-lookup): what `loadClient`
+   * and then `clientRegistration` answer, in one read; `null` when either finds nothing.
+   * Registrar calls it on every lookup by `client_id` (the token endpoint, authorization
+   * requests, management) when the store has it and the two callbacks it stands for come
+   * from the same place.
+   */
+  loadClientWithRegistration?(clientId: string): Promise<StoredClient<C> | null> | StoredClient<C> | null;
+  /**
    * Replace a registration atomically: succeed only while the stored token
    * hash still equals `expectedTokenHash`, else answer `reason: 'conflict'` (RFC 7592 §2.2).
    */
@@ -172,6 +180,12 @@ export interface RegistrationStore<C = ClientRegistration> extends Partial<Initi
   revokeStatelessClient?(key: string, until: number): Promise<void> | void;
   /** Whether `key` (as above) is on the deny list and its `until` has not passed. */
   isStatelessClientRevoked?(key: string): Promise<boolean> | boolean;
+}
+
+/** A client and its registration, as `loadClientWithRegistration` answers them. */
+export interface StoredClient<C> {
+  readonly client: C;
+  readonly registration: ClientRegistration;
 }
 
 /**
@@ -304,17 +318,19 @@ export const STATELESS_CLIENT_CALLBACKS = ['revokeStatelessClient', 'isStateless
 
 /**
  * Every callback name a store may implement, each also a flat configuration
- * key that overrides the store's method: the contract, the administration
- * listing, the caps and the initial-access-token capability.
+ * key that overrides the store's method: the contract, the one-read lookup,
+ * the administration listing, the caps and the initial-access-token capability.
  */
 export const ALL_STORE_CALLBACKS: readonly (
   | (typeof STORE_CALLBACKS)[number]
+  | 'loadClientWithRegistration'
   | 'listClients'
   | 'registerClientWithinCaps'
   | (typeof INITIAL_ACCESS_TOKEN_CALLBACKS)[number]
   | (typeof STATELESS_CLIENT_CALLBACKS)[number]
 )[] = [
   ...STORE_CALLBACKS,
+  'loadClientWithRegistration',
   'listClients',
   'registerClientWithinCaps',
   ...INITIAL_ACCESS_TOKEN_CALLBACKS,

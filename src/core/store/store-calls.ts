@@ -12,7 +12,13 @@ import {
   serverError,
   temporarilyUnavailable,
 } from '../errors.js';
-import type { StoreDeleteResult, StoreWriteResult } from './registration-store.js';
+import type {
+  ClientRegistration,
+  RegistrationStore,
+  StoreDeleteResult,
+  StoredClient,
+  StoreWriteResult,
+} from './registration-store.js';
 
 /** Runs one store callback; `operation` names it in the private cause. */
 export async function callStore<T>(operation: string, run: () => T | Promise<T>): Promise<T> {
@@ -22,6 +28,49 @@ export async function callStore<T>(operation: string, run: () => T | Promise<T>)
     if (error instanceof StoreUnavailableError) throw temporarilyUnavailable(error, error.retryAfterSeconds);
     throw serverError(new Error(`store callback ${operation} threw`, { cause: error }));
   }
+}
+
+/** How a caller runs a store callback: `callStore`, or a wrapper mapping its failures. */
+export type StoreCaller = <T>(operation: string, run: () => T | Promise<T>) => Promise<T>;
+
+/**
+ * The stored client of `clientId` and its registration, or `undefined` when
+ * either is not found: one `loadClientWithRegistration` read when the store
+ * has it, else `loadClient` and then `clientRegistration`. The caller has
+ * checked that the two callbacks exist.
+ */
+export async function loadStoredClient<C>(
+  store: RegistrationStore<C>,
+  clientId: string,
+  call: StoreCaller = callStore,
+): Promise<StoredClient<C> | undefined> {
+  const both = store.loadClientWithRegistration;
+  if (both) {
+    // Checked inside the call, so an answer outside the contract fails as the caller maps failures.
+    const found = await call('loadClientWithRegistration', async () => {
+      const answer = await both(clientId);
+      if (answer === null || answer === undefined) return undefined;
+      const { client, registration } = answer as Partial<StoredClient<C>>;
+      if (
+        client === null ||
+        client === undefined ||
+        registration === null ||
+        typeof registration !== 'object'
+      ) {
+        throw new TypeError('loadClientWithRegistration returned a value outside the contract');
+      }
+      return { client, registration };
+    });
+    return found;
+  }
+  const { loadClient, clientRegistration } = store;
+  if (!loadClient || !clientRegistration) return undefined;
+  const client = await call('loadClient', () => loadClient(clientId));
+  if (client === null || client === undefined) return undefined;
+  const registration: ClientRegistration | null | undefined = await call('clientRegistration', () =>
+    clientRegistration(client),
+  );
+  return registration === null || registration === undefined ? undefined : { client, registration };
 }
 
 /** Checks that a `registerClient`/`updateClient` answer is inside the contract. */
