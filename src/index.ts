@@ -116,6 +116,7 @@ export {
   type ReclaimedClient,
   type RegistrationStore,
   type StoreDeleteResult,
+  type StoredClient,
   type StoreFailure,
   type StoreSuccess,
   type StoreWriteResult,
