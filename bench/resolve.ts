@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  baselineTarget,
+  baselineSpecs,
   type ComparedRow,
   compareTargets,
   costTable,
@@ -33,13 +33,7 @@ export async function resolve(): Promise<ComparedRow[]> {
     ['Registrar, metadata document (cached)', authorize, ['document']],
   ];
   // BENCH_BASELINE: the same endpoint on another build, in the same rounds.
-  const baseline = baselineTarget('authorize-registrar.mjs');
-  if (baseline) {
-    specs.push(
-      ['Baseline, memory', baseline, ['memory:']],
-      ['Baseline, SQLite', baseline, [`sqlite:${join(dir, 'baseline.db')}`]],
-    );
-  }
+  specs.push(...baselineSpecs('authorize-registrar.mjs', dir));
   // Each target names the client it holds (a document's URL carries its server's port).
   const paths = new Map<string, string>();
   try {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  baselineTarget,
+  baselineSpecs,
   type ComparedRow,
   compareTargets,
   costTable,
@@ -43,13 +43,7 @@ export async function token(): Promise<TokenRow[]> {
     ['oidc-provider', target('oidc-provider-token.mjs'), []],
   ];
   // BENCH_BASELINE: the same endpoint on another build, in the same rounds.
-  const baseline = baselineTarget('token-registrar.mjs');
-  if (baseline) {
-    specs.push(
-      ['Baseline, memory', baseline, ['memory:']],
-      ['Baseline, SQLite', baseline, [`sqlite:${join(dir, 'baseline.db')}`]],
-    );
-  }
+  specs.push(...baselineSpecs('token-registrar.mjs', dir));
   const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
   const load = {
     method: 'POST',

@@ -14,16 +14,23 @@ let started = 0;
 export type TargetSpec = readonly [name: string, script: string, args: readonly string[]];
 
 /**
- * The baseline's own copy of the bench target `file`, when BENCH_BASELINE names the
- * `dist/cli/main.js` of another build whose tree has it; the target then runs on that build.
+ * The baseline rows, on the memory store and on a SQLite file in `dir`, of the bench target
+ * `file` (whose first argument is the store): when BENCH_BASELINE names the `dist/cli/main.js`
+ * of another build whose tree has the target, that tree's own copy, run on its build in the
+ * same rounds; otherwise none.
  */
-export function baselineTarget(file: string): string | undefined {
+export function baselineSpecs(file: string, dir: string): TargetSpec[] {
   const baseline = process.env.BENCH_BASELINE;
-  if (!baseline) return undefined;
+  if (!baseline) return [];
   const script = join(dirname(dirname(dirname(baseline))), 'bench', 'targets', file);
-  if (existsSync(script)) return script;
-  process.stderr.write(`The baseline has no bench/targets/${file}: its rows are left out\n`);
-  return undefined;
+  if (!existsSync(script)) {
+    process.stderr.write(`The baseline has no bench/targets/${file}: its rows are left out\n`);
+    return [];
+  }
+  return [
+    ['Baseline, memory', script, ['memory:']],
+    ['Baseline, SQLite', script, [`sqlite:${join(dir, 'baseline.db')}`]],
+  ];
 }
 
 /** The measured load of one target. */

@@ -111,6 +111,7 @@ const MANAGEMENT_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE']
 const STORE_OPERATIONS: ReadonlySet<string> = new Set([
   'loadClient',
   'clientRegistration',
+  'loadClientWithRegistration',
   'registerClient',
   'registerClientWithinCaps',
   'updateClient',

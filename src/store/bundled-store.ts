@@ -12,6 +12,7 @@ import type {
   InitialAccessTokenRecord,
   InitialAccessTokenStore,
   RegistrationStore,
+  StoredClient,
 } from '../core/store/registration-store.js';
 
 export type {
@@ -104,6 +105,16 @@ export interface ClientColumns {
   /** SQLite keeps 1 or null, PostgreSQL `true` or null. */
   pending_approval: number | boolean | null;
   owner: string | null;
+}
+
+/**
+ * A bundled store's client is its registration, so the one read of `loadClient` answers
+ * `loadClientWithRegistration` too: both members are the object that read made.
+ */
+export function itsOwnRegistration(
+  registration: ClientRegistration | null,
+): StoredClient<ClientRegistration> | null {
+  return registration === null ? null : { client: registration, registration };
 }
 
 /** `registration` with the members its columns hold set from them (and removed where they are null). */

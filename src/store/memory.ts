@@ -16,6 +16,7 @@ import type {
 import {
   checkTokenExpiry,
   isInitialAccessTokenUsable,
+  itsOwnRegistration,
   keptOnUpdate,
   renewedExpiry,
 } from './bundled-store.js';
@@ -119,6 +120,12 @@ export function createMemoryStore(): BundledStoreWithTokens {
   /** Initial access tokens by hash, in creation order. */
   const tokens = new Map<string, InitialAccessTokenRecord>();
 
+  /** A fresh copy of the stored client, or `null`. */
+  async function readOne(clientId: string): Promise<ClientRegistration | null> {
+    const found = clients.get(clientId);
+    return found ? parseClient(found) : null;
+  }
+
   return {
     async registerClient(attrs): Promise<StoreWriteResult<ClientRegistration>> {
       if (clients.has(attrs.client_id)) return { ok: false, reason: 'duplicate client_id' };
@@ -148,23 +155,15 @@ export function createMemoryStore(): BundledStoreWithTokens {
       clients.set(attrs.client_id, storedClient(attrs));
       return reclaimed ? { ok: true, client: attrs, reclaimed } : { ok: true, client: attrs };
     },
-    async loadClient(clientId) {
-      const found = clients.get(clientId);
-      return found ? parseClient(found) : null;
-    },
+    loadClient: readOne,
     async loadClientWithRegistration(clientId) {
-      const found = clients.get(clientId);
-      if (!found) return null;
-      // The client is its registration: one parse answers both.
-      const registration = parseClient(found);
-      return { client: registration, registration };
+      return itsOwnRegistration(await readOne(clientId));
     },
     async clientRegistrationAccessTokenHash(client) {
       return client.registration_access_token_hash ?? null;
     },
     async clientRegistration(client) {
-      const found = clients.get(client.client_id);
-      return found ? parseClient(found) : null;
+      return readOne(client.client_id);
     },
     async updateClient(client, attrs, expectedTokenHash): Promise<StoreWriteResult<ClientRegistration>> {
       const stored = clients.get(client.client_id);

@@ -29,7 +29,13 @@ import type {
   ClientStatusCounts,
   TokenColumns,
 } from './bundled-store.js';
-import { checkTokenExpiry, DENY_PREFIX, tokenFromColumns, withClientColumns } from './bundled-store.js';
+import {
+  checkTokenExpiry,
+  DENY_PREFIX,
+  itsOwnRegistration,
+  tokenFromColumns,
+  withClientColumns,
+} from './bundled-store.js';
 import { POSTGRES_MIGRATIONS } from './sql/postgres-migrations.js';
 
 /** Options for `createPostgresStore`. */
@@ -363,8 +369,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     loadClient: readOne,
     async loadClientWithRegistration(clientId) {
       // One round trip where loadClient and clientRegistration would take two.
-      const registration = await readOne(clientId);
-      return registration === null ? null : { client: registration, registration };
+      return itsOwnRegistration(await readOne(clientId));
     },
     async clientRegistrationAccessTokenHash(client) {
       return client.registration_access_token_hash ?? null;

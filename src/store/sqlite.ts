@@ -31,6 +31,7 @@ import type {
 import {
   checkTokenExpiry,
   DENY_PREFIX,
+  itsOwnRegistration,
   renewedExpiry,
   tokenFromColumns,
   withClientColumns,
@@ -342,6 +343,12 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
     touch.run({ client_id: clientId, at, expires_at: renewedExpiry(fromRow(row), at) ?? null });
   });
 
+  /** The stored client, or `null`. */
+  async function readOne(clientId: string): Promise<ClientRegistration | null> {
+    const row = guard(() => select.get(clientId));
+    return row ? fromRow(row) : null;
+  }
+
   return {
     async registerClient(attrs) {
       const { changes } = guard(() => insert.run(params(attrs)));
@@ -353,23 +360,16 @@ export function createSqliteStore(options: SqliteStoreOptions): BundledStoreWith
       // IMMEDIATE: the write lock is taken before the counts, so another process cannot overshoot.
       return guard(() => capped.immediate(attrs, caps));
     },
-    async loadClient(clientId) {
-      const row = guard(() => select.get(clientId));
-      return row ? fromRow(row) : null;
-    },
+    loadClient: readOne,
     async loadClientWithRegistration(clientId) {
       // One read transaction: each one takes and releases the WAL's shared lock, a system call each.
-      const row = guard(() => select.get(clientId));
-      if (!row) return null;
-      const registration = fromRow(row);
-      return { client: registration, registration };
+      return itsOwnRegistration(await readOne(clientId));
     },
     async clientRegistrationAccessTokenHash(client) {
       return client.registration_access_token_hash ?? null;
     },
     async clientRegistration(client) {
-      const row = guard(() => select.get(client.client_id));
-      return row ? fromRow(row) : null;
+      return readOne(client.client_id);
     },
     async updateClient(client, attrs, expectedTokenHash) {
       const next = { ...attrs, client_id: client.client_id };

@@ -216,6 +216,13 @@ describe('registrar serve /metrics', () => {
     assert.ok(
       count('registrar_store_call_duration_seconds_count', { operation: 'sweepExpired', outcome: 'ok' }) >= 1,
     );
+    // The management lookups (the GET and the wrong token) are one read each.
+    assert.ok(
+      count('registrar_store_call_duration_seconds_count', {
+        operation: 'loadClientWithRegistration',
+        outcome: 'ok',
+      }) >= 2,
+    );
     assert.ok(
       samples.some(
         (sample) =>

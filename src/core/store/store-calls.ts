@@ -47,7 +47,7 @@ export async function loadStoredClient<C>(
   const both = store.loadClientWithRegistration;
   if (both) {
     // Checked inside the call, so an answer outside the contract fails as the caller maps failures.
-    const found = await call('loadClientWithRegistration', async () => {
+    return call('loadClientWithRegistration', async () => {
       const answer = await both(clientId);
       if (answer === null || answer === undefined) return undefined;
       const { client, registration } = answer as Partial<StoredClient<C>>;
@@ -61,7 +61,6 @@ export async function loadStoredClient<C>(
       }
       return { client, registration };
     });
-    return found;
   }
   const { loadClient, clientRegistration } = store;
   if (!loadClient || !clientRegistration) return undefined;
