@@ -17,12 +17,7 @@ import pg from 'pg';
 import { consoleLogger } from '../core/config/resolve-config.js';
 import { ConfigurationError, StoreUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/events.js';
-import type {
-  CappedWriteResult,
-  ClientCaps,
-  ClientPage,
-  ReclaimedClient,
-} from '../core/store/registration-store.js';
+import type { ClientPage, ReclaimedClient } from '../core/store/registration-store.js';
 import type {
   BundledStoreWithTokens,
   ClientRegistration,
@@ -214,8 +209,6 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const once = `"${schema}".registrar_once`;
   const migrations = `"${schema}".registrar_migrations`;
   const tokens = `"${schema}".registrar_initial_access_tokens`;
-  const clientTotal = `"${schema}".registrar_client_total`;
-  const ownerCounts = `"${schema}".registrar_owner_counts`;
   const tokenColumns = 'id, token_hash, created_at, expires_at, max_uses, uses, policy, label';
   const columns =
     'client_id, registration, registration_access_token_hash, expires_at, last_used_at, activated_at, pending_approval, owner';
@@ -285,80 +278,38 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     attrs.pending_approval === true ? true : null,
     attrs.owner ?? null,
   ];
-  // A reclaimable client (docs/admission.md#caps): has an owner, never used, issued before $1.
-  const unused = 'c.activated_at IS NULL AND c.last_used_at IS NULL AND c.client_id_issued_at < $1';
-
-  /** The statements of `registerClientWithinCaps`, inside its transaction on `connection`. */
-  async function cappedInsert(
-    connection: pg.PoolClient,
-    attrs: ClientRegistration,
-    caps: ClientCaps,
-  ): Promise<CappedWriteResult<ClientRegistration>> {
-    // One lock per schema, held to the commit: the counts of every instance are serialised.
-    await query('SELECT pg_advisory_xact_lock(hashtext($1))', [`registrar:caps:${schema}`], connection);
-    // The counts the triggers of migration 5 keep, read under the lock every capped insert takes.
-    const counts = await query<{ total: string; mine: string | null }>(
-      `SELECT (SELECT sum(n) FROM ${clientTotal}) AS total, (SELECT n FROM ${ownerCounts} WHERE owner = $1) AS mine`,
-      [caps.owner],
-      connection,
-    );
-    let total = Number(counts.rows[0]?.total ?? 0);
-    const mine = Number(counts.rows[0]?.mine ?? 0);
-    let reclaimed: ReclaimedClient | undefined;
-    const perOwner = caps.maxClientsPerOwner;
-    if (perOwner !== undefined && mine >= perOwner) {
-      const { rows } = await query<{ client_id: string; owner: string }>(
-        `SELECT c.client_id, c.owner FROM ${clients} c WHERE c.owner = $2 AND ${unused}
-          ORDER BY c.client_id_issued_at, c.client_id LIMIT 1`,
-        [caps.reclaimIssuedBefore, caps.owner],
-        connection,
-      );
-      if (!rows[0]) return { ok: false, reason: 'cap_reached', cap: 'maxClientsPerOwner' };
-      reclaimed = { ...rows[0], cap: 'maxClientsPerOwner' };
-      total--;
-    }
-    if (caps.maxClients !== undefined && total >= caps.maxClients) {
-      if (reclaimed) return { ok: false, reason: 'cap_reached', cap: 'maxClients' };
-      const { rows } = await query<{ client_id: string; owner: string }>(
-        // Owners from the biggest down (the counts' index), each probed for its oldest
-        // reclaimable client through registrar_clients_owner; the first that has one gives it up.
-        `SELECT c.client_id, o.owner FROM ${ownerCounts} o
-           CROSS JOIN LATERAL (
-             SELECT c.client_id FROM ${clients} c WHERE c.owner = o.owner AND ${unused}
-              ORDER BY c.client_id_issued_at, c.client_id LIMIT 1
-           ) c
-          ORDER BY o.n DESC, o.owner LIMIT 1`,
-        [caps.reclaimIssuedBefore],
-        connection,
-      );
-      if (!rows[0]) return { ok: false, reason: 'cap_reached', cap: 'maxClients' };
-      reclaimed = { ...rows[0], cap: 'maxClients' };
-    }
-    if (reclaimed) {
-      await query(`DELETE FROM ${clients} WHERE client_id = $1`, [reclaimed.client_id], connection);
-    }
-    const { rowCount } = await query(insertClient, insertParams(attrs), connection);
-    if (rowCount !== 1) return { ok: false, reason: 'duplicate client_id' };
-    return reclaimed ? { ok: true, client: attrs, reclaimed } : { ok: true, client: attrs };
-  }
+  const withinCaps = `SELECT outcome, cap, reclaimed_client_id, reclaimed_owner
+      FROM "${schema}".registrar_register_within_caps($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
   return {
     async registerClientWithinCaps(attrs, caps) {
-      const connection = await connect();
-      let failed = false;
-      try {
-        await query('BEGIN', [], connection);
-        const result = await cappedInsert(connection, attrs, caps);
-        // Nothing of a refused registration stays: a reclaim only commits with its insert.
-        await query(result.ok ? 'COMMIT' : 'ROLLBACK', [], connection);
-        return result;
-      } catch (error) {
-        failed = true;
-        await connection.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        connection.release(failed);
+      // One call of migration 6's function: the lock, the counts, the reclaim and the insert in the
+      // transaction of one statement, which commits as a whole or not at all.
+      const { rows } = await query<{
+        outcome: 'stored' | 'duplicate' | 'cap_reached';
+        cap: ReclaimedClient['cap'] | null;
+        reclaimed_client_id: string | null;
+        reclaimed_owner: string | null;
+      }>(withinCaps, [
+        `registrar:caps:${schema}`,
+        ...insertParams(attrs),
+        caps.maxClients ?? null,
+        caps.maxClientsPerOwner ?? null,
+        caps.reclaimIssuedBefore,
+      ]);
+      const row = rows[0];
+      if (row?.outcome === 'cap_reached' && row.cap)
+        return { ok: false, reason: 'cap_reached', cap: row.cap };
+      if (row?.outcome === 'duplicate') return { ok: false, reason: 'duplicate client_id' };
+      if (row?.outcome !== 'stored') throw new Error('registrar_register_within_caps answered no outcome');
+      if (row.reclaimed_client_id === null || row.reclaimed_owner === null || row.cap === null) {
+        return { ok: true, client: attrs };
       }
+      return {
+        ok: true,
+        client: attrs,
+        reclaimed: { client_id: row.reclaimed_client_id, owner: row.reclaimed_owner, cap: row.cap },
+      };
     },
     async registerClient(attrs) {
       const { rowCount } = await query(insertClient, insertParams(attrs));

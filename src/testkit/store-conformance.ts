@@ -686,6 +686,45 @@ export function storeConformance<C>(
         assert.ok(await load(bigOnes[1]?.client_id as string), 'a refusal removes nothing');
       });
 
+      it('refuses a taken client_id at a cap and reclaims nothing for it', async (t) => {
+        const owner = `addr:${random(8)}`;
+        const oldest = owned(owner, { client_id_issued_at: now - 1000 });
+        const other = owned(owner, { client_id_issued_at: now - 900 });
+        for (const attrs of [oldest, other]) {
+          const result = await capped(t, attrs, {});
+          if (!result) return;
+          assert.equal(result.ok, true);
+        }
+        const taken = owned(owner, {
+          client_id: other.client_id,
+          metadata: { ...other.metadata, client_name: 'Second' },
+        });
+        const result = await capped(t, taken, { maxClientsPerOwner: 2 });
+        assert.equal(result?.ok, false, 'a client_id already stored is refused');
+        assert.notEqual(result && !result.ok && result.reason, 'cap_reached', 'the cap had room to make');
+        assert.ok(await load(oldest.client_id), 'the client a reclaim would have removed stays');
+        const kept = await load(other.client_id);
+        assert.ok(kept);
+        assert.equal((await readBack(kept))?.metadata.client_name, 'Conformance client', 'the first is kept');
+      });
+
+      it('refuses at the total cap when the per-owner cap already reclaims, and removes nothing', async (t) => {
+        const owner = `iat:${random(8)}`;
+        const oldest = owned(owner, { client_id_issued_at: now - 1000 });
+        const result = await capped(t, oldest, {});
+        if (!result) return;
+        assert.equal(result.ok, true);
+        const next = owned(owner);
+        // The store may hold other clients: a total cap of 1 is reached whatever it holds.
+        assert.deepEqual(await capped(t, next, { maxClientsPerOwner: 1, maxClients: 1 }), {
+          ok: false,
+          reason: 'cap_reached',
+          cap: 'maxClients',
+        });
+        assert.ok(await load(oldest.client_id), 'the per-owner reclaim is not kept');
+        assert.equal(await load(next.client_id), null);
+      });
+
       it('keeps a per-owner cap exactly under concurrent registrations', async (t) => {
         const owner = `addr:${random(8)}`;
         const attempts = Array.from({ length: concurrency }, () => owned(owner));

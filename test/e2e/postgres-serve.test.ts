@@ -31,14 +31,14 @@ describe('registrar migrate', () => {
   it('applies the migrations once, then reports the schema current', () => {
     const first = runCommand(['migrate', '--store', URL_WITH_PASSWORD, '--pg-schema', schema]);
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /applied 1, 2, 3, 4, 5; now at version 5\./);
+    assert.match(first.stdout, /applied 1, 2, 3, 4, 5, 6; now at version 6\./);
     const second = runCommand(['migrate', '--json'], {
       env: { REGISTRAR_STORE: URL_WITH_PASSWORD, REGISTRAR_PG_SCHEMA: schema },
     });
     assert.equal(second.status, 0, second.stderr);
     const report = JSON.parse(second.stdout) as { applied: number[]; version: number; store: string };
     assert.deepEqual(report.applied, []);
-    assert.equal(report.version, 5);
+    assert.equal(report.version, 6);
     assert.match(report.store, new RegExp(`schema ${schema}$`));
     for (const output of [first.stdout, first.stderr, second.stdout, second.stderr]) {
       assert.ok(!output.includes(PASSWORD), 'the password is never printed');
@@ -107,7 +107,7 @@ describe('registrar serve on PostgreSQL', () => {
     ]) {
       await assert.rejects(run(), (error: Error) => {
         assert.match(error.message, /exited with 2/);
-        assert.match(error.message, /needs 1, 2, 3, 4, 5; run "registrar migrate" first/);
+        assert.match(error.message, /needs 1, 2, 3, 4, 5, 6; run "registrar migrate" first/);
         return true;
       });
     }

@@ -124,4 +124,85 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         FOR EACH ROW WHEN (OLD.owner IS DISTINCT FROM NEW.owner) EXECUTE FUNCTION registrar_count_clients();
     `,
   },
+  {
+    version: 6,
+    name: 'capped registration in one call',
+    // registerClientWithinCaps as one function call, so the caps' lock is held for the function's
+    // own work and its commit, not across a round trip to the application per statement: with the
+    // lock held over six round trips, every capped registration of every instance waited on the
+    // event loop of whichever instance held it. Each statement of a volatile function sees what
+    // committed before it began, so the counts read after the lock include every earlier insert.
+    // A refusal returns before anything is written; a duplicate client_id is found by the insert,
+    // before the reclaim deletes anything.
+    sql: `
+      CREATE FUNCTION registrar_register_within_caps(
+        lock_key text, new_client_id text, new_registration json, new_token_hash text,
+        new_issued_at bigint, new_expires_at bigint, new_last_used_at bigint, new_activated_at bigint,
+        new_pending boolean, new_owner text, max_clients bigint, max_per_owner bigint, issued_before bigint,
+        OUT outcome text, OUT cap text, OUT reclaimed_client_id text, OUT reclaimed_owner text
+      ) LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+      DECLARE
+        total bigint;
+        mine bigint;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext(lock_key));
+        SELECT COALESCE(sum(n), 0) INTO total FROM registrar_client_total;
+        SELECT COALESCE((SELECT n FROM registrar_owner_counts WHERE owner = new_owner), 0) INTO mine;
+        IF max_per_owner IS NOT NULL AND mine >= max_per_owner THEN
+          SELECT c.client_id, c.owner INTO reclaimed_client_id, reclaimed_owner FROM registrar_clients c
+           WHERE c.owner = new_owner AND c.activated_at IS NULL AND c.last_used_at IS NULL
+             AND c.client_id_issued_at < issued_before
+           ORDER BY c.client_id_issued_at, c.client_id LIMIT 1;
+          IF reclaimed_client_id IS NULL THEN
+            outcome := 'cap_reached';
+            cap := 'maxClientsPerOwner';
+            RETURN;
+          END IF;
+          cap := 'maxClientsPerOwner';
+          total := total - 1;
+        END IF;
+        IF max_clients IS NOT NULL AND total >= max_clients THEN
+          IF reclaimed_client_id IS NOT NULL THEN
+            reclaimed_client_id := NULL;
+            reclaimed_owner := NULL;
+            outcome := 'cap_reached';
+            cap := 'maxClients';
+            RETURN;
+          END IF;
+          -- Owners from the biggest down, each probed for its oldest reclaimable client.
+          SELECT c.client_id, o.owner INTO reclaimed_client_id, reclaimed_owner FROM registrar_owner_counts o
+            CROSS JOIN LATERAL (
+              SELECT c.client_id FROM registrar_clients c
+               WHERE c.owner = o.owner AND c.activated_at IS NULL AND c.last_used_at IS NULL
+                 AND c.client_id_issued_at < issued_before
+               ORDER BY c.client_id_issued_at, c.client_id LIMIT 1
+            ) c
+           ORDER BY o.n DESC, o.owner LIMIT 1;
+          IF reclaimed_client_id IS NULL THEN
+            outcome := 'cap_reached';
+            cap := 'maxClients';
+            RETURN;
+          END IF;
+          cap := 'maxClients';
+        END IF;
+        INSERT INTO registrar_clients (client_id, registration, registration_access_token_hash,
+            client_id_issued_at, expires_at, last_used_at, activated_at, pending_approval, owner)
+          VALUES (new_client_id, new_registration, new_token_hash, new_issued_at, new_expires_at,
+            new_last_used_at, new_activated_at, new_pending, new_owner)
+          ON CONFLICT (client_id) DO NOTHING;
+        IF NOT FOUND THEN
+          outcome := 'duplicate';
+          cap := NULL;
+          reclaimed_client_id := NULL;
+          reclaimed_owner := NULL;
+          RETURN;
+        END IF;
+        IF reclaimed_client_id IS NOT NULL THEN
+          DELETE FROM registrar_clients WHERE client_id = reclaimed_client_id;
+        END IF;
+        outcome := 'stored';
+      END;
+      $$;
+    `,
+  },
 ];
