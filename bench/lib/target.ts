@@ -80,7 +80,7 @@ export interface Target {
 }
 
 /**
- * Starts `script args` under plain Node and waits for the JSON line
+ * Starts `script args` under plain Node (with `nodeFlags`) and waits for the JSON line
  * `{"msg":"listening","url":...}` that `registrar serve` and the bench targets print. The output
  * goes straight to `logFile`, so reading it costs the load generator nothing.
  */
@@ -89,9 +89,10 @@ export async function startTarget(
   script: string,
   args: string[],
   logFile: string,
+  nodeFlags: readonly string[] = [],
 ): Promise<Target> {
-  // BENCH_NODE_FLAGS, e.g. `--cpu-prof`, applies to every target.
-  const flags = process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  // BENCH_NODE_FLAGS, e.g. `--cpu-prof`, applies to every target, after the target's own `nodeFlags`.
+  const flags = [...nodeFlags, ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('REGISTRAR_')),
   );
