@@ -24,8 +24,8 @@ const ADDRESSES = 10_000;
 // until the flood's first clients come of age (BENCHMARKS.md says what a one-hour window does).
 const ACTIVATION_WINDOW = process.env.BENCH_FLOOD_WINDOW ?? '30s';
 // The old-space limit docs/operations.md#memory recommends for a server facing floods: with Node's
-// default limit (4 GiB on this machine) V8 lets the heap grow to about four times what
-// is live before a full collection, and the server's RSS swings by a quarter with it.
+// default limit (4 GiB on this machine) V8 lets the heap grow to several times what is
+// live before a full collection, and the server's RSS swings by a quarter with it.
 const SERVE_NODE_FLAGS = ['--max-old-space-size=512'];
 const REAL_CLIENT = JSON.stringify({
   client_name: 'Real client',
